@@ -1,0 +1,181 @@
+"""The `qa-audit` command line (the Command-line contract in design.md).
+
+Exit codes of every command: 0 done and clean; 1 done, but some input was quarantined (or findings
+exceeded a threshold the user asked to fail on); 2 usage or configuration error before any work;
+3 internal error.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from qa_audit import __version__
+from qa_audit.cli_rules import rules_group
+from qa_audit.paths import default_model_dir, default_rules_dir
+
+EXIT_OK, EXIT_QUARANTINED, EXIT_CONFIG, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def config_error(message: str) -> click.exceptions.Exit:
+    """Print a configuration error (exit 2) and return the exception to raise."""
+    click.secho(f"配置错误 / configuration error: {message}", fg="red", err=True)
+    return click.exceptions.Exit(EXIT_CONFIG)
+
+
+def load_rules_or_exit(rules_dir: Path):
+    """Load a rule set, or print every problem with file:line and exit 2."""
+    from qa_audit.rules import RuleLoadError, load_ruleset
+
+    try:
+        return load_ruleset(rules_dir)
+    except RuleLoadError as exc:
+        for p in exc.problems:
+            click.secho(str(p), fg="red", err=True)
+        raise config_error(f"{len(exc.problems)} problem(s) in the rule files under {rules_dir}") from None
+
+
+def _parse_columns(pairs: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        header, sep, field = pair.partition("=")
+        if not sep or not header.strip() or not field.strip():
+            raise config_error(f"--column takes HEADER=FIELD (e.g. 坐席=agent_id), got {pair!r}")
+        out[header.strip()] = field.strip()
+    return out
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="qa-audit")
+def main() -> None:
+    """Audit Chinese customer-service transcripts against written service standards (质检).
+
+    \b
+    Typical nightly run:
+      qa-audit audit sample_transcripts -o out/
+      qa-audit audit 'exports/2026-11-21/*.csv' -o out/ --rules my_rules/
+    Work on the rules:
+      qa-audit rules check            validate the rule files (file:line errors)
+      qa-audit rules test             run every rule's own examples
+      qa-audit rules explain dont.blame_shift
+    Complaint-type model:
+      qa-audit train labelled.csv --text-col 内容 --label-col 类型 -o my_model/
+      qa-audit evaluate my_model/ held_out.csv --text-col 内容 --label-col 类型
+
+    Exit codes: 0 clean; 1 some input quarantined (or --fail-on-findings hit); 2 usage or
+    configuration error; 3 internal error.
+    """
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Output directory (created if missing).")
+@click.option("--rules", "rules_dir", type=click.Path(path_type=Path), default=None,
+              help="Rule directory or file [default: the packaged rules/].")
+@click.option("--model", "model_dir", type=click.Path(path_type=Path), default=None,
+              help="Complaint-type model directory [default: the packaged models/complaint_type].")
+@click.option("--encoding", default=None,
+              help="Force the text encoding of every input (default: detect UTF-8/BOM/GBK).")
+@click.option("--column", "columns", multiple=True, metavar="HEADER=FIELD",
+              help="Map a spreadsheet header to a field, e.g. --column 坐席=agent_id (repeatable).")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Audit only the first N records; the rest are counted as not processed.")
+@click.option("--format", "formats", multiple=True, type=click.Choice(["csv", "parquet"]),
+              help="Also write findings and conversations as CSV or Parquet (repeatable).")
+@click.option("--split-by", type=click.Choice(["agent"]), default=None,
+              help="Also write one small workbook per agent under OUTDIR/agents/.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes (parallel audit is not implemented yet: only 1 is accepted).")
+@click.option("--engine", type=click.Choice(["local"]), default="local", show_default=True,
+              help="Execution engine.")
+@click.option("--fail-on-findings", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Exit 1 when the run has N findings or more.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary on stderr.")
+def audit(inputs: tuple[str, ...], outdir: Path, rules_dir: Path | None, model_dir: Path | None,
+          encoding: str | None, columns: tuple[str, ...], limit: int | None, formats: tuple[str, ...],
+          split_by: str | None, workers: int, engine: str, fail_on_findings: int | None, quiet: bool) -> None:
+    """Audit transcripts: every conversation is checked, tagged, scored and written to OUTDIR.
+
+    INPUT is a file, a directory (read recursively: .jsonl .json .csv .tsv .xlsx .txt) or a glob.
+    OUTDIR receives results.jsonl, findings.jsonl, quarantine.jsonl, summary.json and
+    scorecard.xlsx. Records that cannot be read are listed in quarantine.jsonl with file, line and
+    reason; the run goes on.
+
+    \b
+    Examples:
+      qa-audit audit sample_transcripts -o out/
+      qa-audit audit calls.xlsx chats.jsonl -o out/ --column 坐席=agent_id
+      qa-audit audit legacy.txt -o out/ --encoding gbk --limit 100
+    """
+    from qa_audit.classify import ComplaintTagger, ModelError
+    from qa_audit.pipeline import AuditSettings, run_audit
+    from qa_audit.readers import ReadError, expand_inputs
+
+    if workers != 1:
+        raise config_error("--workers > 1 is not available yet in this version; run with --workers 1")
+    column_map = _parse_columns(columns)
+    ruleset = load_rules_or_exit(rules_dir or default_rules_dir())
+    model_path = model_dir or default_model_dir()
+    try:
+        tagger = ComplaintTagger.load(model_path)
+    except ModelError as exc:
+        raise config_error(f"model {model_path}: {exc}") from None
+    try:
+        files = expand_inputs(list(inputs))
+    except ReadError as exc:
+        raise config_error(str(exc)) from None
+    settings = AuditSettings(outdir=outdir, ruleset=ruleset, tagger=tagger, model_dir=str(model_path),
+                             encoding=encoding, columns=column_map, limit=limit, formats=formats,
+                             split_by=split_by)
+    show = not quiet and sys.stderr.isatty()
+    try:
+        with click.progressbar(length=0, label="审核中 auditing", file=sys.stderr, show_pos=True,
+                               hidden=not show) as bar:
+            summary = run_audit([str(f) for f in files], settings, progress=bar.update)
+    except ReadError as exc:
+        raise config_error(str(exc)) from None
+    except OSError as exc:
+        click.secho(f"写入失败 / cannot write output: {exc}", fg="red", err=True)
+        raise click.exceptions.Exit(EXIT_CONFIG) from None
+    if not quiet:
+        click.echo(f"read {summary.read} = audited {summary.audited} + quarantined {summary.quarantined}"
+                   + (f" (+ {summary.not_processed} not processed: --limit)" if summary.not_processed else "")
+                   + f"; {summary.findings} findings -> {outdir}", err=True)
+        if summary.quarantined:
+            click.secho(f"{summary.quarantined} record(s) quarantined: see {outdir / 'quarantine.jsonl'}",
+                        fg="yellow", err=True)
+    if summary.quarantined or (fail_on_findings and summary.findings >= fail_on_findings):
+        raise click.exceptions.Exit(EXIT_QUARANTINED)
+
+
+main.add_command(rules_group)
+
+
+def _register_model_commands() -> None:
+    from qa_audit.classify.commands import classify, evaluate, train
+
+    for cmd in (train, evaluate, classify):
+        main.add_command(cmd)
+
+
+# _register_model_commands()
+
+
+def run() -> None:
+    """Entry point: any unexpected exception becomes exit 3 with a short message, not a traceback."""
+    try:
+        main(standalone_mode=True)
+    except SystemExit:
+        raise
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt):
+            click.secho("interrupted", fg="yellow", err=True)
+            sys.exit(130)
+        click.secho(f"内部错误 / internal error: {type(exc).__name__}: {exc}", fg="red", err=True)
+        if "--debug" in sys.argv or __import__("os").environ.get("QA_AUDIT_DEBUG"):
+            traceback.print_exc()
+        sys.exit(EXIT_INTERNAL)

@@ -1,0 +1,111 @@
+"""`qa-audit rules …`: validate, test, list, explain and evaluate rule files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from qa_audit.paths import default_rules_dir
+
+_DIR = click.argument("rules_dir", required=False, type=click.Path(path_type=Path))
+
+
+def _load(rules_dir: Path | None):
+    from qa_audit.cli import load_rules_or_exit
+
+    return load_rules_or_exit(rules_dir or default_rules_dir())
+
+
+@click.group("rules")
+def rules_group() -> None:
+    """Work on rule files: check, test, list, explain, eval.
+
+    \b
+    Examples:
+      qa-audit rules check                 validate the packaged rules
+      qa-audit rules check my_rules/       validate your own directory (exit 2 on problems)
+      qa-audit rules test                  run every rule's examples, each rule alone
+      qa-audit rules list --json
+      qa-audit rules explain must.greeting
+      qa-audit rules eval --gold eval/jddc_gold.jsonl --split test
+    """
+
+
+@rules_group.command("check")
+@_DIR
+def check(rules_dir: Path | None) -> None:
+    """Validate rule files strictly: unknown keys, wrong types, bad regexes, duplicate ids (file:line)."""
+    rs = _load(rules_dir)
+    click.echo(f"ok: {len(rs.rules)} rules in {len(rs.files)} files, ruleset version {rs.version}")
+
+
+@rules_group.command("test")
+@_DIR
+@click.option("--rule", "only", default=None, help="Only this rule id.")
+@click.option("-v", "--verbose", is_flag=True, help="Show every example, not only failures.")
+def test(rules_dir: Path | None, only: str | None, verbose: bool) -> None:
+    """Run each rule's own examples: every `fire` example must fire, every `pass` example must not."""
+    from qa_audit.rules.examples import run_examples
+
+    rs = _load(rules_dir)
+    results = run_examples(rs, only)
+    if only and not results:
+        raise click.UsageError(f"no rule {only!r} in {rules_dir or default_rules_dir()}")
+    failed = [r for r in results if not r.ok]
+    for r in results:
+        if verbose or not r.ok:
+            mark = click.style("ok  ", fg="green") if r.ok else click.style("FAIL", fg="red")
+            rule = rs.get(r.rule_id)
+            click.echo(f"{mark} {r.rule_id} {r.expected}[{r.index}] ({rule.file}:{rule.line}) {r.detail}")
+    click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+@rules_group.command("list")
+@_DIR
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per rule.")
+def list_rules(rules_dir: Path | None, as_json: bool) -> None:
+    """List the rules in force with severity, points and title."""
+    rs = _load(rules_dir)
+    for rule in rs.rules:
+        i = rule.info
+        if as_json:
+            click.echo(json.dumps({"id": i.id, "title": i.title, "category": i.category, "kind": rule.kind,
+                                   "severity": i.severity, "points": i.points, "cap": i.cap, "veto": i.veto,
+                                   "source": i.source, "version": i.version, "file": rule.file},
+                                  ensure_ascii=False))
+        else:
+            click.echo(f"{i.id:28} {i.severity:8} {i.points:>5g}  {i.title}")
+
+
+@rules_group.command("explain")
+@click.argument("rule_id")
+@click.option("--rules", "rules_dir", type=click.Path(path_type=Path), default=None, help="Rule directory.")
+def explain(rule_id: str, rules_dir: Path | None) -> None:
+    """Print a rule's documentation, straight from its rule file."""
+    rs = _load(rules_dir)
+    try:
+        rule = rs.get(rule_id)
+    except KeyError:
+        raise click.UsageError(f"no rule {rule_id!r}; see `qa-audit rules list`") from None
+    i = rule.info
+    cap = f"   cap: {i.cap:g}" if i.cap is not None else ""
+    veto = "   VETO (一票否决)" if i.veto else ""
+    lines = [f"{i.id} — {i.title}",
+             f"  category: {i.category}   kind: {rule.kind}   severity: {i.severity}   points: {i.points:g}{cap}{veto}",
+             f"  source: {i.source}", f"  defined: {rule.file}:{rule.line}   version: {i.version}",
+             f"  message: {i.message}", "", "  " + (rule.description or "").strip(), "", "  must fire:"]
+    lines += [f"    - {_show(e)}" for e in rule.examples_fire] + ["  must not fire:"]
+    lines += [f"    - {_show(e)}" for e in rule.examples_pass]
+    click.echo("\n".join(lines))
+
+
+def _show(example: object) -> str:
+    if isinstance(example, str):
+        return example
+    if isinstance(example, list):
+        return " / ".join(map(str, example))
+    return json.dumps(example, ensure_ascii=False)

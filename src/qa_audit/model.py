@@ -1,0 +1,200 @@
+"""The records that flow through the pipeline: read -> normalise -> check -> classify -> score -> write.
+
+Every stage takes these frozen dataclasses and returns new ones; nothing is mutated downstream.
+Field names follow the input and output contracts in design.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+ROLES = ("agent", "customer", "system")
+CHECK_VALUES = ("pass", "fail", "n/a")
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One utterance as read from the input; `text` is exactly what the user sees."""
+
+    index: int
+    role: str
+    text: str
+    start: float | None = None  # seconds from the start of the conversation (calls, ASR)
+    end: float | None = None
+    ts: str | None = None  # ISO-8601 time (chats)
+    # Semgrep-style annotations used by the sample set as a black-box test of the rules
+    expect: tuple[str, ...] = ()
+    ok: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """One conversation in canonical form, with where it came from."""
+
+    conversation_id: str
+    turns: tuple[Turn, ...]
+    channel: str | None = None
+    agent_id: str | None = None
+    agent_name: str | None = None
+    team: str | None = None
+    started_at: str | None = None
+    source: str = ""
+    line: int | None = None  # 1-based line (JSONL/TXT) or first row (CSV/XLSX) in `source`
+    # conversation-level annotations (rules with no single turn, e.g. a missing greeting)
+    expect: tuple[str, ...] = ()
+    ok: tuple[str, ...] = ()
+
+    @property
+    def has_timing(self) -> bool:
+        """True when every agent/customer turn carries start/end seconds or an ISO timestamp."""
+        spoken = [t for t in self.turns if t.role != "system"]
+        return bool(spoken) and all(t.start is not None or t.ts is not None for t in spoken)
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A record that could not be read; it goes to quarantine.jsonl, never silently dropped."""
+
+    source: str
+    line: int | None
+    reason: str
+    record_id: str | None = None
+    raw: str = ""  # the offending text, truncated
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the quarantine.jsonl row."""
+        return {
+            "source": self.source,
+            "line": self.line,
+            "conversation_id": self.record_id,
+            "reason": self.reason,
+            "raw": self.raw[:2000],
+        }
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One failed check, explained (Output contract in design.md)."""
+
+    rule_id: str
+    severity: str
+    points: float
+    turn_index: int | None
+    role: str | None
+    span: tuple[int, int] | None  # [start, end) in characters of the ORIGINAL turn text
+    match: str
+    message: str
+    evidence: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the finding as a JSON-ready dict."""
+        return {
+            "rule_id": self.rule_id,
+            "severity": self.severity,
+            "points": self.points,
+            "turn_index": self.turn_index,
+            "role": self.role,
+            "span": list(self.span) if self.span else None,
+            "match": self.match,
+            "message": self.message,
+            "evidence": dict(self.evidence),
+        }
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What scoring and reporting need to know about one rule (taken from its rule file)."""
+
+    id: str
+    title: str
+    severity: str  # critical | major | minor | info
+    points: float  # deducted per finding (or awarded, for bonus rules)
+    cap: float | None = None  # most points this rule can cost in one conversation
+    veto: bool = False  # 一票否决: a failure fails the whole conversation
+    bonus: bool = False
+    message: str = ""
+    source: str = ""
+    category: str = ""
+    version: str = ""  # content hash of the rule's definition
+
+
+@dataclass(frozen=True)
+class ScoringPolicy:
+    """Pack-level scoring settings."""
+
+    base: float = 100.0
+    pass_threshold: float = 80.0
+
+
+@dataclass(frozen=True)
+class ComplaintTag:
+    """Complaint type, complaint detection and customer type of one conversation."""
+
+    complaint_type: str
+    complaint_prob: float
+    uncertain: bool
+    is_complaint: bool
+    customer_type: str
+    explanation: tuple[str, ...] = ()  # top contributing features
+    evidence: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Audit:
+    """What the rule engine says about one conversation."""
+
+    findings: tuple[Finding, ...]
+    checks: Mapping[str, str] = field(hash=False, compare=False)  # rule id -> pass | fail | n/a
+
+
+@dataclass(frozen=True)
+class Score:
+    """The score of one conversation under a scoring policy."""
+
+    score: float
+    possible: float
+    deducted: float
+    passed: bool
+    vetoed: bool
+
+
+@dataclass(frozen=True)
+class ConversationResult:
+    """Everything the pipeline learned about one conversation; one line of results.jsonl."""
+
+    conversation: Conversation
+    audit: Audit
+    score: Score
+    tag: ComplaintTag
+    ruleset_version: str
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the results.jsonl row (Output contract in design.md)."""
+        c, t = self.conversation, self.tag
+        return {
+            "conversation_id": c.conversation_id,
+            "agent_id": c.agent_id,
+            "agent_name": c.agent_name,
+            "team": c.team,
+            "channel": c.channel,
+            "started_at": c.started_at,
+            "source": c.source,
+            "line": c.line,
+            "turns": len(c.turns),
+            "score": self.score.score,
+            "possible": self.score.possible,
+            "deducted": self.score.deducted,
+            "passed": self.score.passed,
+            "vetoed": self.score.vetoed,
+            "complaint_type": t.complaint_type,
+            "complaint_prob": round(t.complaint_prob, 4),
+            "complaint_uncertain": t.uncertain,
+            "complaint_explanation": list(t.explanation),
+            "is_complaint": t.is_complaint,
+            "customer_type": t.customer_type,
+            "ruleset_version": self.ruleset_version,
+            "checks": dict(self.audit.checks),
+            "findings": [f.to_json() for f in self.audit.findings],
+        }

@@ -1,0 +1,153 @@
+"""Evaluate a condition tree on one prepared turn, with exceptions, negation and quotation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from qa_audit.normalize import normalize_phrase
+from qa_audit.rules.matchers import Span
+from qa_audit.rules.spec import Cond
+
+# Multi-character negators anywhere shortly before a match; single characters only right before it.
+NEGATORS = ("不能", "不会", "不是", "没有", "无法", "不可能", "不敢", "并非", "绝不", "不用", "不必", "决不", "从不",
+            "不再")
+SHORT_NEGATORS = ("不", "没", "别", "未", "勿")
+_BREAKS = set(",.!?;:~，。！？；：～、…\n")
+QUOTE_PAIRS = {"「": "」", "『": "』", "“": "”", "‘": "’", '"': '"'}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One match of a leaf operator, in normalised-text characters."""
+
+    span: Span
+    op: str
+    matched: str  # the phrase, pattern or exemplar that matched
+    variant: str = ""  # what the text actually said, when it differs (fuzzy)
+    score: float | None = None  # similarity, for `similar`
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Whether a condition holds on a turn, the hits that make it hold, and what was set aside."""
+
+    ok: bool
+    hits: tuple[Hit, ...] = ()
+    dropped: tuple[dict[str, Any], ...] = field(default=())
+
+
+def quote_regions(text: str) -> list[Span]:
+    """Return the spans inside quotation marks (the marks excluded)."""
+    regions: list[Span] = []
+    i = 0
+    while i < len(text):
+        close = QUOTE_PAIRS.get(text[i])
+        if close is not None:
+            j = text.find(close, i + 1)
+            if j > i:
+                regions.append((i + 1, j))
+                i = j
+        i += 1
+    return regions
+
+
+def negator_before(text: str, start: int) -> str | None:
+    """Return the negator right before `start` in the same clause, if any."""
+    window = text[max(0, start - 4):start]
+    for k in range(len(window) - 1, -1, -1):
+        if window[k] in _BREAKS:
+            window = window[k + 1:]
+            break
+    for neg in NEGATORS:
+        if neg in window:
+            return neg
+    tail = window[-2:]
+    for neg in SHORT_NEGATORS:
+        if neg in tail:
+            return neg
+    return None
+
+
+class TurnLike(Protocol):
+    """What a condition needs from a turn (the engine's prepared turn)."""
+
+    text: str
+    quotes: list[Span]
+
+    def phrase_spans(self, phrase: str) -> list[Span]:
+        """Spans of a rule phrase (found by the shared automaton)."""
+
+    def regex_spans(self, pattern: str) -> list[Span]:
+        """Spans of a regex (found by the shared RE2 set)."""
+
+    def word_spans(self, words: tuple[str, ...]) -> list[tuple[Span, str]]:
+        """Spans of whole jieba tokens."""
+
+    def fuzzy(self, cond: Cond) -> list[Hit]:
+        """Pinyin-tolerant hits."""
+
+    def similar(self, cond: Cond) -> list[Hit]:
+        """Similarity hits."""
+
+
+def evaluate(cond: Cond, turn: TurnLike, *, negation: bool = False, quoted: str = "count") -> Outcome:
+    """Evaluate `cond` on `turn`; with negation/quoted='ignore', negated or quoted matches do not count."""
+    if cond.op == "and":
+        parts = [evaluate(c, turn, negation=negation, quoted=quoted) for c in cond.children]
+        ok = all(p.ok for p in parts)
+        return Outcome(ok, tuple(h for p in parts for h in p.hits) if ok else (),
+                       tuple(d for p in parts for d in p.dropped))
+    if cond.op == "or":
+        parts = [evaluate(c, turn, negation=negation, quoted=quoted) for c in cond.children]
+        return Outcome(any(p.ok for p in parts), tuple(h for p in parts if p.ok for h in p.hits),
+                       tuple(d for p in parts for d in p.dropped))
+    if cond.op == "not":
+        inner = evaluate(cond.children[0], turn, negation=negation, quoted=quoted)
+        return Outcome(not inner.ok, (), inner.dropped)
+    raw = _leaf_hits(cond, turn)
+    kept, dropped = _filter(cond, raw, turn, negation=negation, quoted=quoted)
+    if cond.op == "none":
+        return Outcome(not kept, (), tuple(dropped))
+    if cond.op == "all":
+        found = {h.matched for h in kept}
+        ok = all(normalize_phrase(p) in found for p in cond.phrases)
+        return Outcome(ok, tuple(kept) if ok else (), tuple(dropped))
+    if cond.op == "at_least":
+        ok = len({h.matched for h in kept}) >= cond.n
+        return Outcome(ok, tuple(kept) if ok else (), tuple(dropped))
+    return Outcome(bool(kept), tuple(kept), tuple(dropped))
+
+
+def _leaf_hits(cond: Cond, turn: TurnLike) -> list[Hit]:
+    if cond.op in ("any", "all", "none", "at_least"):
+        return [Hit(span, cond.op, turn.text[span[0]:span[1]]) for p in cond.phrases for span in turn.phrase_spans(p)]
+    if cond.op == "regex":
+        return [Hit(span, "regex", cond.pattern, turn.text[span[0]:span[1]]) for span in turn.regex_spans(cond.pattern)]
+    if cond.op == "words":
+        return [Hit(span, "words", word) for span, word in turn.word_spans(cond.phrases)]
+    if cond.op == "fuzzy":
+        return turn.fuzzy(cond)
+    return turn.similar(cond)
+
+
+def _filter(cond: Cond, hits: list[Hit], turn: TurnLike, *, negation: bool, quoted: str
+            ) -> tuple[list[Hit], list[dict[str, Any]]]:
+    kept: list[Hit] = []
+    dropped: list[dict[str, Any]] = []
+    exceptions = [s for p in cond.unless for s in turn.phrase_spans(p)] if cond.unless else []
+    for hit in hits:
+        s, e = hit.span
+        why = None
+        near = [x for x in exceptions if x[1] >= s - cond.within and x[0] <= e + cond.within]
+        if near:
+            why = {"exception": "unless", "phrase": turn.text[near[0][0]:near[0][1]]}
+        elif quoted == "ignore" and any(a <= s < b for a, b in turn.quotes):
+            why = {"exception": "quoted"}
+        elif negation and (neg := negator_before(turn.text, s)):
+            why = {"exception": "negated", "negator": neg}
+        if why is None:
+            kept.append(hit)
+        else:
+            dropped.append({"match": turn.text[s:e], **why})
+    return kept, dropped

@@ -1,0 +1,264 @@
+"""Load and strictly validate a directory of YAML rule files (JSON Schema + semantic checks)."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import re2
+
+from qa_audit.model import RuleInfo, ScoringPolicy
+from qa_audit.rules.spec import BOOL_OPS, LEAF_OPS, Applies, Cond, Rule, RuleSet, Scope
+from qa_audit.rules.yamlfile import YamlDoc, YamlError, load_yaml
+
+SCHEMA_FILE = "schema.json"
+_KIND_NEEDS = {
+    "forbid": ("match",),
+    "require": ("match",),
+    "respond": ("trigger", "response"),
+    "order": ("first", "then"),
+    "metric": ("metric",),
+}
+_METRIC_NEEDS = {"silence_gap": ("match",), "ratio": ("numerator", "denominator")}
+
+
+@dataclass(frozen=True)
+class RuleProblem:
+    """One problem in a rule file, pointing at file:line."""
+
+    file: str
+    line: int
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        tail = f" (hint: {self.hint})" if self.hint else ""
+        return f"{self.file}:{self.line}: {self.message}{tail}"
+
+
+class RuleLoadError(Exception):
+    """The rule files are invalid; `problems` lists every problem found."""
+
+    def __init__(self, problems: list[RuleProblem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@cache
+def _schema() -> dict[str, Any]:
+    here = Path(__file__).resolve().parents[3] / "rules" / SCHEMA_FILE
+    return json.loads(here.read_text(encoding="utf-8"))
+
+
+def schema_keys() -> dict[str, list[str]]:
+    """Return the allowed keys per object kind (for hints)."""
+    defs = _schema()["$defs"]
+    return {name: sorted(d.get("properties", {})) for name, d in defs.items() if "properties" in d}
+
+
+def rule_files(rules_dir: Path) -> list[Path]:
+    """Return the rule files of a directory (or the file itself), sorted."""
+    if rules_dir.is_file():
+        return [rules_dir]
+    if not rules_dir.is_dir():
+        raise RuleLoadError([RuleProblem(str(rules_dir), 0, "rule directory not found (规则目录不存在)")])
+    files = sorted(p for p in rules_dir.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    if not files:
+        raise RuleLoadError([RuleProblem(str(rules_dir), 0, "no .yaml rule files in this directory")])
+    return files
+
+
+def load_ruleset(rules_dir: Path) -> RuleSet:
+    """Load, validate and compile every rule file under `rules_dir`; raise RuleLoadError on any problem."""
+    problems: list[RuleProblem] = []
+    rules: list[Rule] = []
+    policy = ScoringPolicy()
+    pack_name, pack_seen = "default", None
+    seen_ids: dict[str, str] = {}
+    files = rule_files(Path(rules_dir))
+    for path in files:
+        try:
+            doc = load_yaml(path)
+        except YamlError as exc:
+            problems.append(RuleProblem(str(path), exc.line, exc.message))
+            continue
+        file_problems = _validate(doc)
+        problems.extend(file_problems)
+        if file_problems or not isinstance(doc.data, dict):
+            continue
+        if "pack" in doc.data:
+            if pack_seen:
+                problems.append(RuleProblem(str(path), doc.line_of(("pack",)),
+                                            f"a second `pack:` section (the first is in {pack_seen})"))
+            pack_seen = str(path)
+            pack = doc.data["pack"]
+            pack_name = pack.get("name", pack_name)
+            policy = ScoringPolicy(base=float(pack.get("base", 100.0)),
+                                   pass_threshold=float(pack.get("pass_threshold", 80.0)))
+        for i, raw in enumerate(doc.data.get("rules") or []):
+            line = doc.line_of(("rules", i))
+            rid = raw["id"]
+            if rid in seen_ids:
+                problems.append(RuleProblem(str(path), doc.line_of(("rules", i, "id")),
+                                            f"duplicate rule id {rid!r}", f"first defined at {seen_ids[rid]}"))
+                continue
+            seen_ids[rid] = f"{path}:{line}"
+            if raw.get("enabled", True):
+                rules.append(_build_rule(raw, str(path), line))
+    if problems:
+        raise RuleLoadError(problems)
+    digest = hashlib.sha256()
+    for rule in rules:
+        digest.update(rule.info.version.encode())
+    digest.update(json.dumps([policy.base, policy.pass_threshold]).encode())
+    return RuleSet(rules=tuple(rules), policy=policy, version=digest.hexdigest()[:12], name=pack_name,
+                   files=tuple(str(f) for f in files))
+
+
+def _validate(doc: YamlDoc) -> list[RuleProblem]:
+    file = str(doc.path)
+    out = [RuleProblem(file, line, f"duplicate key {where[-1]!r}", "YAML keeps only the last one")
+           for where, line in doc.duplicates]
+    if not isinstance(doc.data, dict):
+        return [*out, RuleProblem(file, 1, "a rule file is a mapping with a `rules:` list")]
+    validator = jsonschema.Draft202012Validator(_schema())
+    for err in sorted(validator.iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
+        out.append(_explain(doc, err))
+    if out:
+        return out
+    for i, raw in enumerate(doc.data.get("rules") or []):
+        out.extend(_semantic(doc, i, raw))
+    return out
+
+
+def _explain(doc: YamlDoc, err: jsonschema.ValidationError) -> RuleProblem:
+    where = tuple(err.absolute_path)
+    file = str(doc.path)
+    if err.validator == "additionalProperties":
+        unknown = re.findall(r"'([^']+)' (?:was|were) unexpected", err.message) or re.findall(r"'([^']+)'", err.message)
+        key = unknown[0] if unknown else "?"
+        allowed = sorted(err.schema.get("properties", {}))
+        close = difflib.get_close_matches(key, allowed, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(allowed)}"
+        return RuleProblem(file, doc.line_of(where + (key,)), f"unknown key {key!r}", hint)
+    if err.validator == "enum":
+        return RuleProblem(file, doc.line_of(where), f"{_name(where)} must be one of {err.validator_value}, "
+                           f"not {err.instance!r}")
+    if err.validator == "required":
+        return RuleProblem(file, doc.line_of(where), f"{_name(where)}: {err.message}",
+                           "every rule needs id, title, kind, severity, points, message, source and examples")
+    return RuleProblem(file, doc.line_of(where), f"{_name(where)}: {err.message}")
+
+
+def _name(where: tuple[Any, ...]) -> str:
+    return ".".join(str(w) for w in where) or "file"
+
+
+def _semantic(doc: YamlDoc, i: int, raw: dict[str, Any]) -> list[RuleProblem]:
+    file, base = str(doc.path), ("rules", i)
+    out: list[RuleProblem] = []
+    for need in _KIND_NEEDS[raw["kind"]] + _METRIC_NEEDS.get(raw.get("metric", ""), ()):
+        if need not in raw:
+            out.append(RuleProblem(file, doc.line_of(base), f"rule {raw['id']!r} of kind {raw['kind']!r} "
+                                   f"needs `{need}:`"))
+    if raw["kind"] == "metric" and raw.get("metric") != "silence_gap" and "min" not in raw and "max" not in raw:
+        out.append(RuleProblem(file, doc.line_of(base), f"metric rule {raw['id']!r} needs `min:` or `max:`"))
+    for key in ("match", "if", "first", "then", "numerator", "denominator"):
+        if key in raw:
+            out.extend(_check_cond(doc, base + (key,), raw[key]))
+    for key in ("trigger", "response"):
+        if key in raw:
+            out.extend(_check_cond(doc, base + (key, "match"), raw[key]["match"]))
+    return out
+
+
+def _check_cond(doc: YamlDoc, where: tuple[Any, ...], cond: dict[str, Any]) -> list[RuleProblem]:
+    file = str(doc.path)
+    ops = [k for k in cond if k in LEAF_OPS or k in BOOL_OPS]
+    out: list[RuleProblem] = []
+    if len(ops) != 1:
+        got = ", ".join(ops) or "none"
+        return [RuleProblem(file, doc.line_of(where), f"a condition needs exactly one operator, got {got}",
+                            f"operators: {', '.join(LEAF_OPS + BOOL_OPS)}")]
+    op = ops[0]
+    if op == "at_least" and "of" not in cond:
+        out.append(RuleProblem(file, doc.line_of(where + (op,)), "`at_least:` needs `of:` (the phrases)"))
+    if op == "at_least" and "of" in cond and cond["at_least"] > len(cond["of"]):
+        out.append(RuleProblem(file, doc.line_of(where + (op,)), "`at_least` is larger than the phrase list"))
+    if op == "regex":
+        try:
+            re2.compile(cond["regex"])
+        except re2.error as exc:
+            out.append(RuleProblem(file, doc.line_of(where + ("regex",)), f"bad regex {cond['regex']!r}: {exc}",
+                                   "RE2 syntax: no lookaround, no backreferences"))
+    if op in ("and", "or"):
+        for j, child in enumerate(cond[op]):
+            out.extend(_check_cond(doc, where + (op, j), child))
+    if op == "not":
+        out.extend(_check_cond(doc, where + ("not",), cond["not"]))
+    stray = [k for k in ("unlike", "threshold") if k in cond and op != "similar"]
+    if stray:
+        out.append(RuleProblem(file, doc.line_of(where + (stray[0],)), f"`{stray[0]}` only goes with `similar`"))
+    return out
+
+
+def _build_cond(raw: dict[str, Any], key: str, inherited: tuple[tuple[str, ...], int] = ((), 8)) -> Cond:
+    """Build a condition; `unless`/`within` on and/or/not apply to every leaf below."""
+    op = next(k for k in raw if k in LEAF_OPS or k in BOOL_OPS)
+    unless = inherited[0] + tuple(raw.get("unless", ()))
+    within = int(raw.get("within", inherited[1]))
+    common = {"unless": unless, "within": within}
+    if op in ("and", "or"):
+        kids = tuple(_build_cond(c, f"{key}.{op}{j}", (unless, within)) for j, c in enumerate(raw[op]))
+        return Cond(op=op, key=key, children=kids, **common)
+    if op == "not":
+        return Cond(op=op, key=key, children=(_build_cond(raw["not"], f"{key}.not", (unless, within)),), **common)
+    if op == "regex":
+        return Cond(op=op, key=key, pattern=raw["regex"], **common)
+    if op == "at_least":
+        return Cond(op=op, key=key, phrases=tuple(raw["of"]), n=int(raw["at_least"]), **common)
+    if op == "similar":
+        return Cond(op=op, key=key, phrases=tuple(raw["similar"]), unlike=tuple(raw.get("unlike", ())),
+                    threshold=float(raw.get("threshold", 0.6)), **common)
+    return Cond(op=op, key=key, phrases=tuple(raw[op]), **common)
+
+
+def _opt_cond(raw: dict[str, Any] | None, key: str) -> Cond | None:
+    return _build_cond(raw, key) if raw else None
+
+
+def _build_rule(raw: dict[str, Any], file: str, line: int) -> Rule:
+    rid = raw["id"]
+    version = hashlib.sha256(json.dumps(raw, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
+    info = RuleInfo(id=rid, title=raw["title"], severity=raw["severity"], points=float(raw["points"]),
+                    cap=raw.get("cap"), veto=bool(raw.get("veto", False)), bonus=bool(raw.get("bonus", False)),
+                    message=raw["message"], source=raw["source"], category=raw.get("category", ""),
+                    version=version)
+    where = raw.get("where", {})
+    app = raw.get("applies", {})
+    trig, resp = raw.get("trigger", {}), raw.get("response", {})
+    return Rule(
+        info=info, kind=raw["kind"], description=raw.get("description", ""),
+        where=Scope(role=where.get("role", "agent"), first=where.get("first"), last=where.get("last")),
+        applies=Applies(complaint=app.get("complaint"), timing=app.get("timing"), channel=app.get("channel"),
+                        min_turns=app.get("min_turns")),
+        match=_opt_cond(raw.get("match"), f"{rid}:match"), if_=_opt_cond(raw.get("if"), f"{rid}:if"),
+        anchor=raw.get("anchor", "last"), quoted=raw.get("quoted", "ignore"),
+        negation=bool(raw.get("negation", True)),
+        trigger=_opt_cond(trig.get("match"), f"{rid}:trigger"), trigger_role=trig.get("role", "customer"),
+        response=_opt_cond(resp.get("match"), f"{rid}:response"), response_role=resp.get("role", "agent"),
+        within=int(resp.get("within", 1)), same_turn=bool(resp.get("same_turn", False)),
+        first=_opt_cond(raw.get("first"), f"{rid}:first"), then=_opt_cond(raw.get("then"), f"{rid}:then"),
+        metric=raw.get("metric", ""), min=raw.get("min"), max=raw.get("max"), gap=float(raw.get("gap", 120.0)),
+        numerator=_opt_cond(raw.get("numerator"), f"{rid}:numerator"),
+        denominator=_opt_cond(raw.get("denominator"), f"{rid}:denominator"),
+        examples_fire=tuple(raw["examples"]["fire"]), examples_pass=tuple(raw["examples"]["pass"]),
+        file=file, line=line,
+    )

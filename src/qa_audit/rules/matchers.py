@@ -1,0 +1,194 @@
+"""The compiled matchers every rule shares: one phrase automaton, one RE2 set, fuzzy and similarity.
+
+Built once per rule set at start-up; per turn each engine runs once, whatever the number of rules.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+import ahocorasick_rs
+import numpy as np
+import re2
+from pypinyin import Style, lazy_pinyin
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from qa_audit.normalize import normalize_phrase
+
+Span = tuple[int, int]
+
+
+class PhraseIndex:
+    """All phrases of all rules in one Aho-Corasick automaton (overlapping matches)."""
+
+    def __init__(self, phrases: set[str]) -> None:
+        self.phrases = sorted({normalize_phrase(p) for p in phrases} - {""})
+        self.ids = {p: i for i, p in enumerate(self.phrases)}
+        self._ac = ahocorasick_rs.AhoCorasick(self.phrases) if self.phrases else None
+
+    def find(self, text: str) -> dict[int, list[Span]]:
+        """Return phrase id -> spans of every occurrence in `text` (normalised)."""
+        hits: dict[int, list[Span]] = defaultdict(list)
+        if self._ac is not None and text:
+            for pid, start, end in self._ac.find_matches_as_indexes(text, overlapping=True):
+                hits[pid].append((start, end))
+        return hits
+
+    def id_of(self, phrase: str) -> int:
+        """Return the id of a (raw) rule phrase."""
+        return self.ids[normalize_phrase(phrase)]
+
+
+class RegexIndex:
+    """Every regex of every rule in one RE2 set for presence, then RE2 per matching regex for spans."""
+
+    def __init__(self, patterns: set[str]) -> None:
+        self.patterns = sorted(patterns)
+        self.ids = {p: i for i, p in enumerate(self.patterns)}
+        self._compiled = [re2.compile(p) for p in self.patterns]
+        self._set = None
+        if self.patterns:
+            self._set = re2.Set.SearchSet(re2.Options())
+            for p in self.patterns:
+                self._set.Add(p)
+            self._set.Compile()
+
+    def find(self, text: str) -> dict[int, list[Span]]:
+        """Return regex id -> spans of its non-overlapping matches in `text`."""
+        if self._set is None or not text:
+            return {}
+        out: dict[int, list[Span]] = {}
+        for rid in self._set.Match(text) or ():
+            spans = [m.span() for m in self._compiled[rid].finditer(text) if m.end() > m.start()]
+            if spans:
+                out[rid] = spans
+        return out
+
+
+@lru_cache(maxsize=65536)
+def _syllable(ch: str) -> str:
+    """Tone-less pinyin of one character, folded for common ASR/dialect confusions."""
+    py = lazy_pinyin(ch, style=Style.NORMAL, errors="ignore")
+    if not py or not py[0].isalpha():
+        return ch
+    s = py[0]
+    for a, b in (("zh", "z"), ("ch", "c"), ("sh", "s")):
+        if s.startswith(a):
+            s = b + s[len(a):]
+    if s.endswith("ng"):
+        s = s[:-1]
+    if s.startswith("l"):
+        s = "n" + s[1:]
+    return s
+
+
+def _near(a: str, b: str) -> bool:
+    """Syllables equal, or one letter added/removed at the end (nin ~ ni, hao ~ hao)."""
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    return len(long_) - len(short) == 1 and long_.startswith(short) and len(short) >= 2
+
+
+@dataclass(frozen=True)
+class FuzzyHit:
+    """A pinyin-tolerant match: where, which phrase, and the characters actually heard."""
+
+    span: Span
+    phrase: str
+    variant: str
+
+
+class FuzzyMatcher:
+    """Pinyin-tolerant phrase matching for ASR errors: 您好 heard as 你号, 抱歉 written 报歉."""
+
+    def __init__(self, phrases: tuple[str, ...]) -> None:
+        self.phrases = tuple(normalize_phrase(p) for p in phrases)
+        self._sylls = [tuple(_syllable(c) for c in p) for p in self.phrases]
+
+    def find(self, text: str) -> list[FuzzyHit]:
+        """Return matches whose pinyin is near a phrase's; exact matches are included too."""
+        if not text:
+            return []
+        sylls = [_syllable(c) for c in text]
+        hits: list[FuzzyHit] = []
+        for phrase, target in zip(self.phrases, self._sylls, strict=True):
+            k = len(target)
+            for i in range(len(text) - k + 1):
+                window = text[i:i + k]
+                if window == phrase:
+                    hits.append(FuzzyHit((i, i + k), phrase, window))
+                    continue
+                if sylls[i] != target[0] and not _near(sylls[i], target[0]):
+                    continue
+                inexact = sum(1 for j in range(k) if sylls[i + j] != target[j])
+                if all(_near(sylls[i + j], target[j]) for j in range(k)) and inexact <= max(1, k // 2) and \
+                        sum(1 for a, b in zip(window, phrase, strict=True) if a == b) >= (k + 1) // 2 - (k == 2):
+                    hits.append(FuzzyHit((i, i + k), phrase, window))
+        return hits
+
+
+_CLAUSE_BREAKS = set(",.!?;:~，。！？；：～、…\n ")
+
+
+def clauses(text: str) -> list[Span]:
+    """Split normalised text into clause spans at punctuation."""
+    out: list[Span] = []
+    start = 0
+    for i, ch in enumerate(text):
+        if ch in _CLAUSE_BREAKS:
+            if i > start:
+                out.append((start, i))
+            start = i + 1
+    if len(text) > start:
+        out.append((start, len(text)))
+    return out
+
+
+@dataclass(frozen=True)
+class SimilarHit:
+    """A clause similar to an exemplar: where, the score, and the nearest exemplar."""
+
+    span: Span
+    score: float
+    exemplar: str
+
+
+class SimilarMatcher:
+    """Character n-gram vectors of a rule's exemplars; a clause within `threshold` cosine matches.
+
+    Clauses nearer to a counter-example (`unlike`) than to every exemplar do not match, which is how
+    a rule keeps precision when a look-alike is allowed (请等一下，我有些不清楚).
+    """
+
+    def __init__(self, exemplars: tuple[str, ...], unlike: tuple[str, ...], threshold: float) -> None:
+        self.exemplars = tuple(normalize_phrase(e) for e in exemplars)
+        self.unlike = tuple(normalize_phrase(e) for e in unlike)
+        self.threshold = threshold
+        self._vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), use_idf=False, sublinear_tf=True)
+        self._vec.fit(self.exemplars + self.unlike)
+        self._pos = self._vec.transform(self.exemplars)
+        self._neg = self._vec.transform(self.unlike) if self.unlike else None
+
+    def find(self, text: str) -> list[SimilarHit]:
+        """Return clauses (and the whole turn when it has several) similar enough to an exemplar."""
+        spans = clauses(text)
+        if len(spans) > 1:
+            spans = [*spans, *[(a[0], b[1]) for a, b in itertools.pairwise(spans)]]
+        spans = [s for s in spans if s[1] - s[0] >= 2]
+        if not spans:
+            return []
+        m = self._vec.transform([text[a:b] for a, b in spans])
+        pos = (m @ self._pos.T).toarray()
+        neg = (m @ self._neg.T).toarray().max(axis=1) if self._neg is not None else np.zeros(len(spans))
+        best = pos.argmax(axis=1)
+        hits = []
+        for row, span in enumerate(spans):
+            score = float(pos[row, best[row]])
+            if score >= self.threshold and score > neg[row]:
+                hits.append(SimilarHit(span, round(score, 3), self.exemplars[best[row]]))
+        hits.sort(key=lambda h: -h.score)
+        return hits

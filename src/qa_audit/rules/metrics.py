@@ -1,0 +1,98 @@
+"""Measured values of a conversation: talk share, speech rate, response time, silences."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from qa_audit.model import Conversation, Turn
+
+
+def _iso(ts: str) -> float | None:
+    try:
+        return datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()
+    except (ValueError, TypeError):
+        return None
+
+
+def turn_times(conv: Conversation) -> list[tuple[float | None, float | None]]:
+    """Return (start, end) seconds from the conversation's first turn, per turn (None when unknown).
+
+    Calls give start/end; chats give an ISO `ts`, taken as both start and end of the message.
+    """
+    out: list[tuple[float | None, float | None]] = []
+    origin = None
+    for t in conv.turns:
+        if t.start is not None:
+            out.append((t.start, t.end))
+            continue
+        stamp = _iso(t.ts) if t.ts else None
+        if stamp is not None and origin is None:
+            origin = stamp
+        rel = None if stamp is None or origin is None else stamp - origin
+        out.append((rel, rel))
+    return out
+
+
+def _chars(turn: Turn) -> int:
+    return len("".join(turn.text.split()))
+
+
+def talk_share(conv: Conversation) -> tuple[float | None, str]:
+    """Agent share of the talk: seconds when every turn has start/end, else characters."""
+    spoken = [t for t in conv.turns if t.role in ("agent", "customer")]
+    if spoken and all(t.start is not None and t.end is not None for t in spoken):
+        agent = sum(t.end - t.start for t in spoken if t.role == "agent")
+        total = sum(t.end - t.start for t in spoken)
+        unit = "seconds"
+    else:
+        agent = sum(_chars(t) for t in spoken if t.role == "agent")
+        total = sum(_chars(t) for t in spoken)
+        unit = "characters"
+    return (round(agent / total, 3) if total > 0 else None), unit
+
+
+def speech_rate(conv: Conversation) -> float | None:
+    """Agent characters per second over agent turns with start and end."""
+    timed = [t for t in conv.turns if t.role == "agent" and t.start is not None and t.end is not None]
+    seconds = sum(t.end - t.start for t in timed)
+    return round(sum(_chars(t) for t in timed) / seconds, 2) if seconds > 0 else None
+
+
+def first_response(conv: Conversation) -> tuple[float | None, int | None]:
+    """Seconds from the first turn to the agent's first turn, and that turn's index."""
+    times = turn_times(conv)
+    if not times or times[0][0] is None:
+        return None, None
+    for i, t in enumerate(conv.turns):
+        if t.role == "agent":
+            start = times[i][0]
+            return (round(start - times[0][0], 2) if start is not None else None), i
+    return None, None
+
+
+def customer_silences(conv: Conversation, gap: float) -> list[tuple[int, int | None, float]]:
+    """Agent turns after which the customer stayed silent longer than `gap` seconds.
+
+    Returns (agent turn index, index of the customer's next turn or None at the end, seconds).
+    """
+    times = turn_times(conv)
+    out = []
+    for i, t in enumerate(conv.turns):
+        if t.role != "agent":
+            continue
+        end = times[i][1] if times[i][1] is not None else times[i][0]
+        if end is None:
+            continue
+        nxt = next((j for j in range(i + 1, len(conv.turns)) if conv.turns[j].role == "customer"), None)
+        if nxt is None:
+            last = [x for pair in times[i + 1:] for x in pair if x is not None]
+            if not last:
+                continue
+            silent = max(last) - end
+        else:
+            if times[nxt][0] is None:
+                continue
+            silent = times[nxt][0] - end
+        if silent > gap:
+            out.append((i, nxt, round(silent, 1)))
+    return out

@@ -1,0 +1,84 @@
+"""A turn prepared once for every rule: normalised text, shared matcher results, lazy tokens."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from qa_audit.model import Turn
+from qa_audit.normalize import NormText, normalize, normalize_phrase
+from qa_audit.rules.conditions import Hit, quote_regions
+from qa_audit.rules.matchers import FuzzyMatcher, PhraseIndex, RegexIndex, SimilarMatcher, Span
+from qa_audit.rules.spec import Cond
+from qa_audit.segment import segment
+
+
+class Matchers:
+    """The compiled matchers of a rule set, shared by every turn."""
+
+    def __init__(self, conds: list[Cond]) -> None:
+        leaves = [leaf for c in conds for leaf in c.leaves()]
+        phrases = {p for leaf in leaves if leaf.op in ("any", "all", "none", "at_least") for p in leaf.phrases}
+        phrases |= {p for leaf in leaves for p in leaf.unless}
+        self.phrases = PhraseIndex(phrases)
+        self.regexes = RegexIndex({leaf.pattern for leaf in leaves if leaf.op == "regex"})
+        self.fuzzy = {leaf.key: FuzzyMatcher(leaf.phrases) for leaf in leaves if leaf.op == "fuzzy"}
+        self.similar = {leaf.key: SimilarMatcher(leaf.phrases, leaf.unlike, leaf.threshold)
+                        for leaf in leaves if leaf.op == "similar"}
+        self.words = {normalize_phrase(p) for leaf in leaves if leaf.op == "words" for p in leaf.phrases}
+
+
+class PreparedTurn:
+    """One turn, normalised once and scanned once by the shared automaton and RE2 set."""
+
+    def __init__(self, turn: Turn, matchers: Matchers) -> None:
+        self.turn = turn
+        self.norm: NormText = normalize(turn.text)
+        self.text = self.norm.text
+        self._m = matchers
+        self._phrase_hits = matchers.phrases.find(self.text)
+        self._cache: dict[str, list[Hit]] = {}
+
+    @cached_property
+    def quotes(self) -> list[Span]:
+        """Spans inside quotation marks."""
+        return quote_regions(self.text)
+
+    @cached_property
+    def _regex_hits(self) -> dict[int, list[Span]]:
+        return self._m.regexes.find(self.text)
+
+    @cached_property
+    def tokens(self) -> tuple:
+        """jieba tokens of the normalised text (computed on first use, once)."""
+        return segment(self.text)
+
+    def phrase_spans(self, phrase: str) -> list[Span]:
+        """Spans of a rule phrase."""
+        return self._phrase_hits.get(self._m.phrases.id_of(phrase), [])
+
+    def regex_spans(self, pattern: str) -> list[Span]:
+        """Spans of a rule regex."""
+        return self._regex_hits.get(self._m.regexes.ids[pattern], [])
+
+    def word_spans(self, words: tuple[str, ...]) -> list[tuple[Span, str]]:
+        """Spans of whole tokens among `words`."""
+        wanted = {normalize_phrase(w) for w in words}
+        if not any(w in self.text for w in wanted):
+            return []
+        return [((t.start, t.end), t.text) for t in self.tokens if t.text in wanted]
+
+    def fuzzy(self, cond: Cond) -> list[Hit]:
+        """Pinyin-tolerant hits of a fuzzy condition."""
+        if cond.key not in self._cache:
+            found = self._m.fuzzy[cond.key].find(self.text)
+            self._cache[cond.key] = [Hit(h.span, "fuzzy", h.phrase, h.variant if h.variant != h.phrase else "")
+                                     for h in found]
+        return self._cache[cond.key]
+
+    def similar(self, cond: Cond) -> list[Hit]:
+        """Similarity hits of a `similar` condition."""
+        if cond.key not in self._cache:
+            found = self._m.similar[cond.key].find(self.text)
+            self._cache[cond.key] = [Hit(h.span, "similar", h.exemplar, self.text[h.span[0]:h.span[1]], h.score)
+                                     for h in found]
+        return self._cache[cond.key]

@@ -1,0 +1,146 @@
+"""The rule operators and kinds, each on a small rule written for the test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from qa_audit.model import Conversation, Turn
+from qa_audit.rules import Engine, load_ruleset
+
+BASE = {"title": "t", "severity": "minor", "points": 2, "message": "m", "source": "test",
+        "examples": {"fire": ["x"], "pass": ["y"]}}
+
+
+def engine_for(tmp_path: Path, *rules: dict[str, Any]) -> Engine:
+    body = {"rules": [{**BASE, **r} for r in rules]}
+    (tmp_path / "r.yaml").write_text(yaml.safe_dump(body, allow_unicode=True), encoding="utf-8")
+    return Engine(load_ruleset(tmp_path))
+
+
+def conv(*turns: tuple[str, str] | Turn, channel: str | None = None) -> Conversation:
+    out = [t if isinstance(t, Turn) else Turn(i, t[0], t[1]) for i, t in enumerate(turns)]
+    return Conversation("c1", tuple(out), channel=channel)
+
+
+def test_span_points_into_the_original_text(tmp_path: Path) -> None:
+    eng = engine_for(tmp_path, {"id": "t.shift", "kind": "forbid", "match": {"any": ["不归我们管"]}})
+    original = "　ＯＫ，這個不歸我們管！"
+    audit = eng.audit(conv(("agent", original)))
+    [f] = audit.findings
+    assert original[f.span[0]:f.span[1]] == "不歸我們管"
+    assert f.match == "不歸我們管"
+    assert audit.checks["t.shift"] == "fail"
+
+
+def test_negation_quotation_and_unless_are_exceptions_listed_in_evidence(tmp_path: Path) -> None:
+    eng = engine_for(tmp_path, {"id": "t.promise", "kind": "forbid",
+                                "match": {"any": ["保证"], "unless": ["尽力"], "within": 6}})
+    for text in ("我们不能保证今天到", "您说“你们保证过的”", "我们尽力，保证不了"):
+        audit = eng.audit(conv(("agent", text)))
+        assert audit.checks["t.promise"] == "pass", text
+    fired = eng.audit(conv(("agent", "我保证今天到")))
+    assert fired.checks["t.promise"] == "fail"
+    assert fired.findings[0].evidence["exceptions_considered"] == []
+
+
+def test_at_least_all_none(tmp_path: Path) -> None:
+    eng = engine_for(
+        tmp_path,
+        {"id": "t.atleast", "kind": "forbid", "negation": False,
+         "match": {"at_least": 2, "of": ["退款", "退货", "换货"]}},
+        {"id": "t.all", "kind": "forbid", "negation": False, "match": {"all": ["订单", "取消"]}},
+        {"id": "t.none", "kind": "forbid", "negation": False, "match": {"none": ["请", "麻烦"]}},
+    )
+    a = eng.audit(conv(("agent", "退款还是退货都可以，订单不会取消")))
+    assert a.checks == {"t.atleast": "fail", "t.all": "fail", "t.none": "fail"}
+    b = eng.audit(conv(("agent", "请问退款到账了吗")))
+    assert b.checks == {"t.atleast": "pass", "t.all": "pass", "t.none": "pass"}
+
+
+def test_words_use_segmentation_boundaries(tmp_path: Path) -> None:
+    eng = engine_for(tmp_path, {"id": "t.ni", "kind": "forbid", "negation": False, "match": {"words": ["你"]}})
+    assert eng.audit(conv(("agent", "这款迷你音箱有货"))).checks["t.ni"] == "pass"
+    assert eng.audit(conv(("agent", "你看一下"))).checks["t.ni"] == "fail"
+
+
+def test_fuzzy_reports_the_variant_heard(tmp_path: Path) -> None:
+    eng = engine_for(tmp_path, {"id": "t.greet", "kind": "require", "anchor": "first", "where": {"first": 1},
+                                "match": {"fuzzy": ["您好"]}})
+    assert eng.audit(conv(("agent", "你号，请问有什么需要"))).checks["t.greet"] == "pass"
+    assert eng.audit(conv(("agent", "请问有什么需要"))).checks["t.greet"] == "fail"
+    forbid = engine_for(tmp_path, {"id": "t.f", "kind": "forbid", "negation": False, "match": {"fuzzy": ["抱歉"]}})
+    [f] = forbid.audit(conv(("agent", "报歉让您久等了"))).findings
+    assert f.evidence["variant"] == "报歉" and f.evidence["matched"] == "抱歉"
+
+
+def test_similar_scores_clauses_and_respects_unlike(tmp_path: Path) -> None:
+    eng = engine_for(tmp_path, {"id": "t.sim", "kind": "forbid", "match": {
+        "similar": ["谁给您承诺的您找谁去"], "unlike": ["我帮您联系承诺的同事"], "threshold": 0.5}})
+    [f] = eng.audit(conv(("agent", "好的。谁答应您的您就找谁去"))).findings
+    assert 0.5 <= f.evidence["score"] <= 1
+    assert f.evidence["operator"] == "similar"
+    assert eng.audit(conv(("agent", "我帮您联系承诺的同事"))).checks["t.sim"] == "pass"
+
+
+def test_respond_is_na_without_trigger_and_checks_the_next_turn(tmp_path: Path) -> None:
+    eng = engine_for(tmp_path, {"id": "t.thanks", "kind": "respond",
+                                "trigger": {"role": "customer", "match": {"any": ["谢谢"]}},
+                                "response": {"role": "agent", "match": {"any": ["不客气"]}}})
+    assert eng.audit(conv(("customer", "在吗"), ("agent", "您好"))).checks["t.thanks"] == "n/a"
+    assert eng.audit(conv(("customer", "谢谢"))).checks["t.thanks"] == "n/a"
+    fail = eng.audit(conv(("customer", "谢谢"), ("agent", "嗯"), ("agent", "不客气")))
+    assert fail.checks["t.thanks"] == "fail"
+    assert fail.findings[0].turn_index == 0 and fail.findings[0].evidence["checked_turns"] == [1]
+    assert eng.audit(conv(("customer", "谢谢"), ("agent", "不客气"))).checks["t.thanks"] == "pass"
+
+
+def test_order_apology_before_explanation(tmp_path: Path) -> None:
+    eng = engine_for(tmp_path, {"id": "t.order", "kind": "order", "first": {"any": ["抱歉"]},
+                                "then": {"any": ["因为"]}})
+    assert eng.audit(conv(("agent", "因为下雨"), ("agent", "抱歉"))).checks["t.order"] == "fail"
+    assert eng.audit(conv(("agent", "抱歉，因为下雨"))).checks["t.order"] == "pass"
+    assert eng.audit(conv(("agent", "因为下雨"))).checks["t.order"] == "n/a"
+
+
+def test_metrics_and_na_without_timing(tmp_path: Path) -> None:
+    eng = engine_for(
+        tmp_path,
+        {"id": "t.first", "kind": "metric", "metric": "first_response", "max": 30, "applies": {"timing": True}},
+        {"id": "t.share", "kind": "metric", "metric": "talk_share", "max": 0.6},
+        {"id": "t.ratio", "kind": "metric", "metric": "ratio", "min": 0.9, "negation": False,
+         "numerator": {"words": ["您", "您好"]}, "denominator": {"words": ["您", "您好", "你", "你好"]}},
+    )
+    timed = conv(Turn(0, "customer", "在吗", start=0, end=1), Turn(1, "agent", "你好您好您好", start=40, end=42))
+    a = eng.audit(timed)
+    assert a.checks["t.first"] == "fail"
+    ev = next(f for f in a.findings if f.rule_id == "t.first").evidence
+    assert ev["value"] == 40 and ev["max"] == 30
+    assert a.checks["t.share"] == "fail"
+    ratio = next(f for f in a.findings if f.rule_id == "t.ratio").evidence
+    assert (ratio["numerator"], ratio["denominator"]) == (2, 3)
+    untimed = eng.audit(conv(("customer", "在吗在吗在吗在吗"), ("agent", "您好")))
+    assert untimed.checks["t.first"] == "n/a" and untimed.checks["t.share"] == "pass"
+
+
+def test_rules_are_na_when_the_agent_never_spoke_or_not_a_complaint(tmp_path: Path) -> None:
+    eng = engine_for(
+        tmp_path,
+        {"id": "t.greet", "kind": "require", "match": {"any": ["您好"]}},
+        {"id": "t.apology", "kind": "require", "applies": {"complaint": True}, "match": {"any": ["抱歉"]}},
+    )
+    silent = eng.audit(conv(("customer", "在吗")), is_complaint=True)
+    assert silent.checks == {"t.greet": "n/a", "t.apology": "n/a"}
+    calm = eng.audit(conv(("customer", "在吗"), ("agent", "您好")), is_complaint=False)
+    assert calm.checks == {"t.greet": "pass", "t.apology": "n/a"}
+    angry = eng.audit(conv(("customer", "太差了"), ("agent", "您好")), is_complaint=True)
+    assert angry.checks["t.apology"] == "fail"
+    assert angry.findings[0].turn_index == 1 and angry.findings[0].span is None
+
+
+def test_catastrophic_regex_runs_in_linear_time(tmp_path: Path) -> None:
+    eng = engine_for(tmp_path, {"id": "t.redos", "kind": "forbid", "negation": False, "match": {"regex": "(x+x+)+y"}})
+    # Python's re needs minutes on this input; RE2 answers at once (no timing assertion: it would hang).
+    assert eng.audit(conv(("agent", "x" * 5000))).checks["t.redos"] == "pass"

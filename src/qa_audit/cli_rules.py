@@ -109,3 +109,45 @@ def _show(example: object) -> str:
     if isinstance(example, list):
         return " / ".join(map(str, example))
     return json.dumps(example, ensure_ascii=False)
+
+
+@rules_group.command("eval")
+@click.option("--gold", "gold_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Gold labels (JSONL, one conversation per line; see eval/README.md).")
+@click.option("--transcripts", multiple=True, type=click.Path(path_type=Path),
+              help="Where the labelled conversations are [default: ../shared/data/jddc_dialogues/sessions.jsonl].")
+@click.option("--split", type=click.Choice(["test", "tune", "all"]), default="test", show_default=True,
+              help="Which part of the gold set to measure on.")
+@click.option("--rules", "rules_dir", type=click.Path(path_type=Path), default=None, help="Rule directory.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per rule.")
+def eval_rules(gold_path: Path, transcripts: tuple[Path, ...], split: str, rules_dir: Path | None,
+               as_json: bool) -> None:
+    """Print each rule's precision and recall against hand-labelled conversations.
+
+    Precision: of the conversations a rule failed, the share the labels also fail. Recall: of the
+    conversations the labels fail, the share the rule failed. Turn-level figures count
+    (conversation, turn) pairs for rules labelled per turn.
+
+    \b
+    Example:
+      qa-audit rules eval --gold eval/jddc_gold.jsonl --split test
+    """
+    from qa_audit.paths import default_jddc_sessions
+    from qa_audit.rules.gold import GoldError, evaluate_gold, load_gold
+
+    rs = _load(rules_dir)
+    try:
+        gold = load_gold(gold_path, split)
+        scores = evaluate_gold(rs, gold, transcripts or [default_jddc_sessions()])
+    except GoldError as exc:
+        raise click.UsageError(str(exc)) from None
+    if as_json:
+        for s in scores:
+            click.echo(json.dumps(s.to_json(), ensure_ascii=False))
+        return
+    fmt = "{:28} {:>5} {:>4} {:>4} {:>4} {:>9} {:>7} {:>10} {:>8}"
+    click.echo(f"{len(gold)} conversations ({split}), ruleset {rs.version}")
+    click.echo(fmt.format("rule", "n", "tp", "fp", "fn", "precision", "recall", "turn prec", "turn rec"))
+    for s in scores:
+        click.echo(fmt.format(s.rule_id, s.labelled, s.tp, s.fp, s.fn, *(
+            "-" if v is None else f"{v:.2f}" for v in (s.precision, s.recall, s.turn_precision, s.turn_recall))))

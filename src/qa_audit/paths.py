@@ -16,3 +16,8 @@ def default_rules_dir() -> Path:
 def default_model_dir() -> Path:
     """Return the packaged complaint-type model (override with QA_AUDIT_MODEL)."""
     return Path(os.environ.get("QA_AUDIT_MODEL", _ROOT / "models" / "complaint_type"))
+
+
+def default_jddc_sessions() -> Path:
+    """Return the shared JDDC sessions file beside the repository (used by `rules eval`)."""
+    return _ROOT.parent / "shared" / "data" / "jddc_dialogues" / "sessions.jsonl"

@@ -52,6 +52,14 @@ def quote_regions(text: str) -> list[Span]:
     return regions
 
 
+def clause_start(text: str, pos: int) -> int:
+    """Return where the clause holding `pos` starts (after the last punctuation or space)."""
+    k = pos - 1
+    while k >= 0 and (text[k] not in _BREAKS or text[k] == "、") and text[k] != " ":
+        k -= 1
+    return k + 1
+
+
 def negator_before(text: str, start: int) -> str | None:
     """Return the negator right before `start` in the same clause, if any."""
     window = text[max(0, start - 4):start]
@@ -136,12 +144,16 @@ def _filter(cond: Cond, hits: list[Hit], turn: TurnLike, *, negation: bool, quot
     kept: list[Hit] = []
     dropped: list[dict[str, Any]] = []
     exceptions = [s for p in cond.unless for s in turn.phrase_spans(p)] if cond.unless else []
+    before = [s for p in cond.unless_before for s in turn.phrase_spans(p)] if cond.unless_before else []
     for hit in hits:
         s, e = hit.span
         why = None
         near = [x for x in exceptions if x[1] >= s - cond.within and x[0] <= e + cond.within]
+        earlier = [x for x in before if x[1] <= s and clause_start(turn.text, s) <= x[0]]
         if near:
             why = {"exception": "unless", "phrase": turn.text[near[0][0]:near[0][1]]}
+        elif earlier:
+            why = {"exception": "unless_before", "phrase": turn.text[earlier[-1][0]:earlier[-1][1]]}
         elif quoted == "ignore" and any(a <= s < b for a, b in turn.quotes):
             why = {"exception": "quoted"}
         elif negation and (neg := negator_before(turn.text, s)):

@@ -209,17 +209,20 @@ def _check_cond(doc: YamlDoc, where: tuple[Any, ...], cond: dict[str, Any]) -> l
     return out
 
 
-def _build_cond(raw: dict[str, Any], key: str, inherited: tuple[tuple[str, ...], int] = ((), 8)) -> Cond:
-    """Build a condition; `unless`/`within` on and/or/not apply to every leaf below."""
+def _build_cond(raw: dict[str, Any], key: str, inherited: tuple[tuple[str, ...], int, tuple[str, ...]] = ((), 8, ())
+                ) -> Cond:
+    """Build a condition; exceptions (`unless`, `within`, `unless_before`) on and/or/not apply to every leaf below."""
     op = next(k for k in raw if k in LEAF_OPS or k in BOOL_OPS)
     unless = inherited[0] + tuple(raw.get("unless", ()))
     within = int(raw.get("within", inherited[1]))
-    common = {"unless": unless, "within": within}
+    before = inherited[2] + tuple(raw.get("unless_before", ()))
+    common = {"unless": unless, "within": within, "unless_before": before}
     if op in ("and", "or"):
-        kids = tuple(_build_cond(c, f"{key}.{op}{j}", (unless, within)) for j, c in enumerate(raw[op]))
+        kids = tuple(_build_cond(c, f"{key}.{op}{j}", (unless, within, before)) for j, c in enumerate(raw[op]))
         return Cond(op=op, key=key, children=kids, **common)
     if op == "not":
-        return Cond(op=op, key=key, children=(_build_cond(raw["not"], f"{key}.not", (unless, within)),), **common)
+        return Cond(op=op, key=key, children=(_build_cond(raw["not"], f"{key}.not", (unless, within, before)),),
+                    **common)
     if op == "regex":
         return Cond(op=op, key=key, pattern=raw["regex"], **common)
     if op == "at_least":

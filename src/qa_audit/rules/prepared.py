@@ -18,7 +18,7 @@ class Matchers:
     def __init__(self, conds: list[Cond]) -> None:
         leaves = [leaf for c in conds for leaf in c.leaves()]
         phrases = {p for leaf in leaves if leaf.op in ("any", "all", "none", "at_least") for p in leaf.phrases}
-        phrases |= {p for leaf in leaves for p in leaf.unless}
+        phrases |= {p for leaf in leaves for p in leaf.unless + leaf.unless_before}
         self.phrases = PhraseIndex(phrases)
         self.regexes = RegexIndex({leaf.pattern for leaf in leaves if leaf.op == "regex"})
         self.fuzzy = {leaf.key: FuzzyMatcher(leaf.phrases) for leaf in leaves if leaf.op == "fuzzy"}

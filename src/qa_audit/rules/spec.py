@@ -25,6 +25,7 @@ class Cond:
     threshold: float = 0.6
     unless: tuple[str, ...] = ()
     within: int = 8
+    unless_before: tuple[str, ...] = ()
 
     def leaves(self) -> list[Cond]:
         """Return every leaf condition below (and including) this one."""

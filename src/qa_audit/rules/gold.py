@@ -1,0 +1,124 @@
+"""Measure rules against hand-labelled conversations (`qa-audit rules eval --gold FILE`).
+
+Gold lines: {"conversation_id", "split", "is_complaint", "labels": {rule_id: {"status", "turns"}}}.
+Transcripts are joined by conversation id. The gold `is_complaint` is given to the engine, so a rule
+is measured on its own, not through the complaint detector's errors.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa_audit.model import Conversation
+from qa_audit.readers import read_inputs
+from qa_audit.rules.engine import Engine
+from qa_audit.rules.spec import RuleSet
+
+
+class GoldError(Exception):
+    """The gold file or its transcripts cannot be used."""
+
+
+@dataclass(frozen=True)
+class RuleScore:
+    """Conversation-level (and, for turn-level labels, turn-level) agreement for one rule."""
+
+    rule_id: str
+    labelled: int
+    tp: int
+    fp: int
+    fn: int
+    turn_tp: int
+    turn_fp: int
+    turn_fn: int
+
+    @staticmethod
+    def _ratio(a: int, b: int) -> float | None:
+        return round(a / b, 3) if b else None
+
+    @property
+    def precision(self) -> float | None:
+        """Of the conversations the rule failed, the share gold also fails."""
+        return self._ratio(self.tp, self.tp + self.fp)
+
+    @property
+    def recall(self) -> float | None:
+        """Of the conversations gold fails, the share the rule failed."""
+        return self._ratio(self.tp, self.tp + self.fn)
+
+    @property
+    def turn_precision(self) -> float | None:
+        """Precision over (conversation, turn) pairs, for rules labelled per turn."""
+        return self._ratio(self.turn_tp, self.turn_tp + self.turn_fp)
+
+    @property
+    def turn_recall(self) -> float | None:
+        """Recall over (conversation, turn) pairs."""
+        return self._ratio(self.turn_tp, self.turn_tp + self.turn_fn)
+
+    def to_json(self) -> dict:
+        """Return the score as a JSON-ready dict."""
+        return {"rule_id": self.rule_id, "labelled": self.labelled, "tp": self.tp, "fp": self.fp, "fn": self.fn,
+                "precision": self.precision, "recall": self.recall, "turn_precision": self.turn_precision,
+                "turn_recall": self.turn_recall}
+
+
+def load_gold(path: Path, split: str) -> list[dict]:
+    """Read the gold file, keeping lines of `split` ('all' keeps every line)."""
+    rows = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise GoldError(f"cannot read gold file {path}: {exc}") from exc
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            row["labels"], row["conversation_id"]
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise GoldError(f"{path}:{n}: not a gold line ({exc})") from exc
+        if split == "all" or row.get("split") == split:
+            rows.append(row)
+    return rows
+
+
+def evaluate_gold(ruleset: RuleSet, gold: list[dict], transcripts: Iterable[str | Path]) -> list[RuleScore]:
+    """Run the rules on the gold conversations and compare with the labels, rule by rule."""
+    wanted = {row["conversation_id"]: row for row in gold}
+    convs: dict[str, Conversation] = {}
+    for item in read_inputs(list(transcripts)):
+        if isinstance(item, Conversation) and item.conversation_id in wanted:
+            convs[item.conversation_id] = item
+    missing = sorted(set(wanted) - set(convs))
+    if missing:
+        raise GoldError(f"{len(missing)} gold conversation(s) not found in the transcripts, e.g. {missing[:3]}")
+    engine = Engine(ruleset)
+    ids = [r.id for r in ruleset.rules]
+    c: dict[str, Counter[str]] = {rid: Counter() for rid in ids}
+    for cid, row in wanted.items():
+        audit = engine.audit(convs[cid], is_complaint=bool(row.get("is_complaint")))
+        predicted_turns: dict[str, set[int]] = {}
+        for f in audit.findings:
+            predicted_turns.setdefault(f.rule_id, set()).add(f.turn_index)
+        for rid, label in row["labels"].items():
+            if rid not in c:
+                continue
+            gold_fail = label.get("status") == "fail"
+            pred_fail = audit.checks.get(rid) == "fail"
+            c[rid]["labelled"] += 1
+            c[rid]["tp"] += gold_fail and pred_fail
+            c[rid]["fp"] += pred_fail and not gold_fail
+            c[rid]["fn"] += gold_fail and not pred_fail
+            gold_turns = set(label.get("turns") or [])
+            if gold_turns or (pred_fail and ruleset.get(rid).kind in ("forbid", "respond", "order")):
+                pred = predicted_turns.get(rid, set())
+                c[rid]["turn_tp"] += len(gold_turns & pred)
+                c[rid]["turn_fp"] += len(pred - gold_turns)
+                c[rid]["turn_fn"] += len(gold_turns - pred)
+    return [RuleScore(rid, c[rid]["labelled"], c[rid]["tp"], c[rid]["fp"], c[rid]["fn"], c[rid]["turn_tp"],
+                      c[rid]["turn_fp"], c[rid]["turn_fn"]) for rid in ids if c[rid]["labelled"]]

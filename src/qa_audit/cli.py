@@ -162,7 +162,7 @@ def _register_model_commands() -> None:
         main.add_command(cmd)
 
 
-# _register_model_commands()
+_register_model_commands()
 
 
 def run() -> None:

@@ -6,12 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from qa_audit.model import Conversation, Turn
+from qa_audit.readers.roles import canonical_role
 from qa_audit.rules.engine import Engine
 from qa_audit.rules.spec import Rule, RuleSet
 
-_PREFIX_ROLES = {"客服": "agent", "坐席": "agent", "座席": "agent", "agent": "agent",
-                 "客户": "customer", "顾客": "customer", "用户": "customer", "customer": "customer",
-                 "系统": "system", "system": "system"}
 
 
 @dataclass(frozen=True)
@@ -32,8 +30,9 @@ def _turn(i: int, item: Any, default_role: str) -> Turn:
     text = str(item)
     for sep in ("：", ":"):
         head, found, rest = text.partition(sep)
-        if found and head.strip() in _PREFIX_ROLES:
-            return Turn(index=i, role=_PREFIX_ROLES[head.strip()], text=rest)
+        role = canonical_role(head) if found else None
+        if role:
+            return Turn(index=i, role=role, text=rest)
     return Turn(index=i, role=default_role, text=text)
 
 

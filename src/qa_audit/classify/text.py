@@ -1,0 +1,47 @@
+"""Customer text of a conversation, cleaned once for the classifier and the complaint detector."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from functools import lru_cache
+
+from qa_audit.model import Conversation
+
+# Masks of published corpora ([订单x], [数字x], [姓名x] ...) and the order card JDDC puts in the
+# first line; they carry no topic and would otherwise become the strongest n-grams.
+_ORDER_CARD = re.compile(r"\[订单编号[^\n]*?\]\]|\[订单编号[^\]\n]*\]")
+_MASK = re.compile(r"\[[^\[\]\s]{1,12}x\]")
+_SPACE = re.compile(r"\s+")
+MAX_CHARS = 2000  # long calls: the topic is stated early, and the cost stays bounded
+
+
+def clean(text: str) -> str:
+    """Return `text` normalised for features: NFKC, lower case, masks removed, spaces collapsed."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = _ORDER_CARD.sub(" ", text)
+    text = _MASK.sub(" ", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def customer_turns(conv: Conversation) -> list[tuple[int, str]]:
+    """Return (turn index, original text) of every non-empty customer turn."""
+    return [(t.index, t.text) for t in conv.turns if t.role == "customer" and t.text.strip()]
+
+
+def customer_text(conv: Conversation) -> str:
+    """Return the cleaned customer side of a conversation (empty when the customer said nothing)."""
+    parts = [clean(text) for _, text in customer_turns(conv)]
+    return " ".join(p for p in parts if p)[:MAX_CHARS]
+
+
+@lru_cache(maxsize=1)
+def jieba_tokenizer():
+    """Return a silent, initialised jieba tokenizer (the dictionary loads once per process)."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    return tok

@@ -1,0 +1,102 @@
+"""Read transcripts (JSONL, JSON, CSV/TSV, XLSX, plain text) into Conversations, never raising on bad records.
+
+Every input record ends as exactly one `Conversation` or one `Rejected` (read = audited +
+quarantined). A conversation id seen again later in the same run is a duplicate: the first
+readable conversation with that id is kept and every later one is rejected, naming where the
+first was read. Errors in the arguments themselves (a missing path, an unknown encoding or
+column mapping) raise `ReadError` at call time, before anything is read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+
+from ..model import Conversation, Rejected
+from .build import reject
+from .encoding import check_encoding
+from .headers import normalize_overrides
+from .jsonl import read_json, read_jsonl
+from .paths import SUFFIXES, ReadError, expand_inputs
+from .tabular import read_csv
+from .text import read_text
+from .xlsx import read_xlsx
+
+__all__ = ["SUFFIXES", "ReadError", "expand_inputs", "read_file", "read_inputs"]
+
+
+def read_inputs(
+    inputs: Sequence[str | Path],
+    *,
+    encoding: str | None = None,
+    columns: Mapping[str, str] | None = None,
+) -> Iterator[Conversation | Rejected]:
+    """Stream every conversation of `inputs` (files, directories, globs) in input order.
+
+    `encoding` overrides per-file detection for text formats; `columns` maps a spreadsheet header
+    to a canonical field (e.g. {"坐席": "agent_id"}). Raises ReadError for bad arguments.
+    """
+    paths = expand_inputs(inputs)
+    overrides = normalize_overrides(columns)
+    if encoding is not None:
+        try:
+            encoding = check_encoding(encoding)
+        except LookupError:
+            raise ReadError(f"unknown encoding {encoding!r} (未知编码)") from None
+    return _read_all(paths, encoding, overrides)
+
+
+def _read_all(
+    paths: list[Path], encoding: str | None, overrides: Mapping[str, str]
+) -> Iterator[Conversation | Rejected]:
+    first: dict[str, tuple[int, int | None]] = {}  # id -> (index in paths, line) of the kept one
+    for k, path in enumerate(paths):
+        for item in read_file(path, encoding=encoding, columns=overrides):
+            if isinstance(item, Conversation):
+                seen = first.get(item.conversation_id)
+                if seen is not None:
+                    where = f"{paths[seen[0]]}:{seen[1]}" if seen[1] is not None else str(paths[seen[0]])
+                    yield reject(
+                        item.source,
+                        item.line,
+                        f"duplicate conversation_id (重复的会话ID) {item.conversation_id!r}; first read at {where}",
+                        item.conversation_id,
+                        _summary(item),
+                    )
+                    continue
+                first[item.conversation_id] = (k, item.line)
+            yield item
+
+
+def read_file(
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    columns: Mapping[str, str] | None = None,
+) -> Iterator[Conversation | Rejected]:
+    """Stream the conversations of one file, chosen by suffix (no duplicate check across calls).
+
+    `columns` must already be normalised (`headers.normalize_overrides`) when coming from
+    `read_inputs`; a plain mapping works too.
+    """
+    path = Path(path)
+    source = str(path)
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        return read_jsonl(path, source, encoding)
+    if suffix == ".json":
+        return read_json(path, source, encoding)
+    if suffix in (".csv", ".tsv"):
+        return read_csv(path, source, encoding, normalize_overrides(columns), "\t" if suffix == ".tsv" else None)
+    if suffix == ".xlsx":
+        return read_xlsx(path, source, normalize_overrides(columns))
+    if suffix == ".txt":
+        return read_text(path, source, encoding)
+    raise ReadError(f"{path}: unsupported file type {suffix or '(none)'!r}; expected one of {' '.join(SUFFIXES)}")
+
+
+def _summary(conv: Conversation) -> str:
+    """A short JSON view of a conversation for the quarantine `raw` field."""
+    turns = [{"role": t.role, "text": t.text[:200]} for t in conv.turns[:10]]
+    return json.dumps({"conversation_id": conv.conversation_id, "turns": turns}, ensure_ascii=False)

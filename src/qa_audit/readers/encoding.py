@@ -1,0 +1,135 @@
+"""Pick a file's encoding and read it as text without ever raising on bad bytes.
+
+Undecodable bytes are kept in the decoded text as lone surrogates U+DC00+byte (the `MARK_ERRORS`
+handler), so that the record holding them can be rejected with its line number while the rest of
+the file is read; `printable()` turns them back into `\\xNN` for quarantine.jsonl.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+import charset_normalizer
+
+MARK_ERRORS = "qa_audit.mark"
+SAMPLE_BYTES = 4 << 20  # detection looks at the first 4 MB
+MAX_LINE_CHARS = 32 << 20  # longer lines are rejected without being held in memory
+ASCII_WS = " \t\r\n\f\v"  # what counts as a blank line: only these (same set as bytes.strip())
+
+_BAD = re.compile("[\x00\ud800-\udfff]")
+_ASCII = bytes(range(128))
+
+
+def _mark(err: UnicodeError) -> tuple[str, int]:
+    if not isinstance(err, UnicodeDecodeError):
+        raise err
+    bad = bytes(err.object[err.start : err.end])
+    return "".join(chr(0xDC00 + b) for b in bad), err.end
+
+
+codecs.register_error(MARK_ERRORS, _mark)
+
+
+def has_bad_chars(text: str) -> bool:
+    """True when `text` holds undecodable bytes, a NUL or a lone surrogate."""
+    return _BAD.search(text) is not None
+
+
+def printable(text: str) -> str:
+    """Return `text` with undecodable bytes as `\\xNN` and other unsafe characters escaped."""
+
+    def esc(m: re.Match[str]) -> str:
+        code = ord(m.group())
+        return f"\\x{code - 0xDC00:02x}" if 0xDC00 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+    return _BAD.sub(esc, text)
+
+
+def check_encoding(name: str) -> str:
+    """Return the codec's canonical name; raise LookupError for an unknown one."""
+    return codecs.lookup(name).name
+
+
+def _decodes(data: bytes, encoding: str, final: bool = True) -> bool:
+    try:
+        codecs.getincrementaldecoder(encoding)().decode(data, final=final)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _ascii_compatible(encoding: str) -> bool:
+    try:
+        return _ASCII.decode(encoding) == _ASCII.decode("ascii")
+    except (LookupError, UnicodeDecodeError):
+        return False
+
+
+def detect_encoding(path: Path) -> str:
+    """Guess a file's encoding from its first 4 MB.
+
+    Order: UTF-8 BOM -> utf-8-sig; UTF-16 BOM -> utf-16; every non-ASCII line valid UTF-8 -> utf-8;
+    most of them valid UTF-8 -> utf-8 (the others are damaged lines, rejected one by one; GB18030
+    would decode such a file "cleanly" into mojibake); all valid GB18030 -> gb18030; else
+    charset-normalizer's best ASCII-compatible guess; else whichever of utf-8/gb18030 fits more lines.
+    """
+    with path.open("rb") as f:
+        head = f.read(SAMPLE_BYTES)
+        truncated = bool(f.read(1))
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    lines = head.split(b"\n")
+    last = lines.pop() if truncated else b""  # may end inside a character
+    lines = [ln for ln in lines if not ln.isascii()]
+    partial = [] if last.isascii() else [last]
+    total = len(lines) + len(partial)
+    if not total:
+        return "utf-8"
+    utf8 = sum(_decodes(ln, "utf-8") for ln in lines) + sum(_decodes(ln, "utf-8", False) for ln in partial)
+    if utf8 * 2 > total:
+        return "utf-8"
+    gb = sum(_decodes(ln, "gb18030") for ln in lines) + sum(_decodes(ln, "gb18030", False) for ln in partial)
+    if gb == total:
+        return "gb18030"
+    best = charset_normalizer.from_bytes(head).best()
+    if best is not None and _ascii_compatible(best.encoding):
+        return best.encoding
+    return "gb18030" if gb > utf8 else "utf-8"
+
+
+def open_text(path: Path, encoding: str, newline: str = "\n") -> TextIO:
+    """Open `path` for reading as text; bad bytes become markers, lines end at `\\n` only.
+
+    A leading UTF-8 BOM is dropped even when the encoding was given as utf-8 (utf-8-sig is used
+    only when the BOM is there: its decoder loses a lone `\xef` at the end of a file).
+    """
+    if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
+        with open(path, "rb") as f:
+            encoding = "utf-8-sig" if f.read(3) == codecs.BOM_UTF8 else "utf-8"
+    return open(path, encoding=encoding, errors=MARK_ERRORS, newline=newline)
+
+
+def iter_lines(stream: TextIO) -> Iterator[tuple[int, str, bool]]:
+    """Yield `(line number, text without line ending, too_long)`.
+
+    A line longer than `MAX_LINE_CHARS` is skipped through and yielded once, cut, with too_long True.
+    """
+    lineno = 0
+    while True:
+        line = stream.readline(MAX_LINE_CHARS)
+        if not line:
+            return
+        lineno += 1
+        if len(line) >= MAX_LINE_CHARS and not line.endswith("\n"):
+            head = line[:4000]
+            while line and not line.endswith("\n"):
+                line = stream.readline(MAX_LINE_CHARS)
+            yield lineno, head, True
+            continue
+        yield lineno, line.rstrip("\r\n"), False

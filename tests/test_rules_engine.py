@@ -144,3 +144,9 @@ def test_catastrophic_regex_runs_in_linear_time(tmp_path: Path) -> None:
     eng = engine_for(tmp_path, {"id": "t.redos", "kind": "forbid", "negation": False, "match": {"regex": "(x+x+)+y"}})
     # Python's re needs minutes on this input; RE2 answers at once (no timing assertion: it would hang).
     assert eng.audit(conv(("agent", "x" * 5000))).checks["t.redos"] == "pass"
+
+
+def test_a_not_a_questions_are_not_negation(tmp_path: Path) -> None:
+    eng = engine_for(tmp_path, {"id": "t.abuse", "kind": "forbid", "match": {"any": ["有病"]}})
+    assert eng.audit(conv(("agent", "你是不是有病"))).checks["t.abuse"] == "fail"
+    assert eng.audit(conv(("agent", "这个不是有病毒"))).checks["t.abuse"] == "pass"

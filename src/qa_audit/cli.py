@@ -48,13 +48,13 @@ def _parse_columns(pairs: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(name="qa-audit", context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="qa-audit")
 def main() -> None:
     """Audit Chinese customer-service transcripts against written service standards (质检).
 
     \b
-    Typical nightly run:
+    Examples (a typical nightly run):
       qa-audit audit sample_transcripts -o out/
       qa-audit audit 'exports/2026-11-21/*.csv' -o out/ --rules my_rules/
     Work on the rules:

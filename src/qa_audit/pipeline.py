@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -83,39 +84,52 @@ def run_audit(inputs: Sequence[str], settings: AuditSettings,
     counts: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     rule_fails: Counter[str] = Counter()
-    results: list[ConversationResult] = []
+    passed = 0
     stream = read_inputs(list(inputs), encoding=settings.encoding, columns=settings.columns or None)
     with _Atomic(out / "results.jsonl") as res_f, _Atomic(out / "quarantine.jsonl") as q_f:
-        for item in _limited(stream, settings.limit, counts):
-            counts["read"] += 1
-            if isinstance(item, Rejected):
-                counts["quarantined"] += 1
-                reasons[item.reason.split(":")[0][:80]] += 1
-                q_f.write(_dump(item.to_json()))
-            else:
-                result = auditor.audit(item)
-                counts["audited"] += 1
-                counts["findings"] += len(result.audit.findings)
-                rule_fails.update(k for k, v in result.audit.checks.items() if v == "fail")
-                res_f.write(_dump(result.to_json()))
-                results.append(result)
-            if progress:
-                progress(1)
-    report = write_outputs(out, results, list(auditor.infos.values()), settings.ruleset.policy,
-                           formats=settings.formats, split_by=settings.split_by)
+
+        def audited() -> Iterator[ConversationResult]:
+            """Audit as the records stream in; results and quarantine lines are written as they come."""
+            nonlocal passed
+            for item in _limited(stream, settings.limit, counts):
+                counts["read"] += 1
+                if isinstance(item, Rejected):
+                    counts["quarantined"] += 1
+                    reasons[_reason_kind(item.reason)] += 1
+                    q_f.write(_dump(item.to_json()))
+                else:
+                    result = auditor.audit(item)
+                    counts["audited"] += 1
+                    counts["findings"] += len(result.audit.findings)
+                    passed += result.score.passed
+                    rule_fails.update(k for k, v in result.audit.checks.items() if v == "fail")
+                    res_f.write(_dump(result.to_json()))
+                    yield result
+                if progress:
+                    progress(1)
+
+        report = write_outputs(out, audited(), list(auditor.infos.values()), settings.ruleset.policy,
+                               formats=settings.formats, split_by=settings.split_by)
     data = {
         "read": counts["read"], "audited": counts["audited"], "quarantined": counts["quarantined"],
         "not_processed": counts["not_processed"], "findings": counts["findings"],
-        "passed": sum(r.score.passed for r in results),
+        "passed": passed,
         "ruleset_version": settings.ruleset.version, "ruleset_name": settings.ruleset.name,
         "rules": len(settings.ruleset.rules), "model": settings.model_dir, "qa_audit_version": __version__,
         "limit": settings.limit, "quarantine_reasons": dict(reasons), "rule_failures": dict(rule_fails),
         "inputs": list(inputs), "seconds": round(time.time() - started, 2),
-        "outputs": sorted(p.name for p in out.iterdir() if p.is_file()) + list(getattr(report, "extra", [])),
+        "outputs": sorted(str(p.relative_to(out)) for p in (*report.paths, *report.split_paths))
+        + ["results.jsonl", "quarantine.jsonl", "summary.json"],
     }
     _write_json(out / "summary.json", data)
     return RunSummary(counts["read"], counts["audited"], counts["quarantined"], counts["findings"],
                       counts["not_processed"], data)
+
+
+def _reason_kind(reason: str) -> str:
+    """The kind of a quarantine reason, without the record-specific detail (for the summary counts)."""
+    kind = re.sub(r"^(turns\[\d+\]|row \d+|line \d+): ", "", reason)
+    return re.split(r":| at line|;", kind)[0].strip()[:80]
 
 
 def _limited(stream: Iterator[Conversation | Rejected], limit: int | None,

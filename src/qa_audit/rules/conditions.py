@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -14,6 +15,7 @@ NEGATORS = ("不能", "不会", "不是", "没有", "无法", "不可能", "不�
             "不再")
 SHORT_NEGATORS = ("不", "没", "别", "未", "勿")
 _BREAKS = set(",.!?;:~，。！？；：～、…\n")
+_A_NOT_A = re.compile(r"(.)[不没]\1")
 QUOTE_PAIRS = {"「": "」", "『": "』", "“": "”", "‘": "’", '"': '"'}
 
 
@@ -67,6 +69,7 @@ def negator_before(text: str, start: int) -> str | None:
         if window[k] in _BREAKS:
             window = window[k + 1:]
             break
+    window = _A_NOT_A.sub("", window)  # 是不是 / 有没有 ask a question; they do not negate
     for neg in NEGATORS:
         if neg in window:
             return neg

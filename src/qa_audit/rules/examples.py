@@ -11,7 +11,6 @@ from qa_audit.rules.engine import Engine
 from qa_audit.rules.spec import Rule, RuleSet
 
 
-
 @dataclass(frozen=True)
 class ExampleResult:
     """The outcome of one example of one rule."""

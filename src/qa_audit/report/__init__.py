@@ -1,0 +1,93 @@
+"""Reports: the Excel scorecard and the machine-readable tables beside it."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa_audit.model import ConversationResult, RuleInfo, ScoringPolicy
+from qa_audit.report.aggregate import Aggregator
+from qa_audit.report.excel import ScorecardWriter
+from qa_audit.report.machine import FORMATS, MachineOutputs
+from qa_audit.report.split import SPLIT_KEYS, Spool
+from qa_audit.report.tables import conversation_row, finding_rows
+from qa_audit.scoring import rule_losses
+
+__all__ = ["FORMATS", "SPLIT_KEYS", "OutputSummary", "write_outputs"]
+
+
+@dataclass(frozen=True)
+class OutputSummary:
+    """What write_outputs wrote."""
+
+    paths: tuple[Path, ...]  # scorecard.xlsx, findings.jsonl, then any CSV/Parquet
+    split_paths: tuple[Path, ...]  # per-agent (or per-team) workbooks
+    conversations: int
+    findings: int
+    agents: int
+    extra_sheets: tuple[str, ...]  # continuation sheets such as 发现明细(2)
+    truncated_cells: int
+
+
+def write_outputs(
+    outdir: Path,
+    results: Iterable[ConversationResult],
+    rules: Sequence[RuleInfo],
+    policy: ScoringPolicy,
+    *,
+    formats: Collection[str] = (),
+    split_by: str | None = None,
+) -> OutputSummary:
+    """Write scorecard.xlsx, findings.jsonl and the requested CSV/Parquet tables into `outdir`.
+
+    One streaming pass over `results`; each file appears only when complete (temp file +
+    os.replace). `split_by="agent"` also writes outdir/by_agent/<agent>.xlsx per agent.
+    Raises ValueError for an unknown format or split key (a usage error).
+    """
+    unknown = set(formats) - set(FORMATS)
+    if unknown:
+        raise ValueError(f"unknown output format(s) {sorted(unknown)}; choose from {list(FORMATS)}")
+    if split_by is not None and split_by not in SPLIT_KEYS:
+        raise ValueError(f"unknown --split-by {split_by!r}; choose from {sorted(SPLIT_KEYS)}")
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    rules_map = {r.id: r for r in rules}
+    book = ScorecardWriter(outdir / "scorecard.xlsx", rules, policy)
+    spool = Spool(split_by) if split_by else None
+    agg = Aggregator()
+    machine = MachineOutputs(outdir, formats)
+    n_conv = n_find = 0
+    try:
+        for result in results:
+            losses = rule_losses(result.audit, rules_map)
+            row = conversation_row(result, losses)
+            frows = finding_rows(result, rules_map, losses)
+            agg.add(row, losses)
+            book.add(row, frows)
+            machine.add(result, row, frows)
+            if spool is not None:
+                spool.add(row, frows, losses)
+            n_conv += 1
+            n_find += len(frows)
+        aggregates = agg.result(rules_map, policy)
+        book.close(aggregates)
+        split_paths = spool.write(outdir, rules, policy) if spool is not None else []
+    except BaseException as exc:
+        book.abort()
+        machine.abort(exc)
+        raise
+    finally:
+        if spool is not None:
+            spool.close()
+    machine.close()
+    extra = tuple(ws.title for t in (book.findings, book.conversations) for ws, _ in t.parts[1:])
+    return OutputSummary(
+        paths=(book.path, *machine.paths),
+        split_paths=tuple(split_paths),
+        conversations=n_conv,
+        findings=n_find,
+        agents=aggregates.overall["agents"],
+        extra_sheets=extra,
+        truncated_cells=sum(book.notes.values()),
+    )

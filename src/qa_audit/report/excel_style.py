@@ -1,0 +1,124 @@
+"""Cells, styles and sheet furniture for the write-only scorecard workbook."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
+from openpyxl.comments import Comment
+from openpyxl.formatting.rule import CellIsRule, FormulaRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from qa_audit.report.safe import cell_text, looks_like_formula
+from qa_audit.report.tables import Column
+
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="305496")
+TITLE_FONT = Font(bold=True, size=16, color="1F3864")
+SECTION_FONT = Font(bold=True, size=12, color="1F3864")
+LINK_FONT = Font(color="0563C1", underline="single")
+BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
+BAD_FONT = Font(color="9C0006")
+WARN_FILL = PatternFill("solid", fgColor="FFEB9C")
+WRAP = Alignment(wrap_text=True, vertical="top")
+YES, NO = "是", "否"
+
+
+class CellMaker:
+    """Turn plain values into cells for one write-only sheet, counting what had to be cut."""
+
+    def __init__(self, ws: Any, notes: Counter[str]) -> None:
+        """Bind to a sheet; `notes` counts truncated cells per sheet title."""
+        self.ws = ws
+        self.notes = notes
+
+    def value(self, value: Any) -> Any:
+        """Return a plain value or a cell; text never becomes a formula."""
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            return YES if value else NO
+        if isinstance(value, (int, float)):
+            return value
+        text, cut = cell_text(str(value))
+        if cut:
+            self.notes[self.ws.title] += 1
+        if looks_like_formula(text) or cut:
+            return self.text(text, quote=looks_like_formula(text))
+        return text
+
+    def text(self, text: str, *, quote: bool = False, font: Font | None = None) -> Cell:
+        """Return a cell that holds `text` as a string, whatever its first character."""
+        cell = WriteOnlyCell(self.ws, value=text)
+        cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
+        if quote:
+            cell.quotePrefix = True  # and Excel keeps it text when someone edits the cell
+        if font is not None:
+            cell.font = font
+        return cell
+
+    def styled(self, value: Any, *, font: Font | None = None, number_format: str | None = None,
+               alignment: Alignment | None = None) -> Any:
+        """Return `value` as a styled cell."""
+        plain = self.value(value)
+        cell = plain if isinstance(plain, Cell) else WriteOnlyCell(self.ws, value=plain)
+        if font is not None:
+            cell.font = font
+        if number_format:
+            cell.number_format = number_format
+        if alignment is not None:
+            cell.alignment = alignment
+        return cell
+
+    def header(self, columns: Sequence[Column]) -> list[Cell]:
+        """Return a header row: Chinese names, the English name in each cell's note."""
+        row = []
+        for col in columns:
+            cell = self.text(col.zh, font=HEADER_FONT)
+            cell.fill = HEADER_FILL
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+            cell.comment = Comment(f"{col.key}: {col.en}", "qa-audit", width=240, height=60)
+            row.append(cell)
+        return row
+
+
+def sheet_location(title: str, row: int, col: int = 1) -> str:
+    """Return a hyperlink location like 'Sheet'!A5."""
+    return f"'{title.replace(chr(39), chr(39) * 2)}'!{get_column_letter(col)}{row}"
+
+
+def prepare_table(ws: Any, columns: Sequence[Column]) -> None:
+    """Set widths and frozen header; must run before the first row of a write-only sheet."""
+    for i, col in enumerate(columns, 1):
+        ws.column_dimensions[get_column_letter(i)].width = col.width
+    ws.freeze_panes = "B2"
+
+
+def finish_table(ws: Any, columns: Sequence[Column], last_row: int) -> None:
+    """Add the filter over the header and all rows written."""
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(last_row, 2)}"
+
+
+def column_range(columns: Sequence[Column], key: str, last_row: int) -> str:
+    """Return the data range (row 2 down) of the column named `key`."""
+    letter = get_column_letter([c.key for c in columns].index(key) + 1)
+    return f"{letter}2:{letter}{max(last_row, 2)}"
+
+
+def low_score_rule(threshold: float) -> CellIsRule:
+    """Conditional format: scores under the pass threshold in red."""
+    return CellIsRule(operator="lessThan", formula=[f"{threshold:g}"], fill=BAD_FILL, font=BAD_FONT)
+
+
+def equals_rule(cell_ref: str, text: str, fill: PatternFill = BAD_FILL) -> FormulaRule:
+    """Conditional format for cells equal to `text` (cell_ref is the range's top-left cell)."""
+    return FormulaRule(formula=[f'{cell_ref}="{text}"'], fill=fill)
+
+
+def starts_rule(cell_ref: str, text: str, fill: PatternFill = WARN_FILL) -> FormulaRule:
+    """Conditional format for cells starting with `text`."""
+    return FormulaRule(formula=[f'LEFT({cell_ref},{len(text)})="{text}"'], fill=fill)

@@ -1,0 +1,97 @@
+"""Make text safe for a spreadsheet cell, a CSV field or a file name, and write files atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+EXCEL_MAX_CELL = 32_767  # characters per cell
+EXCEL_MAX_ROWS = 1_048_576  # rows per sheet, header included
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# XML 1.0 cannot hold these; openpyxl raises IllegalCharacterError on them.
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NAME_BAD = re.compile(r"[^\w\u4e00-\u9fff.-]+")
+_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
+                     *(f"lpt{i}" for i in range(1, 10))}
+
+
+def looks_like_formula(text: str) -> bool:
+    """True when a spreadsheet could take `text` for a formula (= + - @, tab or CR first)."""
+    return text.startswith(FORMULA_START)
+
+
+def cell_text(text: str, limit: int = EXCEL_MAX_CELL) -> tuple[str, bool]:
+    """Return `text` cleaned for an Excel cell and whether it had to be truncated.
+
+    Characters XML cannot carry are replaced by U+FFFD; text over Excel's cell limit is cut
+    and ends with a visible note giving the original length.
+    """
+    text = _ILLEGAL.sub("\ufffd", text)
+    if len(text) <= limit:
+        return text, False
+    note = f"…[已截断 truncated: 原长 {len(text)} 字]"
+    return text[: limit - len(note)] + note, True
+
+
+def csv_text(text: str) -> str:
+    """Return `text` for a CSV field: a leading ' defuses anything a spreadsheet would evaluate."""
+    return "'" + text if looks_like_formula(text) else text
+
+
+def safe_file_stem(name: str, max_len: int = 80) -> str:
+    """Return a file-name stem for `name` that cannot leave its directory or clash after cleaning.
+
+    Path separators, dots at the start, control characters and Windows device names are removed;
+    when anything had to change, a short hash of the original is appended so that two different
+    ids never map to the same file.
+    """
+    cleaned = unicodedata.normalize("NFKC", name)
+    cleaned = _NAME_BAD.sub("_", cleaned).strip("._ ")[:max_len]
+    if not cleaned or cleaned.lower().split(".")[0] in _WINDOWS_RESERVED:
+        cleaned = "_" + cleaned
+    if cleaned != name:
+        cleaned += "-" + hashlib.sha1(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return cleaned
+
+
+def inside(directory: Path, candidate: Path) -> bool:
+    """True when `candidate` resolves to a path inside `directory`."""
+    try:
+        candidate.resolve().relative_to(directory.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `target`; on success it replaces `target` in one step.
+
+    On an exception the temporary file is removed and `target` is left as it was.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the mode open() would
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_text(target: Path, newline: str | None = None, encoding: str = "utf-8") -> Iterator[IO[str]]:
+    """Open a text file that appears at `target` only when the block succeeds."""
+    with atomic_path(target) as tmp, open(tmp, "w", encoding=encoding, newline=newline) as fh:
+        yield fh

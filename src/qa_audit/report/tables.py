@@ -1,0 +1,230 @@
+"""The two row tables every output is written from: conversations and findings.
+
+The workbook, findings.jsonl, CSV and Parquet all take their rows from here, so they cannot
+disagree. Values are plain Python (str, int, float, bool, None); each writer formats them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from qa_audit.model import ConversationResult, Finding, RuleInfo, Turn
+from qa_audit.scoring import RuleLoss
+
+MARK_OPEN, MARK_CLOSE = "【", "】"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One output column: machine key, Chinese header, English header, Excel width."""
+
+    key: str
+    zh: str
+    en: str
+    width: float = 12
+
+
+CONVERSATION_COLUMNS: tuple[Column, ...] = (
+    Column("conversation_id", "会话ID", "conversation id", 22),
+    Column("agent_id", "坐席工号", "agent id", 11),
+    Column("agent_name", "坐席姓名", "agent name", 10),
+    Column("team", "班组", "team", 12),
+    Column("channel", "渠道", "channel", 7),
+    Column("day", "日期", "day", 11),
+    Column("hour", "时段", "hour of day", 6),
+    Column("started_at", "开始时间", "started at", 20),
+    Column("turns", "轮数", "turns", 6),
+    Column("score", "得分", "score", 8),
+    Column("possible", "适用总分", "possible points (n/a excluded)", 9),
+    Column("deducted", "扣分", "points deducted (after caps)", 7),
+    Column("passed", "合格", "passed", 6),
+    Column("vetoed", "一票否决", "vetoed (auto-fail)", 8),
+    Column("findings", "发现数", "findings", 7),
+    Column("lost_rules", "扣分规则", "rules that cost points", 30),
+    Column("na_rules", "不适用规则", "rules not applicable", 22),
+    Column("complaint_type", "投诉类型", "complaint type", 11),
+    Column("complaint_prob", "投诉概率", "complaint probability", 8),
+    Column("is_complaint", "是否投诉", "is complaint", 8),
+    Column("customer_type", "客户类型", "customer type", 9),
+    Column("ruleset_version", "规则版本", "rule-set version", 14),
+    Column("source", "来源文件", "source file", 24),
+    Column("line", "行号", "line", 7),
+)
+
+FINDING_COLUMNS: tuple[Column, ...] = (
+    Column("conversation_id", "会话ID", "conversation id (link to its row)", 22),
+    Column("agent_id", "坐席工号", "agent id", 11),
+    Column("agent_name", "坐席姓名", "agent name", 10),
+    Column("team", "班组", "team", 12),
+    Column("channel", "渠道", "channel", 7),
+    Column("day", "日期", "day", 11),
+    Column("time", "时间", "turn time (ts, or offset in the call)", 12),
+    Column("turn_index", "轮次", "turn index", 6),
+    Column("role", "角色", "role", 8),
+    Column("rule_id", "规则ID", "rule id", 20),
+    Column("rule_title", "规则名称", "rule title", 16),
+    Column("severity", "严重度", "severity", 8),
+    Column("kind", "类别", "kind: 扣分 deduction / 加分 bonus / 一票否决 veto", 8),
+    Column("points", "分值", "points of this finding", 6),
+    Column("counted", "计入扣分", "points counted after the rule's cap", 8),
+    Column("turn_text", "原文（命中处【】标出）", "turn text, matched words in 【】", 50),
+    Column("match", "命中词", "matched words", 14),
+    Column("message", "说明", "message", 30),
+    Column("evidence", "证据", "evidence (JSON)", 30),
+)
+REVIEW_COLUMNS: tuple[Column, ...] = (
+    Column("review_result", "复核结果", "review result (for QA staff)", 10),
+    Column("reviewer", "复核人", "reviewer", 9),
+    Column("review_note", "复核备注", "review note", 20),
+)
+
+
+def parse_started(started_at: str | None) -> tuple[str | None, int | None]:
+    """Return (day 'YYYY-MM-DD', hour 0-23) as written in an ISO time, or (None, None)."""
+    if not started_at:
+        return None, None
+    text = started_at.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None, None
+    return when.date().isoformat(), when.hour
+
+
+def _turn_time(turn: Turn | None) -> str:
+    if turn is None:
+        return ""
+    if turn.ts:
+        return turn.ts
+    if turn.start is not None:
+        total = max(int(turn.start), 0)
+        return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
+    return ""
+
+
+def mark_span(text: str, span: tuple[int, int] | None, match: str = "") -> str:
+    """Return `text` with the characters of `span` (or else the first `match`) put in 【】."""
+    if span and 0 <= span[0] < span[1] <= len(text):
+        s, e = span
+    elif match and match in text:
+        s = text.index(match)
+        e = s + len(match)
+    else:
+        return text
+    return f"{text[:s]}{MARK_OPEN}{text[s:e]}{MARK_CLOSE}{text[e:]}"
+
+
+def _fmt_points(value: float) -> str:
+    return f"{value:g}"
+
+
+def conversation_row(result: ConversationResult, losses: Mapping[str, RuleLoss]) -> dict[str, Any]:
+    """Return the conversations-table row of one result."""
+    c, s, t = result.conversation, result.score, result.tag
+    day, hour = parse_started(c.started_at)
+    lost = sorted((x for x in losses.values() if x.status == "fail" and not x.bonus),
+                  key=lambda x: (-x.points, x.rule_id))
+    return {
+        "conversation_id": c.conversation_id,
+        "agent_id": c.agent_id,
+        "agent_name": c.agent_name,
+        "team": c.team,
+        "channel": c.channel,
+        "day": day,
+        "hour": hour,
+        "started_at": c.started_at,
+        "turns": len(c.turns),
+        "score": s.score,
+        "possible": s.possible,
+        "deducted": s.deducted,
+        "passed": s.passed,
+        "vetoed": s.vetoed,
+        "findings": len(result.audit.findings),
+        "lost_rules": "; ".join(
+            f"{x.rule_id} −{_fmt_points(x.points)}" + ("（一票否决）" if x.veto else "") for x in lost
+        ),
+        "na_rules": ", ".join(sorted(r for r, x in losses.items() if x.status == "n/a")),
+        "complaint_type": t.complaint_type,
+        "complaint_prob": round(float(t.complaint_prob), 4),
+        "is_complaint": t.is_complaint,
+        "customer_type": t.customer_type,
+        "ruleset_version": result.ruleset_version,
+        "source": c.source,
+        "line": c.line,
+    }
+
+
+def _kind(info: RuleInfo | None) -> str:
+    if info and info.bonus:
+        return "加分"
+    if info and info.veto:
+        return "一票否决"
+    return "扣分"
+
+
+def finding_rows(
+    result: ConversationResult, rules: Mapping[str, RuleInfo], losses: Mapping[str, RuleLoss]
+) -> list[dict[str, Any]]:
+    """Return the findings-table rows of one result, in the order the engine reported them.
+
+    `counted` spreads each rule's capped loss over its findings in order, so the counted points
+    of a conversation's deductions add up to its `deducted`.
+    """
+    c = result.conversation
+    day, _ = parse_started(c.started_at)
+    turns = {t.index: t for t in c.turns}
+    left = {rid: x.points for rid, x in losses.items()}
+    rows = []
+    for f in result.audit.findings:
+        info = rules.get(f.rule_id)
+        counted = min(float(f.points), left.get(f.rule_id, float(f.points)))
+        left[f.rule_id] = left.get(f.rule_id, 0.0) - counted
+        turn = turns.get(f.turn_index) if f.turn_index is not None else None
+        text = mark_span(turn.text, f.span, f.match) if turn else ""
+        rows.append({
+            "conversation_id": c.conversation_id,
+            "agent_id": c.agent_id,
+            "agent_name": c.agent_name,
+            "team": c.team,
+            "channel": c.channel,
+            "day": day,
+            "time": _turn_time(turn) or (c.started_at or ""),
+            "turn_index": f.turn_index,
+            "role": f.role,
+            "rule_id": f.rule_id,
+            "rule_title": info.title if info else "",
+            "severity": f.severity,
+            "kind": _kind(info),
+            "points": float(f.points),
+            "counted": round(counted, 4),
+            "turn_text": text if turn else "（整通会话 whole conversation）",
+            "match": f.match,
+            "message": f.message,
+            "evidence": json.dumps(dict(f.evidence), ensure_ascii=False, default=str)
+            if f.evidence else "",
+        })
+    return rows
+
+
+def finding_json(result: ConversationResult, finding: Finding, counted: float) -> dict[str, Any]:
+    """Return one findings.jsonl line: where the finding belongs, then the finding's own fields."""
+    c = result.conversation
+    day, _ = parse_started(c.started_at)
+    return {
+        "conversation_id": c.conversation_id,
+        "agent_id": c.agent_id,
+        "agent_name": c.agent_name,
+        "team": c.team,
+        "channel": c.channel,
+        "day": day,
+        "started_at": c.started_at,
+        **finding.to_json(),
+        "counted": counted,
+        "ruleset_version": result.ruleset_version,
+    }

@@ -1,0 +1,132 @@
+"""Score one conversation from its audit: one formula, documented in the README.
+
+    applicable = the non-bonus rules whose check is "pass" or "fail" (n/a rules are left out)
+    possible   = sum of `points` of the applicable rules
+    lost(r)    = min(sum of the points of r's findings, cap(r))     (no cap: no limit)
+    deducted   = sum of lost(r) over the failed rules
+    bonus      = sum over bonus rules of min(sum of the points of their findings, cap)
+    score      = clamp(base * (possible - deducted) / possible + bonus, 0, base)
+    vetoed     = any veto rule (一票否决) failed  ->  score = 0
+    passed     = not vetoed and score >= pass_threshold
+
+When every rule applies and the pack's points add up to `base`, the score is simply
+`base - deducted`; n/a rules shrink `possible`, so what remains is scaled back to `base` and a
+conversation is never marked down for a standard that did not apply to it. With nothing
+applicable the score is `base`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from qa_audit.model import Audit, Finding, RuleInfo, Score, ScoringPolicy
+
+FORMULA_ZH = (
+    "得分 = 基准分 × (适用规则总分 − 扣分) ÷ 适用规则总分 + 加分，取值 0~基准分",
+    "适用规则总分：通过或不通过的规则的分值之和，不适用(n/a)的规则不计入",
+    "扣分：每条规则 = 分值 × 发现数，每通会话不超过该规则的封顶分",
+    "一票否决规则不通过则得分为 0；未被否决且得分 ≥ 合格线为合格",
+)
+FORMULA_EN = (
+    "score = base × (possible − deducted) / possible + bonus, clamped to [0, base]",
+    "possible = points of the rules that passed or failed (n/a excluded)",
+    "deducted = per rule, points × findings, at most the rule's cap per conversation",
+    "a failed veto rule scores 0; passed = not vetoed and score ≥ pass threshold",
+)
+
+
+@dataclass(frozen=True)
+class RuleLoss:
+    """What one rule did to one conversation's score."""
+
+    rule_id: str
+    status: str  # pass | fail | n/a
+    findings: int
+    raw: float  # points of its findings before the cap
+    points: float  # after the cap: deducted (or awarded, for bonus rules)
+    capped: bool
+    bonus: bool
+    veto: bool
+
+
+def _status(rule_id: str, checks: Mapping[str, str], n_findings: int) -> str:
+    # Findings are the evidence: a rule with findings failed whatever its check says.
+    if n_findings:
+        return "fail"
+    status = checks.get(rule_id, "n/a")
+    return status if status in ("pass", "fail") else "n/a"
+
+
+def rule_losses(audit: Audit, rules: Mapping[str, RuleInfo]) -> dict[str, RuleLoss]:
+    """Return, per rule id, its status and the points it cost (or awarded) in this conversation.
+
+    Covers every rule in `rules`, every rule named in the checks and every rule that has a
+    finding (a rule unknown to `rules` is scored from its findings' own points, no cap).
+    """
+    by_rule: dict[str, list[Finding]] = {}
+    for f in audit.findings:
+        by_rule.setdefault(f.rule_id, []).append(f)
+    out: dict[str, RuleLoss] = {}
+    for rid in dict.fromkeys([*rules, *audit.checks, *by_rule]):
+        info = rules.get(rid)
+        found = by_rule.get(rid, [])
+        status = _status(rid, audit.checks, len(found))
+        if found:
+            raw = sum(float(f.points) for f in found)
+        elif status == "fail":
+            # a conversation-level failure the engine reported without a finding: one deduction
+            raw = float(info.points) if info else 0.0
+        else:
+            raw = 0.0
+        cap = info.cap if info else None
+        points = raw if cap is None else min(raw, float(cap))
+        out[rid] = RuleLoss(
+            rule_id=rid,
+            status=status,
+            findings=len(found),
+            raw=raw,
+            points=points,
+            capped=points < raw,
+            bonus=bool(info and info.bonus),
+            veto=bool(info and info.veto),
+        )
+    return out
+
+
+def _possible(losses: Iterable[RuleLoss], rules: Mapping[str, RuleInfo]) -> float:
+    total = 0.0
+    for loss in losses:
+        if loss.bonus or loss.status == "n/a":
+            continue
+        info = rules.get(loss.rule_id)
+        # a rule the pack does not know is worth what its findings cost, so it cannot go negative
+        total += float(info.points) if info else loss.raw
+    return total
+
+
+def score_conversation(audit: Audit, rules: Mapping[str, RuleInfo], policy: ScoringPolicy) -> Score:
+    """Score one conversation (see the module docstring for the formula).
+
+    `Score.possible` is the points total of the applicable rules, `Score.deducted` the points
+    lost after the per-rule caps; both are in rule points, `Score.score` is on the 0..base scale.
+    """
+    losses = rule_losses(audit, rules).values()
+    possible = _possible(losses, rules)
+    deducted = sum(x.points for x in losses if not x.bonus and x.status == "fail")
+    bonus = sum(x.points for x in losses if x.bonus)
+    vetoed = any(x.veto and not x.bonus and x.status == "fail" for x in losses)
+    base = float(policy.base)
+    if vetoed:
+        value = 0.0
+    else:
+        kept = base if possible <= 0 else base * max(possible - deducted, 0.0) / possible
+        value = min(max(kept + bonus, 0.0), base)
+    value = round(value, 2)
+    return Score(
+        score=value,
+        possible=round(possible, 4),
+        deducted=round(deducted, 4),
+        passed=not vetoed and value >= policy.pass_threshold,
+        vetoed=vetoed,
+    )

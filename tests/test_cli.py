@@ -39,7 +39,7 @@ def test_audit_writes_every_output_and_counts_add_up(sample_run) -> None:
     assert summary["audited"] == len(results) and summary["quarantined"] == len(quarantine)
     assert len(results) == len({r["conversation_id"] for r in results})
     assert all(q["source"] and q["reason"] for q in quarantine)
-    assert "read 62 = audited 55 + quarantined 7" in result.output
+    assert "read 64 = audited 57 + quarantined 7" in result.output
 
 
 def test_results_carry_checks_for_every_rule_and_findings_quote_the_text(sample_run) -> None:

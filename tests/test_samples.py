@@ -22,8 +22,7 @@ PACK = load_ruleset(ROOT / "rules")
 ENGINE = Engine(PACK)
 ITEMS = list(read_inputs([SAMPLES]))
 CONVS = [c for c in ITEMS if isinstance(c, Conversation)]
-TURN_LEVEL = {r.id for r in PACK.rules if r.kind in ("forbid", "respond", "order")
-              or (r.kind == "metric" and r.metric == "silence_gap")}
+TURN_LEVEL = {r.id for r in PACK.rules if r.per_turn}
 
 
 def test_the_sample_set_is_big_and_varied_enough() -> None:

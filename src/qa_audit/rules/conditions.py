@@ -12,7 +12,7 @@ from qa_audit.rules.spec import Cond
 
 # Multi-character negators anywhere shortly before a match; single characters only right before it.
 NEGATORS = ("不能", "不会", "不是", "没有", "无法", "不可能", "不敢", "并非", "绝不", "不用", "不必", "决不", "从不",
-            "不再")
+            "不再", "没法", "没办法")
 SHORT_NEGATORS = ("不", "没", "别", "未", "勿")
 _BREAKS = set(",.!?;:~，。！？；：～、…\n")
 _A_NOT_A = re.compile(r"(.)[不没]\1")

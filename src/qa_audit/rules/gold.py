@@ -115,7 +115,7 @@ def evaluate_gold(ruleset: RuleSet, gold: list[dict], transcripts: Iterable[str 
             c[rid]["fp"] += pred_fail and not gold_fail
             c[rid]["fn"] += gold_fail and not pred_fail
             gold_turns = set(label.get("turns") or [])
-            if gold_turns or (pred_fail and ruleset.get(rid).kind in ("forbid", "respond", "order")):
+            if gold_turns or (pred_fail and ruleset.get(rid).per_turn):
                 pred = predicted_turns.get(rid, set())
                 c[rid]["turn_tp"] += len(gold_turns & pred)
                 c[rid]["turn_fp"] += len(pred - gold_turns)

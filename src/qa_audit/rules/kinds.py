@@ -160,6 +160,11 @@ def metric(rule: Rule, prep: Prepared) -> list[Finding] | None:
     """A measured value must lie within [min, max]; n/a when it cannot be measured."""
     if rule.metric == "silence_gap":
         return _silence(rule, prep)
+    if rule.metric == "overlap":
+        tolerance = rule.max if rule.max is not None else 0.0
+        return [_finding(rule, prep, j, None, {"metric": "overlap", "value": sec, "max": tolerance, "unit": "seconds",
+                                               "interrupted_turn": i})
+                for j, i, sec in metrics.interruptions(prep.conv, tolerance)]
     value, anchor, ev = _metric_value(rule, prep)
     if value is None or anchor is None:
         return None

@@ -70,6 +70,22 @@ def first_response(conv: Conversation) -> tuple[float | None, int | None]:
     return None, None
 
 
+def interruptions(conv: Conversation, tolerance: float) -> list[tuple[int, int, float]]:
+    """Agent turns that start more than `tolerance` seconds before the customer's turn before them ends.
+
+    Returns (agent turn index, interrupted customer turn index, seconds of overlap).
+    """
+    out = []
+    for j in range(1, len(conv.turns)):
+        prev, cur = conv.turns[j - 1], conv.turns[j]
+        if cur.role != "agent" or prev.role != "customer" or cur.start is None or prev.end is None:
+            continue
+        overlap = prev.end - cur.start
+        if overlap > tolerance:
+            out.append((j, j - 1, round(overlap, 2)))
+    return out
+
+
 def customer_silences(conv: Conversation, gap: float) -> list[tuple[int, int | None, float]]:
     """Agent turns after which the customer stayed silent longer than `gap` seconds.
 

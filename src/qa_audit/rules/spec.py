@@ -91,6 +91,11 @@ class Rule:
         """The rule id."""
         return self.info.id
 
+    @property
+    def per_turn(self) -> bool:
+        """True when findings point at the offending turn; else the rule judges the whole conversation."""
+        return self.kind in ("forbid", "respond", "order") or self.metric in ("silence_gap", "overlap")
+
     def conditions(self) -> list[Cond]:
         """Return every top-level condition of this rule."""
         conds = (self.match, self.if_, self.trigger, self.response, self.first, self.then,

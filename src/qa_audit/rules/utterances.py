@@ -1,0 +1,60 @@
+"""Measure rules on labelled single utterances (eval/utterances.jsonl): each line is one turn.
+
+Lines: {"id", "split", "role", "text", "labels": {rule_id: true|false}}. Each utterance is audited as a
+one-turn conversation of its role; a rule "fires" when it has a finding on that turn.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from qa_audit.model import Conversation, Turn
+from qa_audit.rules.engine import Engine
+from qa_audit.rules.gold import GoldError, RuleScore
+from qa_audit.rules.spec import RuleSet
+
+
+def load_utterances(path: Path, split: str) -> list[dict]:
+    """Read labelled utterances of `split` ('all' keeps every line)."""
+    rows = []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise GoldError(f"cannot read {path}: {exc}") from exc
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            row["text"], row["role"], row["labels"]
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise GoldError(f"{path}:{n}: not an utterance line ({exc})") from exc
+        if split == "all" or row.get("split") == split:
+            rows.append(row)
+    return rows
+
+
+def evaluate_utterances(ruleset: RuleSet, rows: list[dict]) -> tuple[list[RuleScore], list[dict]]:
+    """Return per-rule scores and the disagreements (for reading, not for tuning on the test split)."""
+    engine = Engine(ruleset)
+    known = {r.id for r in ruleset.rules}
+    c: dict[str, Counter[str]] = {}
+    misses: list[dict] = []
+    for row in rows:
+        conv = Conversation(str(row.get("id", "")), (Turn(0, row["role"], row["text"]),))
+        fired = {f.rule_id for f in engine.audit(conv, is_complaint=True).findings}
+        for rid, truth in row["labels"].items():
+            if rid not in known:
+                continue
+            k = c.setdefault(rid, Counter())
+            pred = rid in fired
+            k["labelled"] += 1
+            k["tp"] += truth and pred
+            k["fp"] += pred and not truth
+            k["fn"] += truth and not pred
+            if pred != bool(truth):
+                misses.append({"id": row.get("id"), "rule_id": rid, "expected": bool(truth), "text": row["text"]})
+    scores = [RuleScore(rid, k["labelled"], k["tp"], k["fp"], k["fn"], 0, 0, 0) for rid, k in sorted(c.items())]
+    return scores, misses

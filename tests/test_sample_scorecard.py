@@ -1,0 +1,77 @@
+"""The scorecard of the bundled samples, opened as a supervisor would open it (openpyxl), and scores
+checked against hand computation with the default pack's points."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from qa_audit.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("scorecard")
+    result = CliRunner().invoke(main, ["audit", str(ROOT / "sample_transcripts"), "-o", str(out)])
+    assert result.exit_code == 1, result.output  # quarantined broken records
+    return out
+
+
+def results(out: Path) -> dict[str, dict]:
+    rows = (json.loads(x) for x in (out / "results.jsonl").read_text(encoding="utf-8").splitlines())
+    return {r["conversation_id"]: r for r in rows}
+
+
+def test_workbook_sheets_headers_rows_and_links(out: Path) -> None:
+    wb = openpyxl.load_workbook(out / "scorecard.xlsx")
+    assert wb.sheetnames[:4] == ["汇总", "坐席", "发现明细", "会话"]
+    assert "规则" in wb.sheetnames
+    findings = [json.loads(x) for x in (out / "findings.jsonl").read_text(encoding="utf-8").splitlines()]
+    fs = wb["发现明细"]
+    header = [c.value for c in fs[1]]
+    assert header[:2] == ["会话ID", "坐席工号"] and "规则ID" in header and "复核结果" in header
+    assert fs.max_row - 1 == len(findings) == sum(len(r["findings"]) for r in results(out).values())
+    conv_sheet = wb["会话"]
+    assert conv_sheet.max_row - 1 == len(results(out))
+    for row in fs.iter_rows(min_row=2):
+        link = row[0].hyperlink
+        assert link is not None and link.location.startswith("'会话'!A")
+        target = conv_sheet[link.location.split("!")[1]]
+        assert target.value == row[0].value  # two clicks: finding -> its conversation row
+    rules_sheet = wb["规则"]
+    assert rules_sheet.max_row - 1 == len(json.loads(json.dumps(results(out)["C20261121-0701"]["checks"])))
+
+
+def test_formula_text_from_a_transcript_lands_as_a_string(out: Path) -> None:
+    wb = openpyxl.load_workbook(out / "scorecard.xlsx")
+    cells = [c for row in wb["发现明细"].iter_rows(min_row=2) for c in row
+             if isinstance(c.value, str) and "HYPERLINK(" in c.value]
+    assert cells, "the =HYPERLINK( sample turn should be quoted in the findings sheet"
+    for c in cells:
+        assert c.data_type == "s"
+    assert not [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.data_type == "f"]
+
+
+@pytest.mark.parametrize(
+    ("cid", "score", "possible", "deducted", "passed", "vetoed"),
+    [
+        # blame-shifting once (10 points); complaint, timing and untriggered reply rules are n/a:
+        # possible = 121 - 42 = 79, score = 100 x (79 - 10) / 79
+        ("C20261120-0005", 87.34, 79.0, 10.0, True, False),
+        # 你 on two agent turns (2 + 2, under the cap of 6); reply.thanks applies here: possible 80
+        ("C20261119-0002", 95.0, 80.0, 4.0, True, False),
+        # the agent insults the customer: dont.abuse is a veto rule, the score is 0 whatever else
+        ("C20261121-0701", 0.0, 79.0, 22.0, False, True),
+    ],
+)
+def test_scores_match_hand_computation(out: Path, cid: str, score: float, possible: float, deducted: float,
+                                       passed: bool, vetoed: bool) -> None:
+    r = results(out)[cid]
+    assert (r["score"], r["possible"], r["deducted"], r["passed"], r["vetoed"]) == (
+        score, possible, deducted, passed, vetoed)

@@ -150,3 +150,25 @@ def test_a_not_a_questions_are_not_negation(tmp_path: Path) -> None:
     eng = engine_for(tmp_path, {"id": "t.abuse", "kind": "forbid", "match": {"any": ["有病"]}})
     assert eng.audit(conv(("agent", "你是不是有病"))).checks["t.abuse"] == "fail"
     assert eng.audit(conv(("agent", "这个不是有病毒"))).checks["t.abuse"] == "pass"
+
+
+def test_time_window_scope_is_na_without_timing(tmp_path: Path) -> None:
+    eng = engine_for(tmp_path, {"id": "t.open", "kind": "require", "where": {"first_seconds": 10},
+                                "match": {"any": ["您好"]}})
+    late = conv(Turn(0, "customer", "喂", start=0, end=1), Turn(1, "agent", "请讲", start=2, end=3),
+                Turn(2, "agent", "您好", start=20, end=21))
+    assert eng.audit(late).checks["t.open"] == "fail"  # 您好 came, but not in the first 10 seconds
+    early = conv(Turn(0, "customer", "喂", start=0, end=1), Turn(1, "agent", "您好", start=2, end=3))
+    assert eng.audit(early).checks["t.open"] == "pass"
+    assert eng.audit(conv(("customer", "喂"), ("agent", "您好"))).checks["t.open"] == "n/a"
+
+
+def test_unless_nearby_excuses_a_match_by_what_is_said_in_the_next_turns(tmp_path: Path) -> None:
+    eng = engine_for(tmp_path, {"id": "t.shift", "kind": "forbid", "match": {"any": ["不归我们管"]},
+                                "unless_nearby": {"match": {"any": ["为您转接"]}, "turns": 2}})
+    excused = conv(("agent", "这个不归我们管"), ("customer", "那怎么办"), ("agent", "我马上为您转接售后"))
+    assert eng.audit(excused).checks["t.shift"] == "pass"
+    blamed = conv(("agent", "这个不归我们管"), ("customer", "那怎么办"), ("agent", "您自己看着办"))
+    audit = eng.audit(blamed)
+    assert audit.checks["t.shift"] == "fail"
+    assert {"exception": "nearby", "turns_checked": 2, "found": False} in audit.findings[0].evidence["exceptions_considered"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,20 @@ def test_rules_list_and_explain_come_from_the_rule_file() -> None:
     assert "不是我受理的" in explained.output and "dont.yaml" in explained.output
     unknown = runner.invoke(main, ["rules", "explain", "no.such"])
     assert unknown.exit_code == 2
+
+
+def test_rules_eval_measures_labelled_utterances(tmp_path: Path) -> None:
+    utt = tmp_path / "u.jsonl"
+    rows = [
+        {"id": "a", "split": "test", "role": "agent", "text": "这个不归我们管", "labels": {"dont.blame_shift": True}},
+        {"id": "b", "split": "test", "role": "agent", "text": "请您稍等", "labels": {"dont.blame_shift": True}},
+        {"id": "c", "split": "test", "role": "customer", "text": "你们就会推卸责任", "labels": {"dont.blame_shift": False}},
+        {"id": "d", "split": "tune", "role": "agent", "text": "不归我们管", "labels": {"dont.blame_shift": True}},
+    ]
+    utt.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    result = CliRunner().invoke(main, ["rules", "eval", "--utterances", str(utt), "--split", "test", "--json"])
+    assert result.exit_code == 0, result.output
+    [score] = [json.loads(x) for x in result.output.splitlines() if "dont.blame_shift" in x]
+    assert (score["tp"], score["fp"], score["fn"], score["labelled"]) == (1, 0, 1, 3)
+    both = CliRunner().invoke(main, ["rules", "eval", "--utterances", str(utt), "--gold", str(utt)])
+    assert both.exit_code == 2

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from qa_audit.paths import default_rules_dir
+
+if TYPE_CHECKING:
+    from qa_audit.rules.spec import RuleSet
 
 _DIR = click.argument("rules_dir", required=False, type=click.Path(path_type=Path))
 
@@ -35,10 +39,52 @@ def rules_group() -> None:
 
 @rules_group.command("check")
 @_DIR
-def check(rules_dir: Path | None) -> None:
-    """Validate rule files strictly: unknown keys, wrong types, bad regexes, duplicate ids (file:line)."""
+@click.option("--corpus", "corpus", multiple=True, type=click.Path(path_type=Path),
+              help="Transcripts to try every rule on (file, directory or glob; repeatable) "
+                   "[default: the bundled sample_transcripts/].")
+@click.option("--no-corpus", is_flag=True, help="Only validate the files; do not run the rules on a corpus.")
+@click.option("--max-fire-rate", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              help="Warn about a rule that fires on more than this share of what it looks at.")
+def check(rules_dir: Path | None, corpus: tuple[Path, ...], no_corpus: bool, max_fire_rate: float) -> None:
+    """Validate rule files strictly: unknown keys, wrong types, bad regexes, duplicate ids (file:line).
+
+    Then run every rule over a corpus and warn (exit 0) about a rule that fires on more than
+    --max-fire-rate of the turns (forbid rules) or conversations (other kinds) it looks at: a phrase
+    such as 的 or a regex such as `.` is valid YAML but would cost every agent points.
+
+    \b
+    Examples:
+      qa-audit rules check my_rules/
+      qa-audit rules check my_rules/ --corpus exports/2026-11-21/
+    """
     rs = _load(rules_dir)
     click.echo(f"ok: {len(rs.rules)} rules in {len(rs.files)} files, ruleset version {rs.version}")
+    if no_corpus:
+        return
+    from qa_audit.rules.suspicious import BUNDLED_CORPUS
+
+    inputs = list(corpus) or ([BUNDLED_CORPUS] if BUNDLED_CORPUS.is_dir() else [])
+    if not inputs:
+        click.echo("no corpus: give --corpus to see how often each rule fires", err=True)
+        return
+    _warn_broad_rules(rs, inputs, max_fire_rate)
+
+
+def _warn_broad_rules(rs: RuleSet, inputs: list[Path], max_fire_rate: float) -> None:
+    from qa_audit.model import Conversation
+    from qa_audit.readers import ReadError, read_inputs
+    from qa_audit.rules.suspicious import fire_rates, suspicious
+
+    try:
+        stream = read_inputs(inputs)
+        convs = [c for c in stream if isinstance(c, Conversation)]
+    except ReadError as exc:
+        raise click.UsageError(str(exc)) from None
+    flagged = suspicious(fire_rates(rs, convs), max_fire_rate)
+    for rate in flagged:
+        click.secho(rate.warning(), fg="yellow", err=True)
+    where = ", ".join(map(str, inputs))
+    click.echo(f"tried on {len(convs)} conversations ({where}): {len(flagged)} rule(s) fire suspiciously often")
 
 
 @rules_group.command("test")
@@ -46,7 +92,15 @@ def check(rules_dir: Path | None) -> None:
 @click.option("--rule", "only", default=None, help="Only this rule id.")
 @click.option("-v", "--verbose", is_flag=True, help="Show every example, not only failures.")
 def test(rules_dir: Path | None, only: str | None, verbose: bool) -> None:
-    """Run each rule's own examples: every `fire` example must fire, every `pass` example must not."""
+    """Run each rule's own examples: every `fire` example must fire, every `pass` example must not.
+
+    Each rule runs alone. Exit 1 when an example does not hold (shown with its file:line).
+
+    \b
+    Examples:
+      qa-audit rules test
+      qa-audit rules test my_rules/ --rule dont.blame_shift -v
+    """
     from qa_audit.rules.examples import run_examples
 
     rs = _load(rules_dir)
@@ -68,7 +122,13 @@ def test(rules_dir: Path | None, only: str | None, verbose: bool) -> None:
 @_DIR
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per rule.")
 def list_rules(rules_dir: Path | None, as_json: bool) -> None:
-    """List the rules in force with severity, points and title."""
+    """List the rules in force with severity, points and title.
+
+    \b
+    Examples:
+      qa-audit rules list
+      qa-audit rules list my_rules/ --json > rules.jsonl
+    """
     rs = _load(rules_dir)
     for rule in rs.rules:
         i = rule.info
@@ -85,7 +145,12 @@ def list_rules(rules_dir: Path | None, as_json: bool) -> None:
 @click.argument("rule_id")
 @click.option("--rules", "rules_dir", type=click.Path(path_type=Path), default=None, help="Rule directory.")
 def explain(rule_id: str, rules_dir: Path | None) -> None:
-    """Print a rule's documentation, straight from its rule file."""
+    """Print a rule's documentation, straight from its rule file.
+
+    \b
+    Example:
+      qa-audit rules explain dont.blame_shift
+    """
     rs = _load(rules_dir)
     try:
         rule = rs.get(rule_id)
@@ -112,33 +177,45 @@ def _show(example: object) -> str:
 
 
 @rules_group.command("eval")
-@click.option("--gold", "gold_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--gold", "gold_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Gold labels (JSONL, one conversation per line; see eval/README.md).")
+@click.option("--utterances", "utt_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Labelled single utterances instead (JSONL; see eval/UTTERANCES.md).")
 @click.option("--transcripts", multiple=True, type=click.Path(path_type=Path),
               help="Where the labelled conversations are [default: ../shared/data/jddc_dialogues/sessions.jsonl].")
 @click.option("--split", type=click.Choice(["test", "tune", "all"]), default="test", show_default=True,
               help="Which part of the gold set to measure on.")
 @click.option("--rules", "rules_dir", type=click.Path(path_type=Path), default=None, help="Rule directory.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per rule.")
-def eval_rules(gold_path: Path, transcripts: tuple[Path, ...], split: str, rules_dir: Path | None,
-               as_json: bool) -> None:
+def eval_rules(gold_path: Path | None, utt_path: Path | None, transcripts: tuple[Path, ...], split: str,
+               rules_dir: Path | None, as_json: bool) -> None:
     """Print each rule's precision and recall against hand-labelled conversations.
 
     Precision: of the conversations a rule failed, the share the labels also fail. Recall: of the
     conversations the labels fail, the share the rule failed. Turn-level figures count
     (conversation, turn) pairs for rules labelled per turn.
 
+    With --utterances, each labelled utterance is audited alone as one turn of its role.
+
     \b
-    Example:
+    Examples:
       qa-audit rules eval --gold eval/jddc_gold.jsonl --split test
+      qa-audit rules eval --utterances eval/utterances.jsonl --split test
     """
     from qa_audit.paths import default_jddc_sessions
     from qa_audit.rules.gold import GoldError, evaluate_gold, load_gold
+    from qa_audit.rules.utterances import evaluate_utterances, load_utterances
 
+    if (gold_path is None) == (utt_path is None):
+        raise click.UsageError("give exactly one of --gold FILE or --utterances FILE")
     rs = _load(rules_dir)
     try:
-        gold = load_gold(gold_path, split)
-        scores = evaluate_gold(rs, gold, transcripts or [default_jddc_sessions()])
+        if utt_path is not None:
+            gold = load_utterances(utt_path, split)
+            scores, _ = evaluate_utterances(rs, gold)
+        else:
+            gold = load_gold(gold_path, split)
+            scores = evaluate_gold(rs, gold, transcripts or [default_jddc_sessions()])
     except GoldError as exc:
         raise click.UsageError(str(exc)) from None
     if as_json:
@@ -146,7 +223,7 @@ def eval_rules(gold_path: Path, transcripts: tuple[Path, ...], split: str, rules
             click.echo(json.dumps(s.to_json(), ensure_ascii=False))
         return
     fmt = "{:28} {:>5} {:>4} {:>4} {:>4} {:>9} {:>7} {:>10} {:>8}"
-    click.echo(f"{len(gold)} conversations ({split}), ruleset {rs.version}")
+    click.echo(f"{len(gold)} {'utterances' if utt_path else 'conversations'} ({split}), ruleset {rs.version}")
     click.echo(fmt.format("rule", "n", "tp", "fp", "fn", "precision", "recall", "turn prec", "turn rec"))
     for s in scores:
         click.echo(fmt.format(s.rule_id, s.labelled, s.tp, s.fp, s.fn, *(

@@ -154,7 +154,8 @@ def _check_versions(meta: dict[str, Any], path: Path, spec: FeatureSpec) -> None
         return
     import jieba
 
-    trained = (meta.get("versions") or {}).get("jieba")
+    versions = meta.get("versions")
+    trained = versions.get("jieba") if isinstance(versions, dict) else None
     if trained != jieba.__version__:
         raise ModelError(
             f"{path}: trained with jieba {trained}, installed jieba is {jieba.__version__}; word "

@@ -34,12 +34,22 @@ def in_role(prep: Prepared, role: str) -> list[int]:
 
 
 def scoped(rule: Rule, prep: Prepared) -> list[int]:
-    """Indices of the turns a rule looks at (role, first N / last N)."""
-    idx = in_role(prep, rule.where.role)
-    if rule.where.first:
-        idx = idx[:rule.where.first]
-    if rule.where.last:
-        idx = idx[-rule.where.last:]
+    """Indices of the turns a rule looks at (role, first/last N turns, first/last N seconds)."""
+    w = rule.where
+    idx = in_role(prep, w.role)
+    if w.first:
+        idx = idx[:w.first]
+    if w.last:
+        idx = idx[-w.last:]
+    if w.timed:
+        times = metrics.turn_times(prep.conv)
+        starts = [t[0] for t in times if t[0] is not None]
+        if not starts:
+            return []
+        begin, finish = min(starts), max(t[1] if t[1] is not None else t[0] for t in times if t[0] is not None)
+        idx = [i for i in idx if times[i][0] is not None
+               and (w.first_seconds is None or times[i][0] - begin <= w.first_seconds)
+               and (w.last_seconds is None or finish - times[i][0] <= w.last_seconds)]
     return idx
 
 
@@ -73,9 +83,16 @@ def forbid(rule: Rule, prep: Prepared) -> list[Finding] | None:
     out = []
     for i in idx:
         res = _eval(rule, rule.match, prep.turns[i], banned=True)
-        if res.ok:
-            out.append(_finding(rule, prep, i, res.hits[0] if res.hits else None,
-                                {"exceptions_considered": list(res.dropped)}))
+        if not res.ok:
+            continue
+        dropped = list(res.dropped)
+        if rule.nearby is not None:
+            near = [j for j in range(max(0, i - rule.nearby_turns), min(len(prep.turns), i + rule.nearby_turns + 1))
+                    if j != i and _eval(rule, rule.nearby, prep.turns[j]).ok]
+            if near:
+                continue  # excused by what was said in a nearby turn
+            dropped.append({"exception": "nearby", "turns_checked": rule.nearby_turns, "found": False})
+        out.append(_finding(rule, prep, i, res.hits[0] if res.hits else None, {"exceptions_considered": dropped}))
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import math
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -89,7 +90,10 @@ def load_ruleset(rules_dir: Path) -> RuleSet:
         except YamlError as exc:
             problems.append(RuleProblem(str(path), exc.line, exc.message))
             continue
-        file_problems = _validate(doc)
+        try:
+            file_problems = _validate(doc)
+        except RecursionError:  # load_yaml bounds the depth; this is a last line of defence
+            file_problems = [RuleProblem(str(path), 1, "nested too deeply (嵌套过深)")]
         problems.extend(file_problems)
         if file_problems or not isinstance(doc.data, dict):
             continue
@@ -112,6 +116,8 @@ def load_ruleset(rules_dir: Path) -> RuleSet:
             seen_ids[rid] = f"{path}:{line}"
             if raw.get("enabled", True):
                 rules.append(_build_rule(raw, str(path), line))
+    if not problems:
+        problems = _regex_set_problems(rules)
     if problems:
         raise RuleLoadError(problems)
     digest = hashlib.sha256()
@@ -133,9 +139,50 @@ def _validate(doc: YamlDoc) -> list[RuleProblem]:
         out.append(_explain(doc, err))
     if out:
         return out
+    out.extend(_non_finite(doc, doc.data, ()))
     for i, raw in enumerate(doc.data.get("rules") or []):
         out.extend(_semantic(doc, i, raw))
     return out
+
+
+def _non_finite(doc: YamlDoc, value: Any, where: tuple[Any, ...]) -> list[RuleProblem]:
+    """Numbers such as `.nan` / `.inf` pass the schema's bounds but would poison every score."""
+    stack = [(value, where)]
+    out: list[RuleProblem] = []
+    while stack:
+        v, w = stack.pop()
+        if isinstance(v, float) and not math.isfinite(v):
+            out.append(RuleProblem(str(doc.path), doc.line_of(w), f"{_name(w)} must be a finite number, not {v}"))
+        elif isinstance(v, dict):
+            stack.extend((x, (*w, k)) for k, x in v.items())
+        elif isinstance(v, list):
+            stack.extend((x, (*w, i)) for i, x in enumerate(v))
+    return out
+
+
+def _re2_set(patterns: list[str]) -> bool:
+    """Whether RE2 can compile `patterns` as one set, exactly as the engine's RegexIndex does."""
+    regex_set = re2.Set.SearchSet(re2.Options())
+    try:
+        for p in patterns:
+            regex_set.Add(p)
+        regex_set.Compile()
+    except re2.error:
+        return False
+    return True
+
+
+def _regex_set_problems(rules: list[Rule]) -> list[RuleProblem]:
+    """Every regex is compiled into one RE2 set at start-up; a set over RE2's memory budget would only
+    fail then, so it is refused here, at load, with the rules that hold the regexes."""
+    where = [(leaf.pattern, r) for r in rules for c in r.conditions() for leaf in c.leaves() if leaf.op == "regex"]
+    if not where or _re2_set(sorted({p for p, _ in where})):
+        return []
+    first = where[0][1]
+    ids = ", ".join(dict.fromkeys(r.id for _, r in where))
+    return [RuleProblem(first.file, first.line, f"the {len(where)} regexes of the rule set together are too large "
+                        "for the linear-time regex engine (RE2 set over its memory budget)",
+                        f"shorten counted repetitions such as .{{300}} or use phrase lists; rules: {ids}")]
 
 
 def _explain(doc: YamlDoc, err: jsonschema.ValidationError) -> RuleProblem:
@@ -173,10 +220,52 @@ def _semantic(doc: YamlDoc, i: int, raw: dict[str, Any]) -> list[RuleProblem]:
     for key in ("match", "if", "first", "then", "numerator", "denominator"):
         if key in raw:
             out.extend(_check_cond(doc, base + (key,), raw[key]))
-    for key in ("trigger", "response"):
+    for key in ("trigger", "response", "unless_nearby"):
         if key in raw:
             out.extend(_check_cond(doc, base + (key, "match"), raw[key]["match"]))
+    out.extend(_check_examples(doc, base, raw["examples"]))
     return out
+
+
+_TURN_KEYS = ("role", "text", "start", "end", "ts")
+
+
+def _check_examples(doc: YamlDoc, base: tuple[Any, ...], examples: dict[str, Any]) -> list[RuleProblem]:
+    """The turns of an example conversation object are free-form in the schema; check them here."""
+    out: list[RuleProblem] = []
+    for expected in ("fire", "pass"):
+        for k, example in enumerate(examples[expected]):
+            if not isinstance(example, dict):
+                continue  # a string, or a list of strings: the schema checked them
+            for j, turn in enumerate(example["turns"]):
+                where = (*base, "examples", expected, k, "turns", j)
+                problem = _example_turn_problem(turn)
+                if problem:
+                    out.append(RuleProblem(str(doc.path), doc.line_of(where),
+                                           f"examples.{expected}[{k}].turns[{j}]: {problem}",
+                                           "a turn is a '客服：…' string or {role: agent|customer|system, text: …}"))
+    return out
+
+
+def _example_turn_problem(turn: Any) -> str | None:
+    if isinstance(turn, str):
+        return None
+    if not isinstance(turn, dict):
+        return f"expected a string or an object, got {type(turn).__name__}"
+    unknown = [str(key) for key in turn if key not in _TURN_KEYS]
+    if unknown:
+        return f"unknown key {unknown[0]!r} (allowed: {', '.join(_TURN_KEYS)})"
+    if turn.get("role") not in ("agent", "customer", "system"):
+        return f"role must be agent, customer or system, not {turn.get('role')!r}"
+    if not isinstance(turn.get("text"), str):
+        return "text must be a string"
+    for key in ("start", "end"):
+        value = turn.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+            return f"{key} must be seconds >= 0, not {value!r}"
+    if turn.get("ts") is not None and not isinstance(turn["ts"], str):
+        return f"ts must be an ISO-8601 string in quotes (ts: '2026-11-21T09:12:00'), not {turn['ts']!r}"
+    return None
 
 
 def _check_cond(doc: YamlDoc, where: tuple[Any, ...], cond: dict[str, Any]) -> list[RuleProblem]:
@@ -196,8 +285,14 @@ def _check_cond(doc: YamlDoc, where: tuple[Any, ...], cond: dict[str, Any]) -> l
         try:
             re2.compile(cond["regex"])
         except re2.error as exc:
-            out.append(RuleProblem(file, doc.line_of(where + ("regex",)), f"bad regex {cond['regex']!r}: {exc}",
+            why = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else exc
+            out.append(RuleProblem(file, doc.line_of(where + ("regex",)), f"bad regex {cond['regex']!r}: {why}",
                                    "RE2 syntax: no lookaround, no backreferences"))
+        else:
+            if not _re2_set([cond["regex"]]):
+                out.append(RuleProblem(file, doc.line_of(where + ("regex",)),
+                                       f"regex {cond['regex']!r} is too large for the linear-time regex engine",
+                                       "shorten counted repetitions such as .{300}"))
     if op in ("and", "or"):
         for j, child in enumerate(cond[op]):
             out.extend(_check_cond(doc, where + (op, j), child))
@@ -239,7 +334,9 @@ def _opt_cond(raw: dict[str, Any] | None, key: str) -> Cond | None:
 
 def _build_rule(raw: dict[str, Any], file: str, line: int) -> Rule:
     rid = raw["id"]
-    version = hashlib.sha256(json.dumps(raw, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
+    # default=str: YAML dates inside free-form example turns are not JSON
+    text = json.dumps(raw, sort_keys=True, ensure_ascii=False, default=str)
+    version = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
     info = RuleInfo(id=rid, title=raw["title"], severity=raw["severity"], points=float(raw["points"]),
                     cap=raw.get("cap"), veto=bool(raw.get("veto", False)), bonus=bool(raw.get("bonus", False)),
                     message=raw["message"], source=raw["source"], category=raw.get("category", ""),
@@ -249,7 +346,8 @@ def _build_rule(raw: dict[str, Any], file: str, line: int) -> Rule:
     trig, resp = raw.get("trigger", {}), raw.get("response", {})
     return Rule(
         info=info, kind=raw["kind"], description=raw.get("description", ""),
-        where=Scope(role=where.get("role", "agent"), first=where.get("first"), last=where.get("last")),
+        where=Scope(role=where.get("role", "agent"), first=where.get("first"), last=where.get("last"),
+                    first_seconds=where.get("first_seconds"), last_seconds=where.get("last_seconds")),
         applies=Applies(complaint=app.get("complaint"), timing=app.get("timing"), channel=app.get("channel"),
                         min_turns=app.get("min_turns")),
         match=_opt_cond(raw.get("match"), f"{rid}:match"), if_=_opt_cond(raw.get("if"), f"{rid}:if"),
@@ -262,6 +360,8 @@ def _build_rule(raw: dict[str, Any], file: str, line: int) -> Rule:
         metric=raw.get("metric", ""), min=raw.get("min"), max=raw.get("max"), gap=float(raw.get("gap", 120.0)),
         numerator=_opt_cond(raw.get("numerator"), f"{rid}:numerator"),
         denominator=_opt_cond(raw.get("denominator"), f"{rid}:denominator"),
+        nearby=_opt_cond(raw.get("unless_nearby", {}).get("match"), f"{rid}:nearby"),
+        nearby_turns=int(raw.get("unless_nearby", {}).get("turns", 1)),
         examples_fire=tuple(raw["examples"]["fire"]), examples_pass=tuple(raw["examples"]["pass"]),
         file=file, line=line,
     )

@@ -27,6 +27,7 @@ class PhraseIndex:
     def __init__(self, phrases: set[str]) -> None:
         self.phrases = sorted({normalize_phrase(p) for p in phrases} - {""})
         self.ids = {p: i for i, p in enumerate(self.phrases)}
+        self._raw_ids = {p: self.ids[normalize_phrase(p)] for p in phrases if normalize_phrase(p)}
         self._ac = ahocorasick_rs.AhoCorasick(self.phrases) if self.phrases else None
 
     def find(self, text: str) -> dict[int, list[Span]]:
@@ -39,7 +40,7 @@ class PhraseIndex:
 
     def id_of(self, phrase: str) -> int:
         """Return the id of a (raw) rule phrase."""
-        return self.ids[normalize_phrase(phrase)]
+        return self._raw_ids[phrase]
 
 
 class RegexIndex:

@@ -41,6 +41,13 @@ class Scope:
     role: str = "agent"
     first: int | None = None
     last: int | None = None
+    first_seconds: float | None = None  # only turns starting within the first N seconds (timing needed)
+    last_seconds: float | None = None  # only turns starting within the last N seconds (timing needed)
+
+    @property
+    def timed(self) -> bool:
+        """True when the scope is a time window (the rule is n/a without timing)."""
+        return self.first_seconds is not None or self.last_seconds is not None
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,8 @@ class Rule:
     gap: float = 120.0
     numerator: Cond | None = None
     denominator: Cond | None = None
+    nearby: Cond | None = None  # forbid: a match does not count when this holds within `nearby_turns` turns
+    nearby_turns: int = 1
     examples_fire: tuple[Any, ...] = field(default=(), hash=False, compare=False)
     examples_pass: tuple[Any, ...] = field(default=(), hash=False, compare=False)
     file: str = ""
@@ -99,7 +108,7 @@ class Rule:
     def conditions(self) -> list[Cond]:
         """Return every top-level condition of this rule."""
         conds = (self.match, self.if_, self.trigger, self.response, self.first, self.then,
-                 self.numerator, self.denominator)
+                 self.numerator, self.denominator, self.nearby)
         return [c for c in conds if c is not None]
 
 

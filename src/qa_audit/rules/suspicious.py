@@ -1,0 +1,78 @@
+"""Find rules that fire far too often on real transcripts (`qa-audit rules check`).
+
+A rule edited by many hands can go wrong silently: a phrase such as 的 or a regex such as `.`
+makes a forbid rule fire on every turn, and every agent loses points overnight. Such a rule is valid
+YAML and passes its own examples, so it is caught by running it over a corpus (yesterday's
+transcripts, or the bundled samples) and flagging a high fire rate. It is a warning: a few rules are
+legitimately strict, and a small corpus can mislead.
+
+Fire rate: for a `forbid` rule, the share of the turns in its scope that hold a finding; for the other
+kinds (one verdict per conversation), the share of the conversations it applies to that fail it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa_audit.classify.complaint import detect_complaint
+from qa_audit.model import Conversation
+from qa_audit.rules.engine import Engine, applies
+from qa_audit.rules.kinds import KINDS, scoped
+from qa_audit.rules.spec import RuleSet
+
+BUNDLED_CORPUS = Path(__file__).resolve().parents[3] / "sample_transcripts"
+MAX_RATE = 0.5
+MIN_LOOKED = 10  # below this many turns/conversations a rate says nothing
+
+
+@dataclass(frozen=True)
+class FireRate:
+    """How often one rule fired on a corpus."""
+
+    rule_id: str
+    file: str
+    line: int
+    unit: str  # "turns" (forbid) or "conversations"
+    looked: int  # turns in scope, or conversations the rule applied to
+    fired: int
+
+    @property
+    def rate(self) -> float:
+        """fired / looked (0 when the rule looked at nothing)."""
+        return self.fired / self.looked if self.looked else 0.0
+
+    def warning(self) -> str:
+        """The line printed by `rules check` for a suspicious rule."""
+        return (f"{self.file}:{self.line}: warning: rule {self.rule_id!r} fires on {self.rate:.0%} of the "
+                f"{self.looked} {self.unit} it looks at ({self.fired}); is a phrase or regex too broad?")
+
+
+def fire_rates(ruleset: RuleSet, conversations: Iterable[Conversation]) -> list[FireRate]:
+    """Run every rule of `ruleset` over `conversations`; return each rule's fire rate, in rule order."""
+    engine = Engine(ruleset)
+    looked = {r.id: 0 for r in ruleset.rules}
+    fired = dict.fromkeys(looked, 0)
+    for conv in conversations:
+        prep = engine.prepare(conv, detect_complaint(conv).is_complaint)
+        for rule in ruleset.rules:
+            if not applies(rule, prep):
+                continue
+            findings = KINDS[rule.kind](rule, prep)
+            if findings is None:
+                continue
+            if rule.kind == "forbid":
+                looked[rule.id] += len(scoped(rule, prep))
+                fired[rule.id] += len({f.turn_index for f in findings})
+            else:
+                looked[rule.id] += 1
+                fired[rule.id] += bool(findings)
+    return [FireRate(r.id, r.file, r.line, "turns" if r.kind == "forbid" else "conversations",
+                     looked[r.id], fired[r.id]) for r in ruleset.rules]
+
+
+def suspicious(rates: Iterable[FireRate], max_rate: float = MAX_RATE, min_looked: int = MIN_LOOKED
+               ) -> list[FireRate]:
+    """The rates above `max_rate` measured on at least `min_looked` turns or conversations."""
+    return [r for r in rates if r.looked >= min_looked and r.rate > max_rate]

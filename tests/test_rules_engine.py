@@ -171,4 +171,5 @@ def test_unless_nearby_excuses_a_match_by_what_is_said_in_the_next_turns(tmp_pat
     blamed = conv(("agent", "这个不归我们管"), ("customer", "那怎么办"), ("agent", "您自己看着办"))
     audit = eng.audit(blamed)
     assert audit.checks["t.shift"] == "fail"
-    assert {"exception": "nearby", "turns_checked": 2, "found": False} in audit.findings[0].evidence["exceptions_considered"]
+    considered = audit.findings[0].evidence["exceptions_considered"]
+    assert {"exception": "nearby", "turns_checked": 2, "found": False} in considered

@@ -91,8 +91,6 @@ def test_a_full_disk_stops_with_exit_2_and_no_finished_looking_output(tmp_path, 
     assert_failed_cleanly(result, out, "No space left on device")
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline._Atomic keeps its temp file when close() fails; the lead applies "
-                                       "the fix in the security report, then removes this mark")
 def test_a_failed_write_leaves_no_temporary_file_behind_to_keep_the_disk_full(tmp_path):
     # the samples' long results lines make the failure surface when the file is closed, the case that leaks
     out = tmp_path / "out"

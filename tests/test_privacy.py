@@ -147,7 +147,8 @@ PERSONAL = ("13800138000", "0013 8000", "11010519491231002X", "62220212345678901
 def run_audit(tmp_path: Path, *extra: str) -> tuple[Path, str]:
     src = tmp_path / "in.jsonl"
     good = {"conversation_id": "P1", "agent_id": "A1", "turns": [
-        {"role": "customer", "text": "我的手机138 0013 8000，身份证11010519491231002X"},
+        # the customer thanks and the agent does not answer 不客气: a finding quotes this turn
+        {"role": "customer", "text": "我的手机138 0013 8000，身份证11010519491231002X，谢谢"},
         {"role": "agent", "text": "好的，退款到卡6222021234567890123，回执发zhang.san@example.com。再见"}]}
     bad = {"conversation_id": "P2", "turns": [{"role": "13800138000", "text": "邮箱zhang.san@example.com"}]}
     src.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in (good, bad)) + "\n", encoding="utf-8")
@@ -164,15 +165,12 @@ def run_audit(tmp_path: Path, *extra: str) -> tuple[Path, str]:
     return out, "\n".join(texts)
 
 
-@pytest.mark.xfail(strict=True, reason="mask_conversation/mask_rejected are wired into the audit pipeline by the "
-                                       "lead (see the security report); remove this mark then")
 def test_every_output_of_an_audit_is_masked_by_default(tmp_path):
     _, everything = run_audit(tmp_path)
     for value in PERSONAL:
         assert value not in everything and json.dumps(value)[1:-1] not in everything
 
 
-@pytest.mark.xfail(strict=True, reason="--no-mask is added to `qa-audit audit` by the lead (see the security report)")
 def test_no_mask_keeps_the_text_as_read(tmp_path):
     _, everything = run_audit(tmp_path, "--no-mask")
     assert all(value in everything for value in PERSONAL)

@@ -18,6 +18,7 @@ from qa_audit.cli_rules import rules_group
 from qa_audit.paths import default_model_dir, default_rules_dir
 
 EXIT_OK, EXIT_QUARANTINED, EXIT_CONFIG, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
 
 
 def config_error(message: str) -> click.exceptions.Exit:
@@ -88,35 +89,55 @@ def main() -> None:
               help="Also write findings and conversations as CSV or Parquet (repeatable).")
 @click.option("--split-by", type=click.Choice(["agent"]), default=None,
               help="Also write one small workbook per agent under OUTDIR/agents/.")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Worker processes (parallel audit is not implemented yet: only 1 is accepted).")
-@click.option("--engine", type=click.Choice(["local"]), default="local", show_default=True,
-              help="Execution engine.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes [default: the number of cores; 1 = no pool]. With --engine dask "
+                   "and no --scheduler: the workers of the local Dask cluster.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: this machine. dask: a Dask cluster, one task per input file (pip install "
+                   "'qa-audit[dask]').")
+@click.option("--scheduler", default=None, metavar="ADDR",
+              help="Dask scheduler address (tcp://host:8786) for --engine dask; without it a local "
+                   "cluster is started.")
+@click.option("--log-interval", type=click.FloatRange(min=0), default=60.0, show_default=True, metavar="SECONDS",
+              help="When stderr is not a terminal (cron): write a progress line every SECONDS.")
 @click.option("--fail-on-findings", type=click.IntRange(min=1), default=None, metavar="N",
               help="Exit 1 when the run has N findings or more.")
+@click.option("--no-mask", is_flag=True,
+              help="Keep phone, ID-card and bank-card numbers and e-mail addresses as read "
+                   "(default: masked in every output).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary on stderr.")
 def audit(inputs: tuple[str, ...], outdir: Path, rules_dir: Path | None, model_dir: Path | None,
           encoding: str | None, columns: tuple[str, ...], limit: int | None, formats: tuple[str, ...],
-          split_by: str | None, workers: int, engine: str, fail_on_findings: int | None, quiet: bool) -> None:
+          split_by: str | None, workers: int | None, engine: str, scheduler: str | None, log_interval: float,
+          fail_on_findings: int | None, no_mask: bool, quiet: bool) -> None:
     """Audit transcripts: every conversation is checked, tagged, scored and written to OUTDIR.
 
     INPUT is a file, a directory (read recursively: .jsonl .json .csv .tsv .xlsx .txt) or a glob.
     OUTDIR receives results.jsonl, findings.jsonl, quarantine.jsonl, summary.json and
     scorecard.xlsx. Records that cannot be read are listed in quarantine.jsonl with file, line and
-    reason; the run goes on.
+    reason; the run goes on. Results are the same whatever the number of workers or the engine.
+
+    Ctrl-C stops cleanly: the output files are completed for the records done so far (summary.json
+    says "interrupted": true) and the exit code is 130; a second Ctrl-C aborts at once. Running
+    the same command again redoes the whole run and replaces every output.
 
     \b
     Examples:
       qa-audit audit sample_transcripts -o out/
       qa-audit audit calls.xlsx chats.jsonl -o out/ --column 坐席=agent_id
       qa-audit audit legacy.txt -o out/ --encoding gbk --limit 100
+      qa-audit audit 'exports/*.jsonl' -o out/ --engine dask --scheduler tcp://10.0.0.5:8786
     """
     from qa_audit.classify import ComplaintTagger, ModelError
+    from qa_audit.distributed import EngineError
+    from qa_audit.interrupt import GracefulStop
+    from qa_audit.parallel import available_cpus
     from qa_audit.pipeline import AuditSettings, run_audit
+    from qa_audit.progress import Progress, count_records
     from qa_audit.readers import ReadError, expand_inputs
 
-    if workers != 1:
-        raise config_error("--workers > 1 is not available yet in this version; run with --workers 1")
+    if scheduler is not None and engine != "dask":
+        raise config_error("--scheduler is for --engine dask")
     column_map = _parse_columns(columns)
     ruleset = load_rules_or_exit(rules_dir or default_rules_dir())
     model_path = model_dir or default_model_dir()
@@ -130,17 +151,26 @@ def audit(inputs: tuple[str, ...], outdir: Path, rules_dir: Path | None, model_d
         raise config_error(str(exc)) from None
     settings = AuditSettings(outdir=outdir, ruleset=ruleset, tagger=tagger, model_dir=str(model_path),
                              encoding=encoding, columns=column_map, limit=limit, formats=formats,
-                             split_by=split_by)
-    show = not quiet and sys.stderr.isatty()
+                             split_by=split_by, workers=workers or available_cpus(), engine=engine,
+                             scheduler=scheduler, mask=not no_mask)
+    tty = sys.stderr.isatty()
+    progress = None
+    if not quiet:
+        total = count_records(files)
+        progress = Progress(sys.stderr, tty=tty, total=min(total, limit) if total and limit else total,
+                            interval=log_interval)
+    stop = GracefulStop("\n中断 stopping: finishing the output files for what was done (Ctrl-C again to abort)")
     try:
-        with click.progressbar(length=0, label="审核中 auditing", file=sys.stderr, show_pos=True,
-                               hidden=not show) as bar:
-            summary = run_audit([str(f) for f in files], settings, progress=bar.update)
-    except ReadError as exc:
+        with stop:
+            summary = run_audit([str(f) for f in files], settings, progress=progress, stop=stop)
+    except (ReadError, EngineError) as exc:
         raise config_error(str(exc)) from None
     except OSError as exc:
         click.secho(f"写入失败 / cannot write output: {exc}", fg="red", err=True)
         raise click.exceptions.Exit(EXIT_CONFIG) from None
+    finally:
+        if progress is not None:
+            progress.close()
     if not quiet:
         click.echo(f"read {summary.read} = audited {summary.audited} + quarantined {summary.quarantined}"
                    + (f" (+ {summary.not_processed} not processed: --limit)" if summary.not_processed else "")
@@ -148,6 +178,11 @@ def audit(inputs: tuple[str, ...], outdir: Path, rules_dir: Path | None, model_d
         if summary.quarantined:
             click.secho(f"{summary.quarantined} record(s) quarantined: see {outdir / 'quarantine.jsonl'}",
                         fg="yellow", err=True)
+    if summary.interrupted:
+        click.secho(f"中断 interrupted: the outputs in {outdir} are complete files for the first {summary.read} "
+                    "record(s) only; the rest is not in them. Run the same command again to audit everything.",
+                    fg="yellow", err=True)
+        raise click.exceptions.Exit(EXIT_INTERRUPTED)
     if summary.quarantined or (fail_on_findings and summary.findings >= fail_on_findings):
         raise click.exceptions.Exit(EXIT_QUARANTINED)
 

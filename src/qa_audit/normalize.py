@@ -42,7 +42,8 @@ _TAG_NAMES = (
 )
 _ARTEFACT = re.compile(
     # literal escape text; only with a backslash attached, so a bare "x0d" is left alone
-    r"(?<!\\)\\+ *x0[da](?: *\\)?|x0[da] *\\+"  # anchored at the first backslash: linear on long runs
+    # (a whole chain of escapes in one match, anchored at the first backslash: linear on long runs)
+    r"(?<!\\)\\+ *x0[da](?: *\\+ *x0[da])*(?: *\\+)?|x0[da] *\\+"
     "|" + "|".join(
         rf"{re.escape(o)} *(?:{'|'.join(map(re.escape, sorted(_TAG_NAMES, key=len, reverse=True)))}) *{re.escape(c)}"
         for o, c in (("<", ">"), ("[", "]"), ("(", ")"), ("【", "】"))

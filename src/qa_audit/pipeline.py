@@ -11,15 +11,16 @@ import os
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from qa_audit import __version__
 from qa_audit.classify import ComplaintTagger
 from qa_audit.model import Conversation, ConversationResult, Rejected
-from qa_audit.readers import read_inputs
+from qa_audit.privacy import mask_conversation, mask_rejected
+from qa_audit.readers import expand_inputs, read_inputs
 from qa_audit.rules import Engine, RuleSet
 from qa_audit.scoring import score_conversation
 
@@ -37,6 +38,10 @@ class AuditSettings:
     limit: int | None = None
     formats: tuple[str, ...] = ()
     split_by: str | None = None
+    workers: int = 1  # processes (local engine) or local-cluster workers (dask engine without a scheduler)
+    engine: str = "local"  # local | dask
+    scheduler: str | None = None  # Dask scheduler address; None starts a local cluster
+    mask: bool = True  # mask phone, ID-card, bank-card numbers and e-mail addresses in every output
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,7 @@ class RunSummary:
     findings: int
     not_processed: int
     data: dict[str, Any] = field(hash=False, compare=False)
+    interrupted: bool = False  # stopped early (Ctrl-C): the outputs cover the records read so far
 
 
 class Auditor:
@@ -68,62 +74,133 @@ class Auditor:
         return ConversationResult(conv, audit, score, tag, self.ruleset.version)
 
 
+_T = TypeVar("_T")
+
+
 def _dump(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def run_audit(inputs: Sequence[str], settings: AuditSettings,
-              progress: Callable[[int], None] | None = None) -> RunSummary:
-    """Audit every conversation of `inputs` into `settings.outdir`; return the counts."""
+              progress: Callable[[Mapping[str, int]], None] | None = None,
+              stop: Callable[[], bool] | None = None) -> RunSummary:
+    """Audit every conversation of `inputs` into `settings.outdir`; return the counts.
+
+    `progress` is called with the running counts after each record. When `stop()` turns true the
+    run takes no further record and finishes its outputs for the records done (summary
+    `interrupted`). Raises ReadError for bad inputs and EngineError when Dask cannot be used.
+    """
     from qa_audit.report import write_outputs  # heavy (openpyxl): import only when writing
 
     out = settings.outdir
     out.mkdir(parents=True, exist_ok=True)
-    auditor = Auditor(settings.ruleset, settings.tagger)
+    remove_stale_temp_files(out)
     started = time.time()
     counts: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     rule_fails: Counter[str] = Counter()
     passed = 0
-    stream = read_inputs(list(inputs), encoding=settings.encoding, columns=settings.columns or None)
-    with _Atomic(out / "results.jsonl") as res_f, _Atomic(out / "quarantine.jsonl") as q_f:
+    interrupted = False
+    stream = _results(inputs, settings, counts)
+    try:
+        with _Atomic(out / "results.jsonl") as res_f, _Atomic(out / "quarantine.jsonl") as q_f:
 
-        def audited() -> Iterator[ConversationResult]:
-            """Audit as the records stream in; results and quarantine lines are written as they come."""
-            nonlocal passed
-            for item in _limited(stream, settings.limit, counts):
-                counts["read"] += 1
-                if isinstance(item, Rejected):
-                    counts["quarantined"] += 1
-                    reasons[_reason_kind(item.reason)] += 1
-                    q_f.write(_dump(item.to_json()))
-                else:
-                    result = auditor.audit(item)
-                    counts["audited"] += 1
-                    counts["findings"] += len(result.audit.findings)
-                    passed += result.score.passed
-                    rule_fails.update(k for k, v in result.audit.checks.items() if v == "fail")
-                    res_f.write(_dump(result.to_json()))
-                    yield result
-                if progress:
-                    progress(1)
+            def audited() -> Iterator[ConversationResult]:
+                """Take the results in input order; results and quarantine lines are written as they come."""
+                nonlocal passed, interrupted
+                for item in stream:
+                    if stop is not None and stop():
+                        interrupted = True
+                        return
+                    counts["read"] += 1
+                    if isinstance(item, Rejected):
+                        if settings.mask:
+                            item = mask_rejected(item)
+                        counts["quarantined"] += 1
+                        reasons[_reason_kind(item.reason)] += 1
+                        q_f.write(_dump(item.to_json()))
+                    else:
+                        counts["audited"] += 1
+                        counts["findings"] += len(item.audit.findings)
+                        passed += item.score.passed
+                        rule_fails.update(k for k, v in item.audit.checks.items() if v == "fail")
+                        res_f.write(_dump(item.to_json()))
+                        yield item
+                    if progress:
+                        progress(counts)
 
-        report = write_outputs(out, audited(), list(auditor.infos.values()), settings.ruleset.policy,
-                               formats=settings.formats, split_by=settings.split_by)
+            infos = list(settings.ruleset.infos().values())
+            report = write_outputs(out, audited(), infos, settings.ruleset.policy,
+                                   formats=settings.formats, split_by=settings.split_by)
+    finally:
+        stream.close()  # stops worker processes or the Dask client, also on an early stop
     data = {
         "read": counts["read"], "audited": counts["audited"], "quarantined": counts["quarantined"],
         "not_processed": counts["not_processed"], "findings": counts["findings"],
-        "passed": passed,
+        "passed": passed, "interrupted": interrupted,
         "ruleset_version": settings.ruleset.version, "ruleset_name": settings.ruleset.name,
         "rules": len(settings.ruleset.rules), "model": settings.model_dir, "qa_audit_version": __version__,
         "limit": settings.limit, "quarantine_reasons": dict(reasons), "rule_failures": dict(rule_fails),
-        "inputs": list(inputs), "seconds": round(time.time() - started, 2),
+        "inputs": list(inputs), "engine": settings.engine, "workers": settings.workers, "masked": settings.mask,
+        "seconds": round(time.time() - started, 2),
         "outputs": sorted(str(p.relative_to(out)) for p in (*report.paths, *report.split_paths))
         + ["results.jsonl", "quarantine.jsonl", "summary.json"],
     }
     _write_json(out / "summary.json", data)
     return RunSummary(counts["read"], counts["audited"], counts["quarantined"], counts["findings"],
-                      counts["not_processed"], data)
+                      counts["not_processed"], data, interrupted)
+
+
+def _results(inputs: Sequence[str], settings: AuditSettings,
+             counts: Counter[str]) -> Generator[ConversationResult | Rejected, None, None]:
+    """The audited records in input order, on the engine the settings ask for, --limit applied."""
+    # validates encoding and column mapping now (ReadError), whichever engine reads the files
+    records = read_inputs(list(inputs), encoding=settings.encoding, columns=settings.columns or None)
+    if settings.engine == "dask":
+        from qa_audit.distributed import audit_on_dask
+
+        records.close()
+        results = audit_on_dask(expand_inputs(list(inputs)), settings.ruleset, settings.tagger,
+                                encoding=settings.encoding, columns=settings.columns or None,
+                                scheduler=settings.scheduler, workers=settings.workers, mask=settings.mask)
+        # Dask audits whole files; the records past the limit are audited there, then counted here
+        return _limited(results, settings.limit, counts)
+    source = _limited(records, settings.limit, counts)
+    if settings.mask:  # before auditing: rules, findings and every output see the masked text
+        source = (mask_conversation(i) if isinstance(i, Conversation) else i for i in source)
+    if settings.workers > 1:
+        from qa_audit.parallel import audit_in_pool
+
+        return audit_in_pool(source, settings.ruleset, settings.tagger, settings.workers)
+    return _audit_here(source, Auditor(settings.ruleset, settings.tagger))
+
+
+def _audit_here(source: Iterable[Conversation | Rejected],
+                auditor: Auditor) -> Generator[ConversationResult | Rejected, None, None]:
+    """The single-process path: audit each record as it is read."""
+    for item in source:
+        yield item if isinstance(item, Rejected) else auditor.audit(item)
+
+
+def remove_stale_temp_files(outdir: Path) -> list[Path]:
+    """Remove temporary files left in `outdir` by a run that was killed (kill -9, power loss).
+
+    Only our own temp names are touched: `.<output name>…tmp` beside the outputs and in `by_agent/`.
+    """
+    removed = []
+    for folder in (outdir, outdir / "by_agent"):
+        if not folder.is_dir():
+            continue
+        for p in folder.iterdir():
+            name = p.name
+            if (name.startswith(".") and name.endswith(".tmp") and p.is_file()
+                    and (folder != outdir or name[1:].startswith(_OUTPUT_STEMS))):
+                p.unlink(missing_ok=True)
+                removed.append(p)
+    return removed
+
+
+_OUTPUT_STEMS = ("results.", "quarantine.", "summary.", "scorecard.", "findings.", "conversations.")
 
 
 def _reason_kind(reason: str) -> str:
@@ -132,13 +209,21 @@ def _reason_kind(reason: str) -> str:
     return re.split(r":| at line|;", kind)[0].strip()[:80]
 
 
-def _limited(stream: Iterator[Conversation | Rejected], limit: int | None,
-             counts: Counter[str]) -> Iterable[Conversation | Rejected]:
-    for item in stream:
-        if limit is not None and counts["read"] >= limit:
-            counts["not_processed"] += 1 + sum(1 for _ in stream)
+def _limited(stream: Iterator[_T], limit: int | None, counts: Counter[str]) -> Generator[_T, None, None]:
+    """The first `limit` records of `stream`; the rest are only counted (as not processed)."""
+    try:
+        if limit is None:
+            yield from stream
             return
-        yield item
+        for n, item in enumerate(stream):
+            if n >= limit:
+                counts["not_processed"] += 1 + sum(1 for _ in stream)
+                return
+            yield item
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()
 
 
 def _write_json(path: Path, data: Any) -> None:
@@ -161,7 +246,11 @@ class _Atomic:
 
     def __exit__(self, exc_type: object, *_: object) -> None:
         assert self.f is not None
-        self.f.close()
+        try:
+            self.f.close()  # flushing can fail too (disk full): the temp file must go then as well
+        except BaseException:
+            self.tmp.unlink(missing_ok=True)
+            raise
         if exc_type is None:
             os.replace(self.tmp, self.path)
         else:

@@ -86,8 +86,8 @@ class TurnLike(Protocol):
     text: str
     quotes: list[Span]
 
-    def phrase_spans(self, phrase: str) -> list[Span]:
-        """Spans of a rule phrase (found by the shared automaton)."""
+    def phrase_spans(self, phrases: tuple[str, ...]) -> list[Span]:
+        """Spans of any of these rule phrases, in text order (found by the shared automaton)."""
 
     def regex_spans(self, pattern: str) -> list[Span]:
         """Spans of a regex (found by the shared RE2 set)."""
@@ -132,7 +132,7 @@ def evaluate(cond: Cond, turn: TurnLike, *, negation: bool = False, quoted: str 
 
 def _leaf_hits(cond: Cond, turn: TurnLike) -> list[Hit]:
     if cond.op in ("any", "all", "none", "at_least"):
-        return [Hit(span, cond.op, turn.text[span[0]:span[1]]) for p in cond.phrases for span in turn.phrase_spans(p)]
+        return [Hit(span, cond.op, turn.text[span[0]:span[1]]) for span in turn.phrase_spans(cond.phrases)]
     if cond.op == "regex":
         return [Hit(span, "regex", cond.pattern, turn.text[span[0]:span[1]]) for span in turn.regex_spans(cond.pattern)]
     if cond.op == "words":
@@ -146,8 +146,8 @@ def _filter(cond: Cond, hits: list[Hit], turn: TurnLike, *, negation: bool, quot
             ) -> tuple[list[Hit], list[dict[str, Any]]]:
     kept: list[Hit] = []
     dropped: list[dict[str, Any]] = []
-    exceptions = [s for p in cond.unless for s in turn.phrase_spans(p)] if cond.unless else []
-    before = [s for p in cond.unless_before for s in turn.phrase_spans(p)] if cond.unless_before else []
+    exceptions = turn.phrase_spans(cond.unless) if cond.unless else []
+    before = turn.phrase_spans(cond.unless_before) if cond.unless_before else []
     for hit in hits:
         s, e = hit.span
         why = None

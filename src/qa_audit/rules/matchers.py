@@ -6,7 +6,8 @@ Built once per rule set at start-up; per turn each engine runs once, whatever th
 from __future__ import annotations
 
 import itertools
-from collections import defaultdict
+import math
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -14,7 +15,6 @@ import ahocorasick_rs
 import numpy as np
 import re2
 from pypinyin import Style, lazy_pinyin
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from qa_audit.normalize import normalize_phrase
 
@@ -28,6 +28,7 @@ class PhraseIndex:
         self.phrases = sorted({normalize_phrase(p) for p in phrases} - {""})
         self.ids = {p: i for i, p in enumerate(self.phrases)}
         self._raw_ids = {p: self.ids[normalize_phrase(p)] for p in phrases if normalize_phrase(p)}
+        self._sets: dict[tuple[str, ...], frozenset[int]] = {}
         self._ac = ahocorasick_rs.AhoCorasick(self.phrases) if self.phrases else None
 
     def find(self, text: str) -> dict[int, list[Span]]:
@@ -38,9 +39,12 @@ class PhraseIndex:
                 hits[pid].append((start, end))
         return hits
 
-    def id_of(self, phrase: str) -> int:
-        """Return the id of a (raw) rule phrase."""
-        return self._raw_ids[phrase]
+    def ids_of(self, phrases: tuple[str, ...]) -> frozenset[int]:
+        """Return the ids of a condition's (raw) phrases, computed once per phrase list."""
+        found = self._sets.get(phrases)
+        if found is None:
+            found = self._sets[phrases] = frozenset(self._raw_ids[p] for p in phrases if p in self._raw_ids)
+        return found
 
 
 class RegexIndex:
@@ -149,6 +153,20 @@ def clauses(text: str) -> list[Span]:
     return out
 
 
+def _ngrams(text: str) -> Counter[str]:
+    """Character 1-3-grams of a clause."""
+    return Counter(text[i:i + n] for n in (1, 2, 3) for i in range(len(text) - n + 1))
+
+
+def clause_units(text: str) -> tuple[list[Span], list[Counter[str]]]:
+    """The clauses of a turn (and adjacent pairs of them) with their n-grams, computed once per turn."""
+    spans = clauses(text)
+    if len(spans) > 1:
+        spans = [*spans, *[(a[0], b[1]) for a, b in itertools.pairwise(spans)]]
+    spans = [s for s in spans if s[1] - s[0] >= 2]
+    return spans, [_ngrams(text[a:b]) for a, b in spans]
+
+
 @dataclass(frozen=True)
 class SimilarHit:
     """A clause similar to an exemplar: where, the score, and the nearest exemplar."""
@@ -159,32 +177,42 @@ class SimilarHit:
 
 
 class SimilarMatcher:
-    """Character n-gram vectors of a rule's exemplars; a clause within `threshold` cosine matches.
+    """Vectors of a rule's exemplars; a clause within `threshold` cosine of one of them matches.
 
-    Clauses nearer to a counter-example (`unlike`) than to every exemplar do not match, which is how
-    a rule keeps precision when a look-alike is allowed (请等一下，我有些不清楚).
+    Vectors are character 1-3-grams with sublinear tf, over the rule's own vocabulary (the n-grams of
+    its exemplars and counter-examples), so a long turn is not diluted by words the rule knows nothing
+    about. Clauses nearer to a counter-example (`unlike`) than to every exemplar do not match, which
+    is how a rule keeps precision when a look-alike is allowed (请等一下，我有些不清楚).
     """
 
     def __init__(self, exemplars: tuple[str, ...], unlike: tuple[str, ...], threshold: float) -> None:
         self.exemplars = tuple(normalize_phrase(e) for e in exemplars)
-        self.unlike = tuple(normalize_phrase(e) for e in unlike)
         self.threshold = threshold
-        self._vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), use_idf=False, sublinear_tf=True)
-        self._vec.fit(self.exemplars + self.unlike)
-        self._pos = self._vec.transform(self.exemplars)
-        self._neg = self._vec.transform(self.unlike) if self.unlike else None
+        texts = [*self.exemplars, *(normalize_phrase(e) for e in unlike)]
+        grams = [_ngrams(t) for t in texts]
+        self._vocab = {g: k for k, g in enumerate(sorted({g for c in grams for g in c}))}
+        both = self._vectors(grams)
+        self._pos = both[:len(self.exemplars)]
+        self._neg = both[len(self.exemplars):] if unlike else None
 
-    def find(self, text: str) -> list[SimilarHit]:
-        """Return clauses (and the whole turn when it has several) similar enough to an exemplar."""
-        spans = clauses(text)
-        if len(spans) > 1:
-            spans = [*spans, *[(a[0], b[1]) for a, b in itertools.pairwise(spans)]]
-        spans = [s for s in spans if s[1] - s[0] >= 2]
+    def _vectors(self, grams: list[Counter[str]]) -> np.ndarray:
+        out = np.zeros((len(grams), len(self._vocab)))
+        for row, counts in enumerate(grams):
+            for g, c in counts.items():
+                k = self._vocab.get(g)
+                if k is not None:
+                    out[row, k] = 1.0 + math.log(c)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
+
+    def find(self, units: tuple[list[Span], list[Counter[str]]]) -> list[SimilarHit]:
+        """Return the clauses (from `clause_units`) similar enough to an exemplar, best first."""
+        spans, grams = units
         if not spans:
             return []
-        m = self._vec.transform([text[a:b] for a, b in spans])
-        pos = (m @ self._pos.T).toarray()
-        neg = (m @ self._neg.T).toarray().max(axis=1) if self._neg is not None else np.zeros(len(spans))
+        m = self._vectors(grams)
+        pos = m @ self._pos.T
+        neg = (m @ self._neg.T).max(axis=1) if self._neg is not None else np.zeros(len(spans))
         best = pos.argmax(axis=1)
         hits = []
         for row, span in enumerate(spans):

@@ -7,7 +7,7 @@ from functools import cached_property
 from qa_audit.model import Turn
 from qa_audit.normalize import NormText, normalize, normalize_phrase
 from qa_audit.rules.conditions import Hit, quote_regions
-from qa_audit.rules.matchers import FuzzyMatcher, PhraseIndex, RegexIndex, SimilarMatcher, Span
+from qa_audit.rules.matchers import FuzzyMatcher, PhraseIndex, RegexIndex, SimilarMatcher, Span, clause_units
 from qa_audit.rules.spec import Cond
 from qa_audit.segment import segment
 
@@ -52,9 +52,16 @@ class PreparedTurn:
         """jieba tokens of the normalised text (computed on first use, once)."""
         return segment(self.text)
 
-    def phrase_spans(self, phrase: str) -> list[Span]:
-        """Spans of a rule phrase."""
-        return self._phrase_hits.get(self._m.phrases.id_of(phrase), [])
+    def phrase_spans(self, phrases: tuple[str, ...]) -> list[Span]:
+        """Spans of any of a condition's phrases, in text order (from the one automaton pass)."""
+        if not self._phrase_hits:
+            return []
+        ids = self._m.phrases.ids_of(phrases)
+        return sorted(s for pid, spans in self._phrase_hits.items() if pid in ids for s in spans)
+
+    @cached_property
+    def _units(self) -> tuple[list[Span], list]:
+        return clause_units(self.text)
 
     def regex_spans(self, pattern: str) -> list[Span]:
         """Spans of a rule regex."""
@@ -78,7 +85,7 @@ class PreparedTurn:
     def similar(self, cond: Cond) -> list[Hit]:
         """Similarity hits of a `similar` condition."""
         if cond.key not in self._cache:
-            found = self._m.similar[cond.key].find(self.text)
+            found = self._m.similar[cond.key].find(self._units)
             self._cache[cond.key] = [Hit(h.span, "similar", h.exemplar, self.text[h.span[0]:h.span[1]], h.score)
                                      for h in found]
         return self._cache[cond.key]

@@ -1,0 +1,122 @@
+"""Audit on a local process pool: chunks of conversations out, results back in input order.
+
+Each worker process loads the rule engine, jieba and the model once (the pool initializer), then
+audits chunk after chunk. The parent keeps reading and writing: it sends conversations in chunks,
+at most a few chunks per worker in flight (memory stays flat however large the input), and yields
+the results strictly in input order, so every output file is byte-identical to a one-process run.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import chain, islice
+from typing import TYPE_CHECKING
+
+from qa_audit.model import Audit, ComplaintTag, Conversation, ConversationResult, Rejected, Score
+
+if TYPE_CHECKING:
+    from qa_audit.classify import ComplaintTagger
+    from qa_audit.pipeline import Auditor
+    from qa_audit.rules import RuleSet
+
+CHUNK = 64  # conversations per task: ~1 s of work now, large enough to hide the pickling overhead
+IN_FLIGHT_PER_WORKER = 3  # chunks queued per worker: keeps every core busy without reading ahead
+
+Item = Conversation | Rejected
+Outcome = tuple[Audit, Score, ComplaintTag]
+
+_auditor: Auditor | None = None  # one per worker process, built by _init
+
+
+def available_cpus() -> int:
+    """Return the number of cores this process may use (the default number of workers)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def _init(ruleset: RuleSet, tagger: ComplaintTagger) -> None:
+    """Pool initializer: build the auditor (rules, jieba with the rule words, model) once per process."""
+    global _auditor
+    from qa_audit.pipeline import Auditor
+
+    # Ctrl-C reaches the whole process group; only the parent decides how to stop (cleanly)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _auditor = Auditor(ruleset, tagger)
+
+
+def _audit_chunk(convs: list[Conversation]) -> list[Outcome]:
+    """Audit a chunk in a worker; return only what the parent does not have (not the conversation)."""
+    assert _auditor is not None, "worker not initialised"
+    out = []
+    for conv in convs:
+        r = _auditor.audit(conv)
+        out.append((r.audit, r.score, r.tag))
+    return out
+
+
+def audit_in_pool(items: Iterable[Item], ruleset: RuleSet, tagger: ComplaintTagger, workers: int,
+                  chunk: int | None = None, local: Auditor | None = None) -> Iterator[ConversationResult | Rejected]:
+    """Audit `items` on `workers` processes; yield results (and Rejected records) in input order.
+
+    Uses fewer workers when the input has fewer chunks, and no pool at all (`local`, an in-process
+    Auditor built on demand) when it fits in one chunk: a small run pays no start-up cost.
+    """
+    chunk = chunk or CHUNK
+    it = iter(items)
+    head = list(islice(it, chunk * workers))
+    n = min(workers, math.ceil(len(head) / chunk))
+    if n <= 1:
+        if local is None:
+            from qa_audit.pipeline import Auditor
+
+            local = Auditor(ruleset, tagger)
+        for item in chain(head, it):
+            yield item if isinstance(item, Rejected) else local.audit(item)
+        return
+    pool = ProcessPoolExecutor(n, mp_context=_context(), initializer=_init, initargs=(ruleset, tagger))
+    pending: deque[tuple[list[Item], Future[list[Outcome]] | None]] = deque()
+    try:
+        for part in _chunks(chain(head, it), chunk):
+            convs = [c for c in part if isinstance(c, Conversation)]
+            pending.append((part, pool.submit(_audit_chunk, convs) if convs else None))
+            while len(pending) >= n * IN_FLIGHT_PER_WORKER:
+                yield from _collect(*pending.popleft(), ruleset.version)
+        while pending:
+            yield from _collect(*pending.popleft(), ruleset.version)
+    finally:
+        # also on an early stop (Ctrl-C, --limit): drop what is queued, wait for the workers to exit
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """fork where it is safe (Linux, no other thread): workers start in ~0.6 s instead of ~2 s."""
+    if sys.platform == "linux" and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _collect(part: list[Item], fut: Future[list[Outcome]] | None,
+             version: str) -> Iterator[ConversationResult | Rejected]:
+    outcomes = iter(fut.result() if fut is not None else ())
+    for item in part:
+        if isinstance(item, Rejected):
+            yield item
+        else:
+            audit, score, tag = next(outcomes)
+            yield ConversationResult(item, audit, score, tag, version)
+
+
+def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    it = iter(items)
+    while part := list(islice(it, size)):
+        yield part

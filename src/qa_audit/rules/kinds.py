@@ -54,6 +54,8 @@ def scoped(rule: Rule, prep: Prepared) -> list[int]:
 
 
 def _eval(rule: Rule, cond: Cond, turn: PreparedTurn, banned: bool = False) -> Outcome:
+    if not turn.may_match(cond):
+        return Outcome(False)
     if banned:
         return evaluate(cond, turn, negation=rule.negation, quoted=rule.quoted)
     return evaluate(cond, turn)

@@ -25,6 +25,33 @@ class Matchers:
         self.similar = {leaf.key: SimilarMatcher(leaf.phrases, leaf.unlike, leaf.threshold)
                         for leaf in leaves if leaf.op == "similar"}
         self.words = {normalize_phrase(p) for leaf in leaves if leaf.op == "words" for p in leaf.phrases}
+        self._gates: dict[str, Gate | None] = {}
+
+    def gate(self, cond: Cond) -> Gate | None:
+        """The phrase and regex ids of which a turn needs at least one for `cond` to hold (None: no such set).
+
+        Lets a rule skip a turn with one set lookup when none of its phrases or patterns occur in it.
+        """
+        if cond.key not in self._gates:
+            self._gates[cond.key] = self._gate(cond)
+        return self._gates[cond.key]
+
+    def _gate(self, cond: Cond) -> Gate | None:
+        if cond.op in ("any", "all", "at_least"):
+            return self.phrases.ids_of(cond.phrases), frozenset()
+        if cond.op == "regex":
+            return frozenset(), frozenset({self.regexes.ids[cond.pattern]})
+        if cond.op == "and":
+            return next((g for g in map(self._gate, cond.children) if g is not None), None)
+        if cond.op == "or":
+            gates = [self._gate(c) for c in cond.children]
+            if any(g is None for g in gates):
+                return None
+            return frozenset().union(*(g[0] for g in gates)), frozenset().union(*(g[1] for g in gates))
+        return None  # none / not / words / fuzzy / similar can hold without an automaton or RE2 hit
+
+
+Gate = tuple[frozenset[int], frozenset[int]]
 
 
 class PreparedTurn:
@@ -51,6 +78,14 @@ class PreparedTurn:
     def tokens(self) -> tuple:
         """jieba tokens of the normalised text (computed on first use, once)."""
         return segment(self.text)
+
+    def may_match(self, cond: Cond) -> bool:
+        """False when `cond` cannot hold here: none of the phrases or patterns it needs occur."""
+        gate = self._m.gate(cond)
+        if gate is None:
+            return True
+        pids, rids = gate
+        return not pids.isdisjoint(self._phrase_hits) or (bool(rids) and not rids.isdisjoint(self._regex_hits))
 
     def phrase_spans(self, phrases: tuple[str, ...]) -> list[Span]:
         """Spans of any of a condition's phrases, in text order (from the one automaton pass)."""

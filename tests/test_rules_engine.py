@@ -173,3 +173,16 @@ def test_unless_nearby_excuses_a_match_by_what_is_said_in_the_next_turns(tmp_pat
     assert audit.checks["t.shift"] == "fail"
     considered = audit.findings[0].evidence["exceptions_considered"]
     assert {"exception": "nearby", "turns_checked": 2, "found": False} in considered
+
+
+def test_expensive_operator_memo_is_bounded_and_keeps_results(tmp_path: Path, monkeypatch) -> None:
+    import qa_audit.rules.prepared as prepared
+
+    monkeypatch.setattr(prepared, "MEMO_SIZE", 5)
+    eng = engine_for(tmp_path, {"id": "t.sim", "kind": "forbid", "match": {
+        "similar": ["谁给您承诺的您找谁去"], "threshold": 0.5}})
+    for i in range(20):
+        eng.audit(conv(("agent", f"第{i}单已经发货")))
+    assert len(eng.matchers._memo) <= 5
+    twice = [eng.audit(conv(("agent", "谁答应您的您就找谁去"))).checks["t.sim"] for _ in range(2)]
+    assert twice == ["fail", "fail"]

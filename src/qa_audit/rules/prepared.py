@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 
 from qa_audit.model import Turn
@@ -10,6 +11,8 @@ from qa_audit.rules.conditions import Hit, quote_regions
 from qa_audit.rules.matchers import FuzzyMatcher, PhraseIndex, RegexIndex, SimilarMatcher, Span, clause_units
 from qa_audit.rules.spec import Cond
 from qa_audit.segment import segment
+
+MEMO_SIZE = 50_000
 
 
 class Matchers:
@@ -26,6 +29,20 @@ class Matchers:
                         for leaf in leaves if leaf.op == "similar"}
         self.words = {normalize_phrase(p) for leaf in leaves if leaf.op == "words" for p in leaf.phrases}
         self._gates: dict[str, Gate | None] = {}
+        self._memo: dict[tuple[str, str], list[Hit]] = {}
+
+    def remember(self, key: str, text: str, compute: Callable[[], list[Hit]]) -> list[Hit]:
+        """Hits of an expensive operator (fuzzy, similar) on a turn text, computed once per distinct text.
+
+        Agent turns repeat a great deal (templates, stock replies), so the memo saves most of the work;
+        it is cleared when it grows past MEMO_SIZE entries, so memory stays bounded.
+        """
+        found = self._memo.get((key, text))
+        if found is None:
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()
+            found = self._memo[(key, text)] = compute()
+        return found
 
     def gate(self, cond: Cond) -> Gate | None:
         """The phrase and regex ids of which a turn needs at least one for `cond` to hold (None: no such set).
@@ -63,7 +80,6 @@ class PreparedTurn:
         self.text = self.norm.text
         self._m = matchers
         self._phrase_hits = matchers.phrases.find(self.text)
-        self._cache: dict[str, list[Hit]] = {}
 
     @cached_property
     def quotes(self) -> list[Span]:
@@ -111,16 +127,12 @@ class PreparedTurn:
 
     def fuzzy(self, cond: Cond) -> list[Hit]:
         """Pinyin-tolerant hits of a fuzzy condition."""
-        if cond.key not in self._cache:
-            found = self._m.fuzzy[cond.key].find(self.text)
-            self._cache[cond.key] = [Hit(h.span, "fuzzy", h.phrase, h.variant if h.variant != h.phrase else "")
-                                     for h in found]
-        return self._cache[cond.key]
+        return self._m.remember(cond.key, self.text, lambda: [
+            Hit(h.span, "fuzzy", h.phrase, h.variant if h.variant != h.phrase else "")
+            for h in self._m.fuzzy[cond.key].find(self.text)])
 
     def similar(self, cond: Cond) -> list[Hit]:
         """Similarity hits of a `similar` condition."""
-        if cond.key not in self._cache:
-            found = self._m.similar[cond.key].find(self._units)
-            self._cache[cond.key] = [Hit(h.span, "similar", h.exemplar, self.text[h.span[0]:h.span[1]], h.score)
-                                     for h in found]
-        return self._cache[cond.key]
+        return self._m.remember(cond.key, self.text, lambda: [
+            Hit(h.span, "similar", h.exemplar, self.text[h.span[0]:h.span[1]], h.score)
+            for h in self._m.similar[cond.key].find(self._units)])

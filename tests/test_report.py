@@ -211,11 +211,8 @@ def test_long_and_control_character_text_is_cut_with_a_note_not_a_crash(tmp_path
     assert any("截断" in str(n) for n in notes)
 
 
-def test_a_full_sheet_continues_on_a_numbered_sheet_with_working_links(tmp_path):
-    results = [make(f"C{i}", WANG, [("agent", "你好"), ("customer", "在吗")], [("must.nin", 0, "你")])
-               for i in range(7)]
-    path = tmp_path / "small.xlsx"
-    book = ScorecardWriter(path, RULES, POLICY, max_rows=4)  # header + 3 rows per sheet
+def write_book(book: ScorecardWriter, results: list) -> None:
+    """Feed results to a workbook writer the way write_outputs does, then close it."""
     agg = Aggregator()
     for r in results:
         losses = rule_losses(r.audit, PACK)
@@ -223,6 +220,13 @@ def test_a_full_sheet_continues_on_a_numbered_sheet_with_working_links(tmp_path)
         agg.add(row, losses)
         book.add(row, finding_rows(r, PACK, losses))
     book.close(agg.result(PACK, POLICY))
+
+
+def test_a_full_sheet_continues_on_a_numbered_sheet_with_working_links(tmp_path):
+    results = [make(f"C{i}", WANG, [("agent", "你好"), ("customer", "在吗")], [("must.nin", 0, "你")])
+               for i in range(7)]
+    path = tmp_path / "small.xlsx"
+    write_book(ScorecardWriter(path, RULES, POLICY, max_rows=4), results)  # header + 3 rows per sheet
     wb = openpyxl.load_workbook(path)
     assert {"发现明细(2)", "发现明细(3)", "会话(2)", "会话(3)"} <= set(wb.sheetnames)
     assert sum(len(rows(wb[n])) for n in wb.sheetnames if n.startswith("发现明细")) == 7
@@ -235,14 +239,7 @@ def test_a_full_sheet_continues_on_a_numbered_sheet_with_working_links(tmp_path)
 def test_links_stop_at_the_per_sheet_limit_with_a_note(tmp_path):
     results = [make(f"C{i}", WANG, [("agent", "你好")], [("must.nin", 0, "你")]) for i in range(4)]
     path = tmp_path / "links.xlsx"
-    book = ScorecardWriter(path, RULES, POLICY, max_links=2)
-    agg = Aggregator()
-    for r in results:
-        losses = rule_losses(r.audit, PACK)
-        row = conversation_row(r, losses)
-        agg.add(row, losses)
-        book.add(row, finding_rows(r, PACK, losses))
-    book.close(agg.result(PACK, POLICY))
+    write_book(ScorecardWriter(path, RULES, POLICY, max_links=2), results)
     wb = openpyxl.load_workbook(path)
     linked = [wb["发现明细"].cell(r, 1).hyperlink is not None for r in range(2, 6)]
     assert linked == [True, True, False, False]

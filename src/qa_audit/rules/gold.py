@@ -67,24 +67,34 @@ class RuleScore:
                 "turn_recall": self.turn_recall}
 
 
-def load_gold(path: Path, split: str) -> list[dict]:
-    """Read the gold file, keeping lines of `split` ('all' keeps every line)."""
+def read_labelled(path: Path, split: str, required: tuple[str, ...], what: str) -> list[dict]:
+    """Read a labelled JSONL file, keeping lines of `split` ('all' keeps every line).
+
+    Each line must be an object with the `required` keys; a bad line is a GoldError naming file:line.
+    """
     rows = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise GoldError(f"cannot read gold file {path}: {exc}") from exc
+        raise GoldError(f"cannot read {what} file {path}: {exc}") from exc
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
-            row["labels"], row["conversation_id"]
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise GoldError(f"{path}:{n}: not a gold line ({exc})") from exc
+            missing = [k for k in required if k not in row]
+        except (json.JSONDecodeError, TypeError) as exc:
+            raise GoldError(f"{path}:{n}: not a {what} line ({exc})") from exc
+        if missing:
+            raise GoldError(f"{path}:{n}: not a {what} line (missing {', '.join(missing)})")
         if split == "all" or row.get("split") == split:
             rows.append(row)
     return rows
+
+
+def load_gold(path: Path, split: str) -> list[dict]:
+    """Read the gold conversations of `split` ('all' keeps every line)."""
+    return read_labelled(path, split, ("conversation_id", "labels"), "gold")
 
 
 def evaluate_gold(ruleset: RuleSet, gold: list[dict], transcripts: Iterable[str | Path]) -> list[RuleScore]:

@@ -142,8 +142,10 @@ def respond(rule: Rule, prep: Prepared) -> list[Finding] | None:
 
 def order(rule: Rule, prep: Prepared) -> list[Finding] | None:
     """`first` must come before `then`; n/a unless both occur."""
+    idx = scoped(rule, prep)
+
     def locate(cond: Cond) -> tuple[tuple[int, int], int, Hit | None] | None:
-        for i in scoped(rule, prep):
+        for i in idx:
             res = _eval(rule, cond, prep.turns[i])
             if res.ok:
                 pos = min((h.span[0] for h in res.hits), default=0)
@@ -170,8 +172,9 @@ def _metric_value(rule: Rule, prep: Prepared) -> tuple[float | None, int | None,
     if rule.metric == "first_response":
         value, index = metrics.first_response(conv)
         return value, index, {"unit": "seconds"}
-    num = sum(len(_eval(rule, rule.numerator, prep.turns[i], True).hits) for i in scoped(rule, prep))
-    den = sum(len(_eval(rule, rule.denominator, prep.turns[i], True).hits) for i in scoped(rule, prep))
+    idx = scoped(rule, prep)
+    num = sum(len(_eval(rule, rule.numerator, prep.turns[i], True).hits) for i in idx)
+    den = sum(len(_eval(rule, rule.denominator, prep.turns[i], True).hits) for i in idx)
     return (round(num / den, 3) if den else None), anchor, {"numerator": num, "denominator": den}
 
 

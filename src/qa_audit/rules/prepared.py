@@ -27,7 +27,7 @@ class Matchers:
         self.fuzzy = {leaf.key: FuzzyMatcher(leaf.phrases) for leaf in leaves if leaf.op == "fuzzy"}
         self.similar = {leaf.key: SimilarMatcher(leaf.phrases, leaf.unlike, leaf.threshold)
                         for leaf in leaves if leaf.op == "similar"}
-        self.words = {normalize_phrase(p) for leaf in leaves if leaf.op == "words" for p in leaf.phrases}
+        self._word_sets: dict[tuple[str, ...], frozenset[str]] = {}
         self._gates: dict[str, Gate | None] = {}
         self._memo: dict[tuple[str, str], list[Hit]] = {}
 
@@ -42,6 +42,13 @@ class Matchers:
             if len(self._memo) >= MEMO_SIZE:
                 self._memo.clear()
             found = self._memo[(key, text)] = compute()
+        return found
+
+    def word_set(self, words: tuple[str, ...]) -> frozenset[str]:
+        """The normalised form of a `words` condition's tokens, computed once per list."""
+        found = self._word_sets.get(words)
+        if found is None:
+            found = self._word_sets[words] = frozenset(normalize_phrase(w) for w in words)
         return found
 
     def gate(self, cond: Cond) -> Gate | None:
@@ -120,7 +127,7 @@ class PreparedTurn:
 
     def word_spans(self, words: tuple[str, ...]) -> list[tuple[Span, str]]:
         """Spans of whole tokens among `words`."""
-        wanted = {normalize_phrase(w) for w in words}
+        wanted = self._m.word_set(words)
         if not any(w in self.text for w in wanted):
             return []
         return [((t.start, t.end), t.text) for t in self.tokens if t.text in wanted]

@@ -6,34 +6,18 @@ one-turn conversation of its role; a rule "fires" when it has a finding on that 
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 
 from qa_audit.model import Conversation, Turn
 from qa_audit.rules.engine import Engine
-from qa_audit.rules.gold import GoldError, RuleScore
+from qa_audit.rules.gold import RuleScore, read_labelled
 from qa_audit.rules.spec import RuleSet
 
 
 def load_utterances(path: Path, split: str) -> list[dict]:
-    """Read labelled utterances of `split` ('all' keeps every line)."""
-    rows = []
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise GoldError(f"cannot read {path}: {exc}") from exc
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            row["text"], row["role"], row["labels"]
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise GoldError(f"{path}:{n}: not an utterance line ({exc})") from exc
-        if split == "all" or row.get("split") == split:
-            rows.append(row)
-    return rows
+    """Read the labelled utterances of `split` ('all' keeps every line)."""
+    return read_labelled(path, split, ("text", "role", "labels"), "utterance")
 
 
 def evaluate_utterances(ruleset: RuleSet, rows: list[dict]) -> tuple[list[RuleScore], list[dict]]:

@@ -37,7 +37,7 @@ def test_the_codes_are_the_documented_numbers():
     assert (EXIT_OK, EXIT_QUARANTINED, EXIT_CONFIG, EXIT_INTERNAL) == (0, 1, 2, 3)
     text = " ".join(CliRunner().invoke(main, ["--help"]).output.split())
     assert "Exit codes: 0 clean; 1 some input quarantined (or --fail-on-findings hit); 2 usage or configuration " \
-           "error; 3 internal error." in text
+           "error; 3 internal error; 130 stopped by Ctrl-C (outputs complete so far)." in text
 
 
 def test_findings_are_an_error_only_when_the_user_asks(tmp_path):

@@ -67,7 +67,7 @@ def main() -> None:
       qa-audit evaluate my_model/ held_out.csv --text-col 内容 --label-col 类型
 
     Exit codes: 0 clean; 1 some input quarantined (or --fail-on-findings hit); 2 usage or
-    configuration error; 3 internal error.
+    configuration error; 3 internal error; 130 stopped by Ctrl-C (outputs complete so far).
     """
 
 
@@ -88,7 +88,7 @@ def main() -> None:
 @click.option("--format", "formats", multiple=True, type=click.Choice(["csv", "parquet"]),
               help="Also write findings and conversations as CSV or Parquet (repeatable).")
 @click.option("--split-by", type=click.Choice(["agent"]), default=None,
-              help="Also write one small workbook per agent under OUTDIR/agents/.")
+              help="Also write one small workbook per agent under OUTDIR/by_agent/.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Worker processes [default: the number of cores; 1 = no pool]. With --engine dask "
                    "and no --scheduler: the workers of the local Dask cluster.")

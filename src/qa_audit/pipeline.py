@@ -7,20 +7,20 @@ scorecard stay in memory.
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from collections import Counter
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import Any, TypeVar
 
 from qa_audit import __version__
 from qa_audit.classify import ComplaintTagger
 from qa_audit.model import Conversation, ConversationResult, Rejected
 from qa_audit.privacy import mask_conversation, mask_rejected
 from qa_audit.readers import expand_inputs, read_inputs
+from qa_audit.report.safe import atomic_text
 from qa_audit.rules import Engine, RuleSet
 from qa_audit.scoring import score_conversation
 
@@ -103,7 +103,7 @@ def run_audit(inputs: Sequence[str], settings: AuditSettings,
     interrupted = False
     stream = _results(inputs, settings, counts)
     try:
-        with _Atomic(out / "results.jsonl") as res_f, _Atomic(out / "quarantine.jsonl") as q_f:
+        with atomic_text(out / "results.jsonl") as res_f, atomic_text(out / "quarantine.jsonl") as q_f:
 
             def audited() -> Iterator[ConversationResult]:
                 """Take the results in input order; results and quarantine lines are written as they come."""
@@ -227,31 +227,6 @@ def _limited(stream: Iterator[_T], limit: int | None, counts: Counter[str]) -> G
 
 
 def _write_json(path: Path, data: Any) -> None:
-    with _Atomic(path) as f:
+    with atomic_text(path) as f:
         json.dump(data, f, ensure_ascii=False, indent=2)
         f.write("\n")
-
-
-class _Atomic:
-    """Write to a temp file in the same directory, renamed into place only when complete."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.tmp = path.with_name(f".{path.name}.tmp")
-        self.f: TextIO | None = None
-
-    def __enter__(self) -> TextIO:
-        self.f = open(self.tmp, "w", encoding="utf-8")
-        return self.f
-
-    def __exit__(self, exc_type: object, *_: object) -> None:
-        assert self.f is not None
-        try:
-            self.f.close()  # flushing can fail too (disk full): the temp file must go then as well
-        except BaseException:
-            self.tmp.unlink(missing_ok=True)
-            raise
-        if exc_type is None:
-            os.replace(self.tmp, self.path)
-        else:
-            self.tmp.unlink(missing_ok=True)

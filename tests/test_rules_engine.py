@@ -186,3 +186,25 @@ def test_expensive_operator_memo_is_bounded_and_keeps_results(tmp_path: Path, mo
     assert len(eng.matchers._memo) <= 5
     twice = [eng.audit(conv(("agent", "谁答应您的您就找谁去"))).checks["t.sim"] for _ in range(2)]
     assert twice == ["fail", "fail"]
+
+
+def test_shortcuts_give_the_same_audit_as_evaluating_every_rule_on_every_turn(monkeypatch) -> None:
+    """Skipping rules whose phrases occur nowhere, and the per-text memo, change no check and no finding."""
+    import qa_audit.rules.engine as engine_mod
+    import qa_audit.rules.prepared as prepared
+    from qa_audit.paths import default_rules_dir
+    from qa_audit.readers import read_inputs
+
+    root = Path(__file__).resolve().parents[1]
+    convs = [c for c in read_inputs([root / "sample_transcripts"]) if isinstance(c, Conversation)]
+    ruleset = load_ruleset(default_rules_dir())
+    fast = Engine(ruleset)
+    monkeypatch.setattr(engine_mod, "_gated_rules", lambda rules, matchers: ({}, {}))
+    monkeypatch.setattr(prepared, "MEMO_SIZE", 0)
+    full = Engine(ruleset)
+    assert fast._plan != full._plan  # the fast engine does skip rules
+    for _ in range(2):  # the second round answers from the memo
+        for c in convs:
+            for complaint in (False, True):
+                got, want = fast.audit(c, complaint), full.audit(c, complaint)
+                assert (got.findings, got.checks) == (want.findings, want.checks), c.conversation_id

@@ -144,6 +144,8 @@ def _leaf_hits(cond: Cond, turn: TurnLike) -> list[Hit]:
 
 def _filter(cond: Cond, hits: list[Hit], turn: TurnLike, *, negation: bool, quoted: str
             ) -> tuple[list[Hit], list[dict[str, Any]]]:
+    if not hits:
+        return [], []
     kept: list[Hit] = []
     dropped: list[dict[str, Any]] = []
     exceptions = turn.phrase_spans(cond.unless) if cond.unless else []

@@ -7,14 +7,14 @@ apply (n/a). Findings point at the original turn text.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from qa_audit.model import Conversation, Finding
 from qa_audit.rules import metrics
-from qa_audit.rules.conditions import Hit, Outcome, evaluate
+from qa_audit.rules.conditions import Hit, Outcome
 from qa_audit.rules.prepared import PreparedTurn
-from qa_audit.rules.spec import Cond, Rule
+from qa_audit.rules.spec import Cond, Rule, Scope
 
 
 @dataclass(frozen=True)
@@ -24,18 +24,31 @@ class Prepared:
     conv: Conversation
     turns: tuple[PreparedTurn, ...]
     is_complaint: bool
+    # turn lists by role and by scope, shared by the rules that ask for the same (callers never mutate them)
+    cache: dict[Any, list[int]] = field(default_factory=dict, compare=False, repr=False)
 
 
 def in_role(prep: Prepared, role: str) -> list[int]:
     """Indices of the turns spoken by `role` ('any' = agent and customer)."""
-    if role == "any":
-        return [i for i, t in enumerate(prep.conv.turns) if t.role != "system"]
-    return [i for i, t in enumerate(prep.conv.turns) if t.role == role]
+    found = prep.cache.get(role)
+    if found is None:
+        if role == "any":
+            found = [i for i, t in enumerate(prep.conv.turns) if t.role != "system"]
+        else:
+            found = [i for i, t in enumerate(prep.conv.turns) if t.role == role]
+        prep.cache[role] = found
+    return found
 
 
 def scoped(rule: Rule, prep: Prepared) -> list[int]:
     """Indices of the turns a rule looks at (role, first/last N turns, first/last N seconds)."""
-    w = rule.where
+    found = prep.cache.get(rule.where)
+    if found is None:
+        found = prep.cache[rule.where] = _scoped(rule.where, prep)
+    return found
+
+
+def _scoped(w: Scope, prep: Prepared) -> list[int]:
     idx = in_role(prep, w.role)
     if w.first:
         idx = idx[:w.first]
@@ -54,11 +67,9 @@ def scoped(rule: Rule, prep: Prepared) -> list[int]:
 
 
 def _eval(rule: Rule, cond: Cond, turn: PreparedTurn, banned: bool = False) -> Outcome:
-    if not turn.may_match(cond):
-        return Outcome(False)
     if banned:
-        return evaluate(cond, turn, negation=rule.negation, quoted=rule.quoted)
-    return evaluate(cond, turn)
+        return turn.outcome(cond, rule.negation, rule.quoted)
+    return turn.outcome(cond)
 
 
 def _finding(rule: Rule, prep: Prepared, index: int, hit: Hit | None, evidence: dict[str, Any]) -> Finding:

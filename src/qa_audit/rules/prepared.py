@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cached_property
+from typing import TypeVar
 
 from qa_audit.model import Turn
 from qa_audit.normalize import NormText, normalize, normalize_phrase
-from qa_audit.rules.conditions import Hit, quote_regions
+from qa_audit.rules.conditions import Hit, Outcome, evaluate, quote_regions
 from qa_audit.rules.matchers import FuzzyMatcher, PhraseIndex, RegexIndex, SimilarMatcher, Span, clause_units
 from qa_audit.rules.spec import Cond
 from qa_audit.segment import segment
 
 MEMO_SIZE = 50_000
+_MISSING = object()
+_V = TypeVar("_V")
 
 
 class Matchers:
@@ -29,19 +32,20 @@ class Matchers:
                         for leaf in leaves if leaf.op == "similar"}
         self._word_sets: dict[tuple[str, ...], frozenset[str]] = {}
         self._gates: dict[str, Gate | None] = {}
-        self._memo: dict[tuple[str, str], list[Hit]] = {}
+        self._memo: dict[tuple, object] = {}
 
-    def remember(self, key: str, text: str, compute: Callable[[], list[Hit]]) -> list[Hit]:
-        """Hits of an expensive operator (fuzzy, similar) on a turn text, computed once per distinct text.
+    def remember(self, key: tuple, compute: Callable[[], _V]) -> _V:
+        """The outcome of a condition on a turn text, computed once per distinct (condition, flags, text).
 
-        Agent turns repeat a great deal (templates, stock replies), so the memo saves most of the work;
-        it is cleared when it grows past MEMO_SIZE entries, so memory stays bounded.
+        A condition's outcome depends on nothing but the normalised turn text, and agent turns repeat a
+        great deal (greetings, stock replies), so repeats cost one lookup; the memo is cleared when it
+        grows past MEMO_SIZE entries, so memory stays bounded.
         """
-        found = self._memo.get((key, text))
-        if found is None:
+        found = self._memo.get(key, _MISSING)
+        if found is _MISSING:
             if len(self._memo) >= MEMO_SIZE:
                 self._memo.clear()
-            found = self._memo[(key, text)] = compute()
+            found = self._memo[key] = compute()
         return found
 
     def word_set(self, words: tuple[str, ...]) -> frozenset[str]:
@@ -76,6 +80,7 @@ class Matchers:
 
 
 Gate = tuple[frozenset[int], frozenset[int]]
+_NO = Outcome(False)
 
 
 class PreparedTurn:
@@ -87,6 +92,19 @@ class PreparedTurn:
         self.text = self.norm.text
         self._m = matchers
         self._phrase_hits = matchers.phrases.find(self.text)
+        self.phrase_ids = self._phrase_hits.keys()
+
+    def outcome(self, cond: Cond, negation: bool = False, quoted: str = "count") -> Outcome:
+        """`evaluate(cond, self, ...)`, looked up when a turn with the same text was evaluated before."""
+        if not self.may_match(cond):
+            return _NO
+        return self._m.remember((cond.key, negation, quoted, self.text),
+                                lambda: evaluate(cond, self, negation=negation, quoted=quoted))
+
+    @cached_property
+    def regex_ids(self) -> frozenset[int]:
+        """Ids of the rule regexes found in the turn (one RE2 set pass, on first use)."""
+        return frozenset(self._regex_hits)
 
     @cached_property
     def quotes(self) -> list[Span]:
@@ -108,13 +126,15 @@ class PreparedTurn:
         if gate is None:
             return True
         pids, rids = gate
-        return not pids.isdisjoint(self._phrase_hits) or (bool(rids) and not rids.isdisjoint(self._regex_hits))
+        return not pids.isdisjoint(self.phrase_ids) or (bool(rids) and not rids.isdisjoint(self._regex_hits))
 
     def phrase_spans(self, phrases: tuple[str, ...]) -> list[Span]:
         """Spans of any of a condition's phrases, in text order (from the one automaton pass)."""
         if not self._phrase_hits:
             return []
         ids = self._m.phrases.ids_of(phrases)
+        if ids.isdisjoint(self.phrase_ids):
+            return []
         return sorted(s for pid, spans in self._phrase_hits.items() if pid in ids for s in spans)
 
     @cached_property
@@ -134,12 +154,10 @@ class PreparedTurn:
 
     def fuzzy(self, cond: Cond) -> list[Hit]:
         """Pinyin-tolerant hits of a fuzzy condition."""
-        return self._m.remember(cond.key, self.text, lambda: [
-            Hit(h.span, "fuzzy", h.phrase, h.variant if h.variant != h.phrase else "")
-            for h in self._m.fuzzy[cond.key].find(self.text)])
+        return [Hit(h.span, "fuzzy", h.phrase, h.variant if h.variant != h.phrase else "")
+                for h in self._m.fuzzy[cond.key].find(self.text)]
 
     def similar(self, cond: Cond) -> list[Hit]:
         """Similarity hits of a `similar` condition."""
-        return self._m.remember(cond.key, self.text, lambda: [
-            Hit(h.span, "similar", h.exemplar, self.text[h.span[0]:h.span[1]], h.score)
-            for h in self._m.similar[cond.key].find(self._units)])
+        return [Hit(h.span, "similar", h.exemplar, self.text[h.span[0]:h.span[1]], h.score)
+                for h in self._m.similar[cond.key].find(self._units)]

@@ -90,7 +90,8 @@ def test_corrupt_metadata(model_dir):
     ("change", "message"),
     [
         ({"labels": ["物流配送", "发票", "其他"]}, "label set does not match the default taxonomy"),
-        ({"versions": {"jieba": "0.1"}}, "trained with jieba 0.1"),
+        ({"versions": {"rjieba": "0.1"}}, "trained with rjieba 0.1"),
+        ({"versions": {"jieba": "0.42.1"}}, "trained with rjieba None"),  # a features-v1 era model
         ({"format_version": 99}, "model format version 99"),
         ({"features_version": 0}, "feature version 0"),
         ({"format": "pickle"}, "not a qa-audit model"),

@@ -108,7 +108,8 @@ def _candidates() -> list[int]:
             base >= 128 or not any(c.isupper() or c == "_" for c in block)
         ):
             continue  # printable (no Cc/Cf/whitespace), NFKC-stable, nothing to lower-case
-        out.extend(range(base, base + 128))
+        # unassigned and private-use code points are NFKC fixed points with nothing to lower-case
+        out.extend(cp for cp in range(base, base + 128) if unicodedata.category(chr(cp)) not in ("Cn", "Co"))
     return out
 
 

@@ -12,10 +12,12 @@ import logging
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-import jieba
+from typing import TYPE_CHECKING
 
 from qa_audit.normalize import normalize_phrase
+
+if TYPE_CHECKING:
+    import jieba
 
 __all__ = ["Token", "add_user_words", "segment"]
 
@@ -26,6 +28,7 @@ _USER_FREQ_FACTOR = 100
 _lock = threading.Lock()
 _tokenizer: jieba.Tokenizer | None = None
 _added: set[str] = set()
+_pending: list[str] = []  # added words not yet in the tokenizer (it is built on first use)
 
 
 @dataclass(frozen=True)
@@ -38,16 +41,26 @@ class Token:
 
 
 def _get() -> jieba.Tokenizer:
-    """Return the process-wide tokenizer, creating and initialising it (silently) on first use."""
+    """Return the process-wide tokenizer with every added word, creating it (silently) on first use.
+
+    jieba and its dictionary (~0.5 s) load only here, so a rule set that never segments costs nothing.
+    """
     global _tokenizer
     if _tokenizer is None:
         with _lock:
             if _tokenizer is None:
+                import jieba
+
                 # jieba logs "Building prefix dict ..." at DEBUG to stderr through its own handler
                 jieba.setLogLevel(logging.WARNING)
                 tok = jieba.Tokenizer()
                 tok.initialize()
                 _tokenizer = tok
+    if _pending:
+        with _lock:
+            for word in _pending:
+                _tokenizer.add_word(word, freq=_tokenizer.suggest_freq(word, tune=False) * _USER_FREQ_FACTOR)
+            _pending.clear()
     return _tokenizer
 
 
@@ -64,11 +77,10 @@ def add_user_words(words: Iterable[str]) -> None:
     Phrases are normalised first (as rule phrases always are). Call it in every worker process before
     segmenting; a phrase with characters jieba never joins (punctuation, spaces) cannot become one token.
     """
-    tok = _get()
     with _lock:
         for raw in words:
             word = normalize_phrase(raw)
             if len(word) < 2 or word in _added:
                 continue
-            tok.add_word(word, freq=tok.suggest_freq(word, tune=False) * _USER_FREQ_FACTOR)
+            _pending.append(word)
             _added.add(word)

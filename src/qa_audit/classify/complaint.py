@@ -76,6 +76,7 @@ CONFUSED_CUES = (
     r"什么意思|啥意思|是什么意思|怎么弄|怎么操作|怎么办|糊涂|迷糊|看不明白|找不到|为啥|为什么"
 )
 AGITATED_KINDS = frozenset({"anger", "insult"})
+_AGITATED_SHOWN = AGITATED_KINDS | {"emphasis"}
 
 
 @dataclass(frozen=True)
@@ -123,17 +124,34 @@ class CustomerTypeResult:
         return {"customer_type": self.label, "cues": [c.to_json() for c in self.cues]}
 
 
+class _CharFold(dict):
+    """ord -> that character NFKC-normalised and lower-cased (itself when that is not one character).
+
+    A `str.translate` table filled on demand: each character is worked out once per process, and the
+    translation runs in C. Bounded, so text made of every code point cannot grow it without limit.
+    """
+
+    LIMIT = 1 << 16
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        n = unicodedata.normalize("NFKC", ch).lower()
+        folded = n if len(n) == 1 else ch
+        if len(self) < self.LIMIT:
+            self[code] = folded
+        return folded
+
+
+_FOLD = _CharFold()
+
+
 def _norm_same_length(text: str) -> str:
     """NFKC + lower case character by character, keeping offsets into the original text."""
     if unicodedata.is_normalized("NFKC", text):
         lowered = text.lower()
         if len(lowered) == len(text):
             return lowered
-    out = []
-    for ch in text:
-        n = unicodedata.normalize("NFKC", ch).lower()
-        out.append(n if len(n) == 1 else ch)
-    return "".join(out)
+    return text.translate(_FOLD)
 
 
 @lru_cache(maxsize=1)
@@ -142,17 +160,26 @@ def _patterns() -> tuple[list[tuple[str, int, re.Pattern[str]]], re.Pattern[str]
     return cues, re.compile(CONFUSED_CUES)
 
 
+_Match = tuple[int, int, str, int]  # start, end, kind, points
+
+
 @lru_cache(maxsize=8192)
-def _matches(text: str) -> tuple[tuple[int, int, str, int], ...]:
-    # cached: detect_complaint and customer_type look at the same turns
+def _scan(text: str) -> tuple[tuple[_Match, ...], tuple[tuple[int, int], ...]]:
+    # cached: detect_complaint and customer_type look at the same turns; one normalisation serves
+    # the complaint cues and the confusion cues
     norm = _norm_same_length(text)
-    cues, _ = _patterns()
-    return tuple((m.start(), m.end(), kind, pts) for kind, pts, rx in cues for m in rx.finditer(norm))
+    cues, confused = _patterns()
+    found = tuple((m.start(), m.end(), kind, pts) for kind, pts, rx in cues for m in rx.finditer(norm))
+    return found, tuple(m.span() for m in confused.finditer(norm))
+
+
+def _points(matches: tuple[_Match, ...]) -> int:
+    return sum({kind: pts for _, _, kind, pts in matches}.values())  # a kind counts once per turn
 
 
 def turn_cues(index: int, text: str) -> list[Cue]:
     """Return the complaint cues of one customer turn (spans in the original text)."""
-    return [Cue(index, (a, b), text[a:b], kind, pts) for a, b, kind, pts in _matches(text)]
+    return [Cue(index, (a, b), text[a:b], kind, pts) for a, b, kind, pts in _scan(text)[0]]
 
 
 def _customer(conv: Conversation) -> list[tuple[int, str]]:
@@ -162,8 +189,7 @@ def _customer(conv: Conversation) -> list[tuple[int, str]]:
 def is_complaint_text(text: str, index: int = 0) -> ComplaintResult:
     """Decide one customer utterance: a complaint when its cue points reach COMPLAINT_POINTS."""
     cues = turn_cues(index, text)
-    kinds = {c.kind: c.points for c in cues}  # a kind counts once per turn
-    return ComplaintResult(sum(kinds.values()) >= COMPLAINT_POINTS, tuple(cues))
+    return ComplaintResult(_points(_scan(text)[0]) >= COMPLAINT_POINTS, tuple(cues))
 
 
 def detect_complaint(conv: Conversation) -> ComplaintResult:
@@ -179,18 +205,16 @@ def detect_complaint(conv: Conversation) -> ComplaintResult:
 
 def customer_type(conv: Conversation) -> CustomerTypeResult:
     """Return 激动型 (anger or insult, or a complaint with emphasis), 困惑型 (confusion), else 要求型."""
-    _, confused = _patterns()
     agitated: list[Cue] = []
     puzzled: list[Cue] = []
     for index, text in _customer(conv):
-        cues = turn_cues(index, text)
-        kinds = {c.kind for c in cues}
-        if kinds & AGITATED_KINDS or ("emphasis" in kinds and is_complaint_text(text).is_complaint):
-            agitated.extend(c for c in cues if c.kind in AGITATED_KINDS | {"emphasis"})
-        norm = _norm_same_length(text)
-        puzzled.extend(
-            Cue(index, (m.start(), m.end()), text[m.start() : m.end()], "confused", 1) for m in confused.finditer(norm)
-        )
+        matches, confused = _scan(text)
+        kinds = {kind for _, _, kind, _ in matches}
+        if kinds & AGITATED_KINDS or ("emphasis" in kinds and _points(matches) >= COMPLAINT_POINTS):
+            agitated.extend(
+                Cue(index, (a, b), text[a:b], kind, pts) for a, b, kind, pts in matches if kind in _AGITATED_SHOWN
+            )
+        puzzled.extend(Cue(index, (a, b), text[a:b], "confused", 1) for a, b in confused)
     if agitated:
         return CustomerTypeResult("激动型", tuple(agitated))
     if puzzled:

@@ -1,23 +1,32 @@
-"""Feature extraction shared by training and prediction: character n-grams and jieba words.
+"""Feature extraction shared by training and prediction: character n-grams and rjieba words.
 
-Training and prediction call the same `analyze`, so the model file only needs the vocabulary and
-the idf weights; no scikit-learn object is stored.
+`analyze` is the one definition of the features: training calls it, and prediction's fast path
+(`fastvec.FastVectorizer`) is tested to give exactly `Counter(analyze(text))` on the vocabulary. The
+model file only needs the vocabulary and the idf weights; no scikit-learn object is stored.
+
+Words come from rjieba (the Rust port of jieba, same dictionary and algorithm, HMM on), about 15x
+faster than jieba and without jieba's 0.5 s dictionary load. Its tokens equal jieba's `lcut` on
+every JDDC intent text, but not always on ASCII runs joined by '-' or '.' (jieba splits `kf-35gw`,
+rjieba keeps it whole), hence feature version 2.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from qa_audit.classify.text import jieba_tokenizer
-
 # Bump when `analyze` changes: a model trained with other features must not load silently.
-FEATURES_VERSION = 1
+# 1: jieba lcut words; 2: rjieba words.
+FEATURES_VERSION = 2
+_WORD = re.compile(r"[^\W_]")  # a letter or digit: exactly str.isalnum() for every code point
+_SURROGATE = re.compile(r"([\ud800-\udfff])")
 
 
 @dataclass(frozen=True)
 class FeatureSpec:
-    """Which features a model uses: char n-grams of length char_min..char_max and/or jieba words."""
+    """Which features a model uses: char n-grams of length char_min..char_max and/or words."""
 
     char_min: int = 1
     char_max: int = 3
@@ -47,12 +56,37 @@ class FeatureSpec:
         return cls(int(data["char_min"]), int(data["char_max"]), bool(data["words"]))
 
 
-def _is_word(token: str) -> bool:
-    return any(ch.isalnum() for ch in token)
+@lru_cache(maxsize=1)
+def word_tokenizer():
+    """Return the process's own rjieba tokenizer (its dictionary loads once, in about 0.1 s)."""
+    import rjieba
+
+    return rjieba.Jieba()  # not rjieba's module-level instance, which any caller may add words to
+
+
+def segment_words(text: str) -> list[str]:
+    """Return the rjieba tokens of `text` (precise mode, HMM on), spaces and punctuation included."""
+    try:
+        return word_tokenizer().cut(text, hmm=True)
+    except UnicodeEncodeError:
+        # a lone surrogate (undecodable input kept as text) cannot cross into Rust: each one is a
+        # token of its own, and the pieces between them are segmented as usual
+        out: list[str] = []
+        for piece in _SURROGATE.split(text):
+            if _SURROGATE.fullmatch(piece):
+                out.append(piece)
+            elif piece:
+                out.extend(word_tokenizer().cut(piece, hmm=True))
+        return out
+
+
+def is_word(token: str) -> bool:
+    """Return whether a token is a word feature: it holds a letter or a digit (not only punctuation)."""
+    return _WORD.search(token) is not None
 
 
 def analyze(text: str, spec: FeatureSpec) -> list[str]:
-    """Return the feature tokens of cleaned `text`: 'c:' + char n-grams, 'w:' + jieba words."""
+    """Return the feature tokens of cleaned `text`: 'c:' + char n-grams, 'w:' + rjieba words."""
     out: list[str] = []
     if spec.char_max:
         n_chars = len(text)
@@ -62,7 +96,7 @@ def analyze(text: str, spec: FeatureSpec) -> list[str]:
                 if not gram.isspace():
                     out.append("c:" + gram)
     if spec.words:
-        out.extend("w:" + w for w in jieba_tokenizer().lcut(text) if _is_word(w))
+        out.extend("w:" + w for w in segment_words(text) if is_word(w))
     return out
 
 

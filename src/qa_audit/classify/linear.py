@@ -1,18 +1,18 @@
 """The exported model: tf-idf weights and a linear scorer with a temperature-scaled softmax.
 
-Prediction uses only numpy and the shared `analyze`, so a model file holds plain arrays; nothing in
-it can run code, and predicting one conversation costs a dictionary lookup per token.
+Prediction uses numpy and the features of `analyze` (counted by its fast path, `fastvec`), so a
+model file holds plain arrays; nothing in it can run code.
 """
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from qa_audit.classify.features import FeatureSpec, analyze, display
+from qa_audit.classify.fastvec import FastVectorizer, sublinear_tf
+from qa_audit.classify.features import FeatureSpec, display
 
 
 @dataclass(frozen=True)
@@ -37,15 +37,32 @@ class LinearModel:
     intercept: np.ndarray  # (n_labels,)
     temperature: float = 1.0
 
+    @property
+    def fast(self) -> FastVectorizer:
+        """Return the feature counter of this model (built once: at load, or on first use)."""
+        cached = self.__dict__.get("_fast")
+        if cached is None:
+            cached = FastVectorizer(self.spec, self.vocabulary)
+            object.__setattr__(self, "_fast", cached)
+        return cached
+
+    def __getstate__(self) -> dict[str, Any]:
+        # the automata and the tokenizer are rebuilt where the model is unpickled (worker processes)
+        return {k: v for k, v in self.__dict__.items() if k != "_fast"}
+
     def vectorize(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Return (feature indices, l2-normalised tf-idf values) of cleaned `text`."""
-        counts = Counter(analyze(text, self.spec))
-        idx = [self.vocabulary[t] for t in counts if t in self.vocabulary]
+        return self._tfidf(*self.fast.counts(text))
+
+    def vectorize_reference(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Return what `vectorize` returns, from `Counter(analyze(text))`: the definition it is tested against."""
+        return self._tfidf(*self.fast.reference_counts(text))
+
+    def _tfidf(self, idx: list[int], counts: list[int]) -> tuple[np.ndarray, np.ndarray]:
         if not idx:
             return np.empty(0, np.int64), np.empty(0)
-        ids = np.fromiter(idx, np.int64, len(idx))
-        tf = np.fromiter((1.0 + math.log(counts[t]) for t in counts if t in self.vocabulary), float, len(idx))
-        vals = tf * self.idf[ids]
+        ids = np.array(idx, np.int64)
+        vals = sublinear_tf(counts) * self.idf[ids]
         return ids, vals / np.linalg.norm(vals)
 
     def scores(self, ids: np.ndarray, vals: np.ndarray) -> np.ndarray:
@@ -63,22 +80,29 @@ class LinearModel:
         ids, vals = self.vectorize(text)
         if not len(ids):
             return None
-        probs = self.probabilities(self.scores(ids, vals))
-        best = int(probs.argmax())
-        contrib = self.coef[best, ids] * vals
-        words: list[str] = []
-        for j in np.argsort(-contrib, kind="stable"):
-            if contrib[j] <= 0 or len(words) >= top:
-                break
-            shown = display(self.vocab_list[ids[j]])
-            if shown.strip() and not any(shown in w for w in words):
-                words.append(shown)
+        probs_arr = self.probabilities(self.scores(ids, vals))
+        best = int(probs_arr.argmax())
+        probs = probs_arr.tolist()
         return Prediction(
             self.labels[best],
-            float(probs[best]),
-            tuple(words),
-            {label: float(p) for label, p in zip(self.labels, probs, strict=True)},
+            probs[best],
+            self._explain(best, ids, vals, top) if top > 0 else (),
+            dict(zip(self.labels, probs, strict=True)),
         )
+
+    def _explain(self, best: int, ids: np.ndarray, vals: np.ndarray, top: int) -> tuple[str, ...]:
+        """Return up to `top` features pushing towards label `best`, strongest first, none inside another."""
+        contrib = self.coef[best, ids] * vals
+        order = np.argsort(-contrib, kind="stable")
+        words: list[str] = []
+        vocab = self.vocab_list
+        for j, c in zip(order.tolist(), contrib[order].tolist(), strict=True):
+            if c <= 0 or len(words) >= top:
+                break
+            shown = display(vocab[ids[j]])
+            if shown.strip() and not any(shown in w for w in words):
+                words.append(shown)
+        return tuple(words)
 
     @property
     def vocab_list(self) -> list[str]:

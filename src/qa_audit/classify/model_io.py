@@ -3,7 +3,7 @@
 Loading never runs code from the files: the JSON is data, and the arrays are read with
 `allow_pickle=False`, so an object array (the way a pickle payload hides in .npy/.npz) is refused.
 The weights are checked against the sha256 recorded in model.json, and the metadata against this
-program (format, feature version, jieba version, label set of the default taxonomy).
+program (format, feature version, rjieba version, label set of the default taxonomy).
 """
 
 from __future__ import annotations
@@ -50,7 +50,6 @@ def library_versions() -> dict[str, str]:
     """Return the versions that matter for training and prediction."""
     import platform
 
-    import jieba
     import sklearn
 
     import qa_audit
@@ -60,8 +59,15 @@ def library_versions() -> dict[str, str]:
         "python": platform.python_version(),
         "numpy": np.__version__,
         "scikit_learn": sklearn.__version__,
-        "jieba": jieba.__version__,
+        "rjieba": rjieba_version(),
     }
+
+
+def rjieba_version() -> str:
+    """Return the installed rjieba version (the word segmenter: its tokens are features)."""
+    from importlib.metadata import version
+
+    return version("rjieba")
 
 
 def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
@@ -152,14 +158,13 @@ def read_meta(model_dir: Path) -> dict[str, Any]:
 def _check_versions(meta: dict[str, Any], path: Path, spec: FeatureSpec) -> None:
     if not spec.words:
         return
-    import jieba
-
     versions = meta.get("versions")
-    trained = versions.get("jieba") if isinstance(versions, dict) else None
-    if trained != jieba.__version__:
+    trained = versions.get("rjieba") if isinstance(versions, dict) else None
+    installed = rjieba_version()
+    if trained != installed:
         raise ModelError(
-            f"{path}: trained with jieba {trained}, installed jieba is {jieba.__version__}; word "
-            "features would differ. Install that jieba version or retrain with `qa-audit train`"
+            f"{path}: trained with rjieba {trained}, installed rjieba is {installed}; word "
+            "features would differ. Install that rjieba version or retrain with `qa-audit train`"
         )
 
 
@@ -202,6 +207,7 @@ def load_model(model_dir: Path) -> tuple[LinearModel, dict[str, Any]]:
         intercept.astype(np.float64),
         temperature,
     )
+    model.fast  # noqa: B018 -- the automata and the word dictionary load now, at start-up
     return model, meta
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 import re
 import unicodedata
-from functools import lru_cache
 
 from qa_audit.model import Conversation
 
@@ -34,14 +32,3 @@ def customer_text(conv: Conversation) -> str:
     """Return the cleaned customer side of a conversation (empty when the customer said nothing)."""
     parts = [clean(text) for _, text in customer_turns(conv)]
     return " ".join(p for p in parts if p)[:MAX_CHARS]
-
-
-@lru_cache(maxsize=1)
-def jieba_tokenizer():
-    """Return a silent, initialised jieba tokenizer (the dictionary loads once per process)."""
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    tok = jieba.Tokenizer()
-    tok.initialize()
-    return tok

@@ -10,6 +10,7 @@ from qa_audit.model import ConversationResult, RuleInfo, ScoringPolicy
 from qa_audit.report.aggregate import Aggregator
 from qa_audit.report.excel import ScorecardWriter
 from qa_audit.report.machine import FORMATS, MachineOutputs
+from qa_audit.report.safe import as_os_error
 from qa_audit.report.split import SPLIT_KEYS, Spool
 from qa_audit.report.tables import conversation_row, finding_rows
 from qa_audit.scoring import rule_losses
@@ -76,7 +77,10 @@ def write_outputs(
     except BaseException as exc:
         book.abort()
         machine.abort(exc)
-        raise
+        failure = as_os_error(exc)
+        if failure is exc:
+            raise
+        raise failure from exc
     finally:
         if spool is not None:
             spool.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import re
@@ -95,3 +96,18 @@ def atomic_text(target: Path, newline: str | None = None, encoding: str = "utf-8
     """Open a text file that appears at `target` only when the block succeeds."""
     with atomic_path(target) as tmp, open(tmp, "w", encoding=encoding, newline=newline) as fh:
         yield fh
+
+
+def as_os_error(exc: BaseException) -> BaseException:
+    """Return `exc` as the OSError it stands for when lxml reports a failed write, else `exc` itself.
+
+    openpyxl streams sheets through lxml, which reports a full disk or a file-size limit as
+    `SerialisationError('IO_ENOSPC')` / `('IO_EFBIG')` rather than as an OSError.
+    """
+    name = str(exc)
+    if type(exc).__name__ == "SerialisationError" and name.startswith("IO_"):
+        code = getattr(errno, name[3:], None)
+        if isinstance(code, int):
+            return OSError(code, os.strerror(code))
+        return OSError(f"cannot write the workbook ({name})")
+    return exc

@@ -19,6 +19,9 @@ class Engine:
         conds = [c for r in ruleset.rules for c in r.conditions()]
         self.matchers = Matchers(conds)
         self._by_phrase, self._by_regex = _gated_rules(ruleset.rules, self.matchers)
+        # the regex set runs only on turns of the roles those rules look at (their scope or trigger role)
+        roles = {_gate_role(r) for r in ruleset.rules if r.id in set().union(*self._by_regex.values())}
+        self._regex_roles = {"agent", "customer"} | roles if "any" in roles else roles
         gated = set().union(*self._by_phrase.values(), *self._by_regex.values())
         # rules with equal `applies` / `where` share one computation per conversation (keys are small ints)
         akeys: dict[object, int] = {}
@@ -74,10 +77,14 @@ class Engine:
             for pid in turn.phrase_ids:
                 if pid in by_phrase:
                     live |= by_phrase[pid]
-            if by_regex:
+            if turn.turn.role in self._regex_roles:
                 for rid in turn.regex_ids:
                     live |= by_regex.get(rid, frozenset())
         return live
+
+
+def _gate_role(rule: Rule) -> str:
+    return rule.where.role if rule.kind == "forbid" else rule.trigger_role
 
 
 def _gated_rules(rules: tuple[Rule, ...], matchers: Matchers) -> tuple[dict[int, set[str]], dict[int, set[str]]]:

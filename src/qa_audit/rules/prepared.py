@@ -6,10 +6,20 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import TypeVar
 
+import numpy as np
+
 from qa_audit.model import Turn
 from qa_audit.normalize import NormText, normalize, normalize_phrase
 from qa_audit.rules.conditions import Hit, Outcome, evaluate, quote_regions
-from qa_audit.rules.matchers import FuzzyMatcher, PhraseIndex, RegexIndex, SimilarMatcher, Span, clause_units
+from qa_audit.rules.matchers import (
+    FuzzyMatcher,
+    PhraseIndex,
+    RegexIndex,
+    SimilarMatcher,
+    SimilarSpace,
+    Span,
+    clause_units,
+)
 from qa_audit.rules.spec import Cond
 from qa_audit.segment import segment
 
@@ -28,8 +38,8 @@ class Matchers:
         self.phrases = PhraseIndex(phrases)
         self.regexes = RegexIndex({leaf.pattern for leaf in leaves if leaf.op == "regex"})
         self.fuzzy = {leaf.key: FuzzyMatcher(leaf.phrases) for leaf in leaves if leaf.op == "fuzzy"}
-        self.similar = {leaf.key: SimilarMatcher(leaf.phrases, leaf.unlike, leaf.threshold)
-                        for leaf in leaves if leaf.op == "similar"}
+        self.similar = SimilarSpace({leaf.key: SimilarMatcher(leaf.phrases, leaf.unlike, leaf.threshold)
+                                     for leaf in leaves if leaf.op == "similar"})
         self._word_sets: dict[tuple[str, ...], frozenset[str]] = {}
         self._gates: dict[str, Gate | None] = {}
         self._memo: dict[tuple, object] = {}
@@ -138,8 +148,9 @@ class PreparedTurn:
         return sorted(s for pid, spans in self._phrase_hits.items() if pid in ids for s in spans)
 
     @cached_property
-    def _units(self) -> tuple[list[Span], list]:
-        return clause_units(self.text)
+    def _units(self) -> tuple[list[Span], np.ndarray]:
+        spans = clause_units(self.text)
+        return spans, self._m.similar.counts(self.text, spans)
 
     def regex_spans(self, pattern: str) -> list[Span]:
         """Spans of a rule regex."""
@@ -160,4 +171,4 @@ class PreparedTurn:
     def similar(self, cond: Cond) -> list[Hit]:
         """Similarity hits of a `similar` condition."""
         return [Hit(h.span, "similar", h.exemplar, self.text[h.span[0]:h.span[1]], h.score)
-                for h in self._m.similar[cond.key].find(self._units)]
+                for h in self._m.similar.find(cond.key, *self._units)]

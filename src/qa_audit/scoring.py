@@ -80,6 +80,16 @@ def rule_losses(audit: Audit, rules: Mapping[str, RuleInfo]) -> dict[str, RuleLo
         else:
             raw = 0.0
         cap = info.cap if info else None
+        bonus, veto = bool(info and info.bonus), bool(info and info.veto)
+        if not found and not raw:
+            # most rules pass or are n/a: their (immutable) loss is the same in every conversation
+            key = (rid, status, cap, bonus, veto)
+            quiet = _QUIET.get(key)
+            if quiet is None:
+                quiet = _QUIET[key] = RuleLoss(rid, status, 0, 0.0, 0.0 if cap is None else min(0.0, float(cap)),
+                                               cap is not None and cap < 0, bonus, veto)
+            out[rid] = quiet
+            continue
         points = raw if cap is None else min(raw, float(cap))
         out[rid] = RuleLoss(
             rule_id=rid,
@@ -88,10 +98,13 @@ def rule_losses(audit: Audit, rules: Mapping[str, RuleInfo]) -> dict[str, RuleLo
             raw=raw,
             points=points,
             capped=points < raw,
-            bonus=bool(info and info.bonus),
-            veto=bool(info and info.veto),
+            bonus=bonus,
+            veto=veto,
         )
     return out
+
+
+_QUIET: dict[tuple[str, str, float | None, bool, bool], RuleLoss] = {}
 
 
 def _possible(losses: Iterable[RuleLoss], rules: Mapping[str, RuleInfo]) -> float:

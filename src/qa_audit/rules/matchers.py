@@ -66,12 +66,18 @@ class RegexIndex:
                 self._set.Add(p)
             self._set.Compile()
 
-    def find(self, text: str) -> dict[int, list[Span]]:
-        """Return regex id -> spans of its non-overlapping matches in `text`."""
+    def present(self, text: str) -> frozenset[int]:
+        """Return the ids of the regexes that match somewhere in `text` (one pass of the set)."""
+        if self._set is None or not text:
+            return frozenset()
+        return frozenset(self._set.Match(text) or ())
+
+    def find(self, text: str, present: frozenset[int] | None = None) -> dict[int, list[Span]]:
+        """Return regex id -> spans of its non-overlapping matches in `text` (`present`: known set result)."""
         if self._set is None or not text:
             return {}
         out: dict[int, list[Span]] = {}
-        for rid in self._set.Match(text) or ():
+        for rid in sorted(self.present(text) if present is None else present):
             spans = [m.span() for m in self._compiled[rid].finditer(text) if m.end() > m.start()]
             if spans:
                 out[rid] = spans

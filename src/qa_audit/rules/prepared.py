@@ -113,8 +113,8 @@ class PreparedTurn:
 
     @cached_property
     def regex_ids(self) -> frozenset[int]:
-        """Ids of the rule regexes found in the turn (one RE2 set pass, on first use)."""
-        return frozenset(self._regex_hits)
+        """Ids of the rule regexes that match in the turn (one RE2 set pass, on first use)."""
+        return self._m.regexes.present(self.text)
 
     @cached_property
     def quotes(self) -> list[Span]:
@@ -123,7 +123,7 @@ class PreparedTurn:
 
     @cached_property
     def _regex_hits(self) -> dict[int, list[Span]]:
-        return self._m.regexes.find(self.text)
+        return self._m.regexes.find(self.text, self.regex_ids)
 
     @cached_property
     def tokens(self) -> tuple:
@@ -136,7 +136,7 @@ class PreparedTurn:
         if gate is None:
             return True
         pids, rids = gate
-        return not pids.isdisjoint(self.phrase_ids) or (bool(rids) and not rids.isdisjoint(self._regex_hits))
+        return not pids.isdisjoint(self.phrase_ids) or (bool(rids) and not rids.isdisjoint(self.regex_ids))
 
     def phrase_spans(self, phrases: tuple[str, ...]) -> list[Span]:
         """Spans of any of a condition's phrases, in text order (from the one automaton pass)."""

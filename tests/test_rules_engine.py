@@ -208,3 +208,17 @@ def test_shortcuts_give_the_same_audit_as_evaluating_every_rule_on_every_turn(mo
             for complaint in (False, True):
                 got, want = fast.audit(c, complaint), full.audit(c, complaint)
                 assert (got.findings, got.checks) == (want.findings, want.checks), c.conversation_id
+
+
+def test_pinyin_readings_are_pypinyins_for_every_character_of_its_table() -> None:
+    """The fuzzy operator reads pypinyin's table directly (start-up); it must say what lazy_pinyin says."""
+    from pypinyin import Style, lazy_pinyin
+
+    from qa_audit.rules.matchers import _readings, reading
+
+    table = _readings()
+    assert len(table) > 40_000
+    differ = [chr(cp) for cp in table
+              if reading(chr(cp)) != (lazy_pinyin(chr(cp), style=Style.NORMAL, errors="ignore") or [None])[0]]
+    assert differ == []
+    assert (reading("绿"), reading("您"), reading("a"), reading("，")) == ("lv", "nin", None, None)

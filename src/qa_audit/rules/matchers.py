@@ -5,16 +5,18 @@ Built once per rule set at start-up; per turn each engine runs once, whatever th
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import math
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import ahocorasick_rs
 import numpy as np
 import re2
-from pypinyin import Style, lazy_pinyin
 
 from qa_audit.normalize import normalize_phrase
 
@@ -38,7 +40,7 @@ class PhraseIndex:
         if self._ac is not None and text:
             for pid, start, end in self._ac.find_matches_as_indexes(text, overlapping=True):
                 hits[pid].append((start, end))
-        return hits
+        return dict(hits)  # a plain dict: lookups of absent ids must not add keys (scans are shared)
 
     def ids_of(self, phrases: tuple[str, ...]) -> frozenset[int]:
         """Return the ids of a condition's (raw) phrases, computed once per phrase list."""
@@ -84,13 +86,39 @@ class RegexIndex:
         return out
 
 
+@lru_cache(maxsize=1)
+def _readings() -> dict[int, str]:
+    """pypinyin's table of single-character readings ('zhōng,zhòng'), loaded without the package.
+
+    `import pypinyin` also loads its phrase dictionary (~0.15 s per process), which single characters
+    never use; the table module is plain data. A test checks `reading` against pypinyin's lazy_pinyin
+    for every character of the table.
+    """
+    spec = importlib.util.find_spec("pypinyin")  # a top-level package is located, not run
+    if spec is None or spec.origin is None:
+        raise ImportError("pypinyin is not installed (pip install pypinyin)")
+    table = importlib.util.spec_from_file_location("qa_audit._pinyin_readings",
+                                                   Path(spec.origin).with_name("pinyin_dict.py"))
+    module = importlib.util.module_from_spec(table)
+    table.loader.exec_module(module)
+    return module.pinyin_dict
+
+
+def reading(ch: str) -> str | None:
+    """Tone-less pinyin of one character as pypinyin's lazy_pinyin(style=NORMAL) gives it (ü as v)."""
+    readings = _readings().get(ord(ch))
+    if readings is None:
+        return None
+    first = unicodedata.normalize("NFD", readings.split(",")[0])
+    return "".join(c for c in first if c == "\u0308" or unicodedata.category(c) != "Mn").replace("u\u0308", "v")
+
+
 @lru_cache(maxsize=65536)
 def _syllable(ch: str) -> str:
     """Tone-less pinyin of one character, folded for common ASR/dialect confusions."""
-    py = lazy_pinyin(ch, style=Style.NORMAL, errors="ignore")
-    if not py or not py[0].isalpha():
+    s = reading(ch) if len(ch) == 1 else None
+    if not s or not s.isalpha():
         return ch
-    s = py[0]
     for a, b in (("zh", "z"), ("ch", "c"), ("sh", "s")):
         if s.startswith(a):
             s = b + s[len(a):]

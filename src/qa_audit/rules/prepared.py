@@ -43,6 +43,7 @@ class Matchers:
         self._word_sets: dict[tuple[str, ...], frozenset[str]] = {}
         self._gates: dict[str, Gate | None] = {}
         self._memo: dict[tuple, object] = {}
+        self._scans: dict[str, TextScan] = {}
 
     def remember(self, key: tuple, compute: Callable[[], _V]) -> _V:
         """The outcome of a condition on a turn text, computed once per distinct (condition, flags, text).
@@ -56,6 +57,16 @@ class Matchers:
             if len(self._memo) >= MEMO_SIZE:
                 self._memo.clear()
             found = self._memo[key] = compute()
+        return found
+
+    def scan(self, raw: str) -> TextScan:
+        """The normalised text of a raw turn text and its phrase hits, computed once per distinct text (bounded)."""
+        found = self._scans.get(raw)
+        if found is None:
+            if len(self._scans) >= MEMO_SIZE:
+                self._scans.clear()
+            norm = normalize(raw)
+            found = self._scans[raw] = TextScan(norm, self.phrases.find(norm.text))
         return found
 
     def word_set(self, words: tuple[str, ...]) -> frozenset[str]:
@@ -90,6 +101,20 @@ class Matchers:
 
 
 Gate = tuple[frozenset[int], frozenset[int]]
+
+
+class TextScan:
+    """What every turn with the same raw text shares: its normalised form and where rule phrases occur.
+
+    Read-only once built, except `regex_ids`, filled on first use.
+    """
+
+    __slots__ = ("norm", "phrase_hits", "regex_ids")
+
+    def __init__(self, norm: NormText, phrase_hits: dict[int, list[Span]]) -> None:
+        self.norm = norm
+        self.phrase_hits = phrase_hits
+        self.regex_ids: frozenset[int] | None = None
 _NO = Outcome(False)
 
 
@@ -98,10 +123,11 @@ class PreparedTurn:
 
     def __init__(self, turn: Turn, matchers: Matchers) -> None:
         self.turn = turn
-        self.norm: NormText = normalize(turn.text)
-        self.text = self.norm.text
         self._m = matchers
-        self._phrase_hits = matchers.phrases.find(self.text)
+        self._scan = matchers.scan(turn.text)
+        self.norm: NormText = self._scan.norm
+        self.text = self.norm.text
+        self._phrase_hits = self._scan.phrase_hits
         self.phrase_ids = self._phrase_hits.keys()
 
     def outcome(self, cond: Cond, negation: bool = False, quoted: str = "count") -> Outcome:
@@ -114,7 +140,9 @@ class PreparedTurn:
     @cached_property
     def regex_ids(self) -> frozenset[int]:
         """Ids of the rule regexes that match in the turn (one RE2 set pass, on first use)."""
-        return self._m.regexes.present(self.text)
+        if self._scan.regex_ids is None:
+            self._scan.regex_ids = self._m.regexes.present(self.text)
+        return self._scan.regex_ids
 
     @cached_property
     def quotes(self) -> list[Span]:

@@ -2,11 +2,14 @@
 
     python bench/baselines.py floor CORPUS_DIR          # read + segment with jieba, nothing else
     python bench/baselines.py naive CORPUS_DIR RULES N  # pandas str.contains per rule per conversation
+    python bench/baselines.py engine CORPUS_DIR RULES N # the audit's rule engine on the same conversations
 
 `floor`: the project's reader (JSON, canonical Conversations) and jieba (HMM off, as the audit uses it)
 over every turn: the least any audit built on jieba must spend. `naive`: what a QA analyst would
 write without this tool: for each conversation a DataFrame of its turns, for each rule one
-`str.contains` with the rule's phrases as a regex alternation. Prints a JSON line with seconds.
+`str.contains` with the rule's phrases as a regex alternation. `engine`: qa-audit's rule engine (every
+rule of the pack, all kinds) on the same conversations, timed like `naive` after loading: the like-for-like
+comparison (no classifier, no workbook). Prints a JSON line with seconds.
 """
 
 from __future__ import annotations
@@ -76,6 +79,26 @@ def naive(corpus: Path, rules_dir: Path, limit: int) -> dict:
     return {"conversations": len(convs), "rules": len(rules), "hits": hits, "seconds": time.perf_counter() - t0}
 
 
+def engine(corpus: Path, rules_dir: Path, limit: int) -> dict:
+    """The rule engine over the first `limit` conversations (after loading the pack and reading)."""
+    from qa_audit.model import Conversation
+    from qa_audit.readers import read_inputs
+    from qa_audit.rules import Engine, load_ruleset
+
+    ruleset = load_ruleset(rules_dir)
+    eng = Engine(ruleset)
+    convs = []
+    for conv in read_inputs([corpus]):
+        if isinstance(conv, Conversation):
+            convs.append(conv)
+            if len(convs) >= limit:
+                break
+    t0 = time.perf_counter()
+    findings = sum(len(eng.audit(conv).findings) for conv in convs)
+    return {"conversations": len(convs), "rules": len(ruleset.rules), "findings": findings,
+            "seconds": time.perf_counter() - t0}
+
+
 def main() -> None:
     """Command line (see the module docstring)."""
     what = sys.argv[1]
@@ -83,6 +106,8 @@ def main() -> None:
         print(json.dumps(floor(Path(sys.argv[2]))))
     elif what == "naive":
         print(json.dumps(naive(Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]))))
+    elif what == "engine":
+        print(json.dumps(engine(Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]))))
     else:
         raise SystemExit(__doc__)
 

@@ -1,10 +1,11 @@
-"""jieba (as the audit uses it) against rjieba (a Rust port) on the same turns: speed and agreement.
+"""jieba against rjieba (a Rust port) on the same text: speed and agreement.
 
     python bench/segmenters.py
 
 Both get the same dictionary additions as the audit (every rule phrase, with jieba's frequency),
 both run with the HMM off, on the normalised turns of the samples and of the JDDC sessions (when
-../shared/data is present). A turn agrees when both give exactly the same tokens and offsets.
+../shared/data is present). A turn agrees when both give exactly the same tokens and offsets. Then the
+classifier's words (rjieba, HMM on) against jieba's default tokenizer on each conversation's customer text.
 """
 
 from __future__ import annotations
@@ -29,6 +30,17 @@ def turns() -> dict[str, list[str]]:
         out["jddc"] = [normalize(t["text"]).text for line in JDDC.read_text(encoding="utf-8").splitlines()
                        for t in json.loads(line)["turns"]]
     return out
+
+
+def customer_texts() -> dict[str, list[str]]:
+    """The classifier's input (cleaned customer side) of every conversation, by corpus name."""
+    from qa_audit.classify.text import customer_text
+    from qa_audit.model import Conversation
+    from qa_audit.readers import read_inputs
+
+    paths = {"samples": ROOT / "sample_transcripts", "jddc": JDDC}
+    return {name: [t for c in read_inputs([path]) if isinstance(c, Conversation) and (t := customer_text(c))]
+            for name, path in paths.items() if path.exists()}
 
 
 def _rate(fn, texts: list[str]) -> float:
@@ -69,6 +81,15 @@ def compare() -> list[str]:
         r_rate = _rate(lambda t: rj.tokenize(t, hmm=False), texts)
         lines.append(f"{name}: {len(texts):,} turns; jieba {j_rate / 1e6:.2f} M chars/s, rjieba {r_rate / 1e6:.2f} "
                      f"M chars/s ({r_rate / j_rate:.1f}x); identical tokens on {same / len(texts):.2%} of turns")
+    # the classifier's words: rjieba's process-wide tokenizer, HMM on, against jieba's default one
+    import jieba
+
+    for name, texts in customer_texts().items():
+        same = sum(jieba.lcut(t) == rjieba.cut(t, hmm=True) for t in texts)
+        j_rate = _rate(jieba.lcut, texts)
+        r_rate = _rate(lambda t: rjieba.cut(t, hmm=True), texts)
+        lines.append(f"classifier words (HMM on), {name}: {len(texts):,} customer texts; rjieba {r_rate / j_rate:.1f}x "
+                     f"faster; identical tokens on {same / len(texts):.2%} of texts")
     return lines
 
 

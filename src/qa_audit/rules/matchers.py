@@ -249,17 +249,17 @@ class SimilarMatcher:
         pos = m @ self._pos.T
         neg = (m @ self._neg.T).max(axis=1) if self._neg is not None else np.zeros(len(spans))
         best = pos.argmax(axis=1)
+        top = pos[np.arange(len(spans)), best]
         hits = []
-        for row, span in enumerate(spans):
-            score = float(pos[row, best[row]])
-            if score >= self.threshold and score > neg[row]:
-                hits.append(SimilarHit(span, round(score, 3), self.exemplars[best[row]]))
+        for row in np.flatnonzero((top >= self.threshold) & (top > neg)).tolist():
+            hits.append(SimilarHit(spans[row], round(float(top[row]), 3), self.exemplars[best[row]]))
         hits.sort(key=lambda h: -h.score)
         return hits
 
 
 def _unit_rows(m: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    # what np.linalg.norm(m, axis=1, keepdims=True) computes for real arrays, without its checks per call
+    norms = np.sqrt(np.add.reduce(m * m, axis=1, keepdims=True))
     return np.divide(m, norms, out=np.zeros_like(m), where=norms > 0)
 
 
@@ -280,9 +280,15 @@ class SimilarSpace:
     def counts(self, text: str, spans: list[Span]) -> np.ndarray:
         """Sublinear tf of every known n-gram, one row per span of `text`."""
         out = np.zeros((len(spans), len(self.index)))
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[float] = []
         for r, (a, b) in enumerate(spans):
-            ids, vals = self._row(text[a:b])
-            out[r, ids] = vals
+            ids, weights = self._row(text[a:b])
+            rows += [r] * len(ids)
+            cols += ids
+            vals += weights
+        out[rows, cols] = vals
         return out
 
     def _row(self, unit: str) -> tuple[list[int], list[float]]:

@@ -108,3 +108,16 @@ def test_missing_weights(model_dir):
     (model_dir / "weights.npz").unlink()
     with pytest.raises(ModelError, match="weights file missing"):
         ComplaintTagger.load(model_dir)
+
+
+@pytest.mark.parametrize("char_max", [10**9, 1e300])
+def test_an_absurd_n_gram_length_is_a_model_error_not_a_hang(model_dir, char_max) -> None:
+    from qa_audit.classify.features import FeatureSpec
+
+    with pytest.raises(ValueError, match="n-gram"):
+        FeatureSpec(1, int(char_max), True)
+    meta = _meta(model_dir)
+    meta["features"]["char_max"] = char_max
+    _save_meta(model_dir, meta)
+    with pytest.raises(ModelError):
+        ComplaintTagger.load(model_dir)

@@ -169,6 +169,8 @@ class ConversationResult:
     score: Score
     tag: ComplaintTag
     ruleset_version: str
+    # scoring.RuleLoss per rule id, kept from scoring so the reports need not work them out again
+    losses: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         """Return the results.jsonl row (Output contract in design.md)."""

@@ -22,7 +22,7 @@ from qa_audit.privacy import mask_conversation, mask_rejected
 from qa_audit.readers import expand_inputs, read_inputs
 from qa_audit.report.safe import atomic_text
 from qa_audit.rules import Engine, RuleSet
-from qa_audit.scoring import score_conversation
+from qa_audit.scoring import rule_losses, score_conversation
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,9 @@ class Auditor:
         """Audit, tag and score one conversation."""
         tag = self.tagger.tag(conv)
         audit = self.engine.audit(conv, is_complaint=tag.is_complaint)
-        score = score_conversation(audit, self.infos, self.ruleset.policy)
-        return ConversationResult(conv, audit, score, tag, self.ruleset.version)
+        losses = rule_losses(audit, self.infos)
+        score = score_conversation(audit, self.infos, self.ruleset.policy, losses)
+        return ConversationResult(conv, audit, score, tag, self.ruleset.version, losses)
 
 
 _T = TypeVar("_T")

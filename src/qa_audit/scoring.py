@@ -68,10 +68,17 @@ def rule_losses(audit: Audit, rules: Mapping[str, RuleInfo]) -> dict[str, RuleLo
     for f in audit.findings:
         by_rule.setdefault(f.rule_id, []).append(f)
     out: dict[str, RuleLoss] = {}
-    for rid in dict.fromkeys([*rules, *audit.checks, *by_rule]):
+    checks = audit.checks
+    for rid in dict.fromkeys([*rules, *checks, *by_rule]):
         info = rules.get(rid)
         found = by_rule.get(rid, [])
-        status = _status(rid, audit.checks, len(found))
+        if not found:
+            # most rules pass or are n/a: their (immutable) loss is the same in every conversation
+            quiet = _QUIET.get((rid, checks.get(rid)))
+            if quiet is not None and quiet[0] is info:
+                out[rid] = quiet[1]
+                continue
+        status = _status(rid, checks, len(found))
         if found:
             raw = sum(float(f.points) for f in found)
         elif status == "fail":
@@ -82,13 +89,10 @@ def rule_losses(audit: Audit, rules: Mapping[str, RuleInfo]) -> dict[str, RuleLo
         cap = info.cap if info else None
         bonus, veto = bool(info and info.bonus), bool(info and info.veto)
         if not found and not raw:
-            # most rules pass or are n/a: their (immutable) loss is the same in every conversation
-            key = (rid, status, cap, bonus, veto)
-            quiet = _QUIET.get(key)
-            if quiet is None:
-                quiet = _QUIET[key] = RuleLoss(rid, status, 0, 0.0, 0.0 if cap is None else min(0.0, float(cap)),
-                                               cap is not None and cap < 0, bonus, veto)
-            out[rid] = quiet
+            loss = RuleLoss(rid, status, 0, 0.0, 0.0 if cap is None else min(0.0, float(cap)),
+                            cap is not None and cap < 0, bonus, veto)
+            _QUIET[(rid, checks.get(rid))] = (info, loss)
+            out[rid] = loss
             continue
         points = raw if cap is None else min(raw, float(cap))
         out[rid] = RuleLoss(
@@ -104,7 +108,8 @@ def rule_losses(audit: Audit, rules: Mapping[str, RuleInfo]) -> dict[str, RuleLo
     return out
 
 
-_QUIET: dict[tuple[str, str, float | None, bool, bool], RuleLoss] = {}
+# (rule id, check as given) -> (the rule's info, its loss without findings); used while the info is the same
+_QUIET: dict[tuple[str, str | None], tuple[RuleInfo | None, RuleLoss]] = {}
 
 
 def _possible(losses: Iterable[RuleLoss], rules: Mapping[str, RuleInfo]) -> float:
@@ -118,17 +123,24 @@ def _possible(losses: Iterable[RuleLoss], rules: Mapping[str, RuleInfo]) -> floa
     return total
 
 
-def score_conversation(audit: Audit, rules: Mapping[str, RuleInfo], policy: ScoringPolicy) -> Score:
+def score_conversation(audit: Audit, rules: Mapping[str, RuleInfo], policy: ScoringPolicy,
+                       losses: Mapping[str, RuleLoss] | None = None) -> Score:
     """Score one conversation (see the module docstring for the formula).
 
     `Score.possible` is the points total of the applicable rules, `Score.deducted` the points
     lost after the per-rule caps; both are in rule points, `Score.score` is on the 0..base scale.
+    `losses` are `rule_losses(audit, rules)` when the caller has them already.
     """
-    losses = rule_losses(audit, rules).values()
+    losses = (rule_losses(audit, rules) if losses is None else losses).values()
     possible = _possible(losses, rules)
-    deducted = sum(x.points for x in losses if not x.bonus and x.status == "fail")
-    bonus = sum(x.points for x in losses if x.bonus)
-    vetoed = any(x.veto and not x.bonus and x.status == "fail" for x in losses)
+    deducted = bonus = 0  # as sum() starts: a conversation without deductions reports 0, not 0.0
+    vetoed = False
+    for x in losses:
+        if x.bonus:
+            bonus += x.points
+        elif x.status == "fail":
+            deducted += x.points
+            vetoed = vetoed or x.veto
     base = float(policy.base)
     if vetoed:
         value = 0.0

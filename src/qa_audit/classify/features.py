@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+MAX_NGRAM = 8  # longest character n-gram a model may use: a damaged model.json must not ask for billions
+
 # Bump when `analyze` changes: a model trained with other features must not load silently.
 # 1: jieba lcut words; 2: rjieba words.
 FEATURES_VERSION = 2
@@ -33,8 +35,8 @@ class FeatureSpec:
     words: bool = True
 
     def __post_init__(self) -> None:
-        if self.char_max and not 1 <= self.char_min <= self.char_max:
-            raise ValueError(f"bad char n-gram range {self.char_min}..{self.char_max}")
+        if self.char_max and not 1 <= self.char_min <= self.char_max <= MAX_NGRAM:
+            raise ValueError(f"bad char n-gram range {self.char_min}..{self.char_max} (lengths 1..{MAX_NGRAM})")
         if not self.char_max and not self.words:
             raise ValueError("a feature spec needs char n-grams or words")
 

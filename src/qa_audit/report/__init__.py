@@ -61,7 +61,7 @@ def write_outputs(
     n_conv = n_find = 0
     try:
         for result in results:
-            losses = rule_losses(result.audit, rules_map)
+            losses = result.losses if result.losses is not None else rule_losses(result.audit, rules_map)
             row = conversation_row(result, losses)
             frows = finding_rows(result, rules_map, losses)
             agg.add(row, losses)

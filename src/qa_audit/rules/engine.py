@@ -20,9 +20,10 @@ class Engine:
         self.matchers = Matchers(conds)
         self._by_phrase, self._by_regex = _gated_rules(ruleset.rules, self.matchers)
         # the regex set runs only on turns of the roles those rules look at (their scope or trigger role)
-        roles = {_gate_role(r) for r in ruleset.rules if r.id in set().union(*self._by_regex.values())}
+        regex_gated = set().union(*self._by_regex.values())
+        roles = {_gate_role(r) for r in ruleset.rules if r.id in regex_gated}
         self._regex_roles = {"agent", "customer"} | roles if "any" in roles else roles
-        gated = set().union(*self._by_phrase.values(), *self._by_regex.values())
+        gated = set().union(*self._by_phrase.values(), regex_gated)
         # rules with equal `applies` / `where` share one computation per conversation (keys are small ints)
         akeys: dict[object, int] = {}
         wkeys: dict[object, int] = {}
@@ -67,7 +68,6 @@ class Engine:
                     findings.extend(result)
         findings.sort(key=lambda f: (f.turn_index if f.turn_index is not None else -1, f.rule_id))
         return Audit(findings=tuple(findings), checks=checks)
-
 
     def _live(self, prep: Prepared) -> set[str]:
         """Ids of the gated rules whose phrases or patterns occur somewhere in the conversation."""

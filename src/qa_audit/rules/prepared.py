@@ -115,6 +115,8 @@ class TextScan:
         self.norm = norm
         self.phrase_hits = phrase_hits
         self.regex_ids: frozenset[int] | None = None
+
+
 _NO = Outcome(False)
 
 

@@ -36,7 +36,7 @@ def make_pack(dest: Path, n_rules: int, seed: int = 7) -> Path:
     rng = random.Random(seed)
     lines = ["rules:"]
     for i in range(extra):
-        phrases = sorted({"".join(rng.choice(_CHARS) for _ in range(rng.randint(2, 4))) for _ in range(10)})
+        phrases = sorted({"".join(rng.choice(_CHARS) for _ in range(rng.randint(3, 5))) for _ in range(10)})
         lines += [
             f"  - id: bench.rule_{i:04d}",
             f"    title: 基准规则{i}",

@@ -17,7 +17,7 @@ applicable the score is `base`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from qa_audit.model import Audit, Finding, RuleInfo, Score, ScoringPolicy
@@ -67,60 +67,51 @@ def rule_losses(audit: Audit, rules: Mapping[str, RuleInfo]) -> dict[str, RuleLo
     by_rule: dict[str, list[Finding]] = {}
     for f in audit.findings:
         by_rule.setdefault(f.rule_id, []).append(f)
-    out: dict[str, RuleLoss] = {}
     checks = audit.checks
-    for rid in dict.fromkeys([*rules, *checks, *by_rule]):
-        info = rules.get(rid)
-        found = by_rule.get(rid, [])
-        if not found:
+    quiet = _quiet_losses(rules)
+    known = checks.keys() <= rules.keys() and by_rule.keys() <= rules.keys()
+    out: dict[str, RuleLoss] = {}
+    for rid in rules if known else dict.fromkeys([*rules, *checks, *by_rule]):
+        if rid not in by_rule:
             # most rules pass or are n/a: their (immutable) loss is the same in every conversation
-            quiet = _QUIET.get((rid, checks.get(rid)))
-            if quiet is not None and quiet[0] is info:
-                out[rid] = quiet[1]
+            loss = quiet.get((rid, checks.get(rid)))
+            if loss is not None:
+                out[rid] = loss
                 continue
-        status = _status(rid, checks, len(found))
-        if found:
-            raw = sum(float(f.points) for f in found)
-        elif status == "fail":
-            # a conversation-level failure the engine reported without a finding: one deduction
-            raw = float(info.points) if info else 0.0
-        else:
-            raw = 0.0
-        cap = info.cap if info else None
-        bonus, veto = bool(info and info.bonus), bool(info and info.veto)
-        if not found and not raw:
-            loss = RuleLoss(rid, status, 0, 0.0, 0.0 if cap is None else min(0.0, float(cap)),
-                            cap is not None and cap < 0, bonus, veto)
-            _QUIET[(rid, checks.get(rid))] = (info, loss)
-            out[rid] = loss
-            continue
-        points = raw if cap is None else min(raw, float(cap))
-        out[rid] = RuleLoss(
-            rule_id=rid,
-            status=status,
-            findings=len(found),
-            raw=raw,
-            points=points,
-            capped=points < raw,
-            bonus=bonus,
-            veto=veto,
-        )
+        out[rid] = _loss(rid, rules.get(rid), checks, by_rule.get(rid, []), quiet)
     return out
 
 
-# (rule id, check as given) -> (the rule's info, its loss without findings); used while the info is the same
-_QUIET: dict[tuple[str, str | None], tuple[RuleInfo | None, RuleLoss]] = {}
+def _loss(rid: str, info: RuleInfo | None, checks: Mapping[str, str], found: list[Finding],
+          quiet: dict[tuple[str, str | None], RuleLoss]) -> RuleLoss:
+    status = _status(rid, checks, len(found))
+    if found:
+        raw = sum(float(f.points) for f in found)
+    elif status == "fail":
+        # a conversation-level failure the engine reported without a finding: one deduction
+        raw = float(info.points) if info else 0.0
+    else:
+        raw = 0.0
+    cap = info.cap if info else None
+    points = raw if cap is None else min(raw, float(cap))
+    loss = RuleLoss(rule_id=rid, status=status, findings=len(found), raw=raw, points=points, capped=points < raw,
+                    bonus=bool(info and info.bonus), veto=bool(info and info.veto))
+    if not found and not raw:
+        quiet[(rid, checks.get(rid))] = loss
+    return loss
 
 
-def _possible(losses: Iterable[RuleLoss], rules: Mapping[str, RuleInfo]) -> float:
-    total = 0.0
-    for loss in losses:
-        if loss.bonus or loss.status == "n/a":
-            continue
-        info = rules.get(loss.rule_id)
-        # a rule the pack does not know is worth what its findings cost, so it cannot go negative
-        total += float(info.points) if info else loss.raw
-    return total
+# per rules mapping (kept alive here, so its id stays its own): (rule id, check as given) -> loss without findings
+_QUIET: dict[int, tuple[Mapping[str, RuleInfo], dict[tuple[str, str | None], RuleLoss]]] = {}
+
+
+def _quiet_losses(rules: Mapping[str, RuleInfo]) -> dict[tuple[str, str | None], RuleLoss]:
+    entry = _QUIET.get(id(rules))
+    if entry is None or entry[0] is not rules:
+        if len(_QUIET) >= 16:
+            _QUIET.clear()
+        entry = _QUIET[id(rules)] = (rules, {})
+    return entry[1]
 
 
 def score_conversation(audit: Audit, rules: Mapping[str, RuleInfo], policy: ScoringPolicy,
@@ -132,15 +123,19 @@ def score_conversation(audit: Audit, rules: Mapping[str, RuleInfo], policy: Scor
     `losses` are `rule_losses(audit, rules)` when the caller has them already.
     """
     losses = (rule_losses(audit, rules) if losses is None else losses).values()
-    possible = _possible(losses, rules)
+    possible = 0.0
     deducted = bonus = 0  # as sum() starts: a conversation without deductions reports 0, not 0.0
     vetoed = False
     for x in losses:
         if x.bonus:
             bonus += x.points
-        elif x.status == "fail":
-            deducted += x.points
-            vetoed = vetoed or x.veto
+        elif x.status != "n/a":
+            info = rules.get(x.rule_id)
+            # a rule the pack does not know is worth what its findings cost, so it cannot go negative
+            possible += float(info.points) if info else x.raw
+            if x.status == "fail":
+                deducted += x.points
+                vetoed = vetoed or x.veto
     base = float(policy.base)
     if vetoed:
         value = 0.0

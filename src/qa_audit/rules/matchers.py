@@ -247,6 +247,8 @@ class SimilarMatcher:
             return []
         m = _unit_rows(counts)
         pos = m @ self._pos.T
+        if pos.max() < self.threshold:  # the usual case: no clause is near any exemplar
+            return []
         neg = (m @ self._neg.T).max(axis=1) if self._neg is not None else np.zeros(len(spans))
         best = pos.argmax(axis=1)
         top = pos[np.arange(len(spans)), best]
@@ -260,7 +262,8 @@ class SimilarMatcher:
 def _unit_rows(m: np.ndarray) -> np.ndarray:
     # what np.linalg.norm(m, axis=1, keepdims=True) computes for real arrays, without its checks per call
     norms = np.sqrt(np.add.reduce(m * m, axis=1, keepdims=True))
-    return np.divide(m, norms, out=np.zeros_like(m), where=norms > 0)
+    norms[norms == 0] = 1.0  # an all-zero row stays zero
+    return m / norms
 
 
 class SimilarSpace:

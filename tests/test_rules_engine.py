@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qa_audit.model import Conversation, Turn
 from qa_audit.rules import Engine, load_ruleset
@@ -222,3 +224,34 @@ def test_pinyin_readings_are_pypinyins_for_every_character_of_its_table() -> Non
               if reading(chr(cp)) != (lazy_pinyin(chr(cp), style=Style.NORMAL, errors="ignore") or [None])[0]]
     assert differ == []
     assert (reading("绿"), reading("您"), reading("a"), reading("，")) == ("lv", "nin", None, None)
+
+
+def _fuzzy_reference(matcher, text: str) -> list:
+    """The fuzzy operator's definition: every start position tried (the matcher skips most of them)."""
+    from qa_audit.rules.matchers import FuzzyHit, _near, _syllable
+
+    sylls = [_syllable(c) for c in text]
+    hits = []
+    for phrase, target in zip(matcher.phrases, matcher._sylls, strict=True):
+        k = len(target)
+        for i in range(len(text) - k + 1):
+            window = text[i:i + k]
+            if window == phrase:
+                hits.append(FuzzyHit((i, i + k), phrase, window))
+                continue
+            if sylls[i] != target[0] and not _near(sylls[i], target[0]):
+                continue
+            inexact = sum(1 for j in range(k) if sylls[i + j] != target[j])
+            if all(_near(sylls[i + j], target[j]) for j in range(k)) and inexact <= max(1, k // 2) and \
+                    sum(1 for a, b in zip(window, phrase, strict=True) if a == b) >= (k + 1) // 2 - (k == 2):
+                hits.append(FuzzyHit((i, i + k), phrase, window))
+    return hits
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="您你泥尼拟好号嚎豪耗请清情问闻文再在载见建件谢写蟹,. a", max_size=14))
+def test_fuzzy_matches_are_those_of_trying_every_position(text: str) -> None:
+    from qa_audit.rules.matchers import FuzzyMatcher
+
+    matcher = FuzzyMatcher(("您好", "请问", "再见", "谢谢您", "您好请问"))
+    assert matcher.find(text) == _fuzzy_reference(matcher, text)

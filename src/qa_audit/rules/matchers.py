@@ -158,15 +158,18 @@ class FuzzyMatcher:
         if not text:
             return []
         sylls = [_syllable(c) for c in text]
+        distinct = set(sylls)
         hits: list[FuzzyHit] = []
         for phrase, target in zip(self.phrases, self._sylls, strict=True):
             k = len(target)
-            for i in range(len(text) - k + 1):
+            if k > len(text):
+                continue
+            # a match starts on a syllable near the phrase's first one (an exact match on that very syllable)
+            starts = {s for s in distinct if s == target[0] or _near(s, target[0])}
+            for i in [i for i, s in enumerate(sylls[:len(text) - k + 1]) if s in starts]:
                 window = text[i:i + k]
                 if window == phrase:
                     hits.append(FuzzyHit((i, i + k), phrase, window))
-                    continue
-                if sylls[i] != target[0] and not _near(sylls[i], target[0]):
                     continue
                 inexact = sum(1 for j in range(k) if sylls[i + j] != target[j])
                 if all(_near(sylls[i + j], target[j]) for j in range(k)) and inexact <= max(1, k // 2) and \

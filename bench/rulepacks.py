@@ -1,7 +1,9 @@
 """Rule packs of any size for the benchmark: the default pack plus generated `forbid` rules.
 
-Each generated rule forbids ten made-up agent phrases of 2-4 common characters (they rarely occur,
-like most phrases of a real pack on most turns); the same size always gives the same pack.
+Each generated rule forbids ten made-up agent phrases of 3-5 common characters: like most phrases
+of a real pack, they occur in almost no conversation (in none of the benchmark corpus). With 2-4
+characters, as at first, the 471 generated rules fired 2.4 times as often as the whole default pack,
+which no real pack does. The same size always gives the same pack.
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ runs, start-up included) and prints:
      and the ratio naive / audit at the same rule count (goal >= 20 at 500 rules);
   4. growth: time with 10x the rules (50 -> 500) and with 10x the conversations (should be ~1x
      and ~10x);
-  5. peak RSS of whole runs at two corpus sizes (goal: flat, under 1 GB);
+  5. peak RSS of whole runs at two corpus sizes (goal: flat, under 1 GB), and of a run whose turn
+     texts never repeat (with ../shared/data: the per-text memos at their bound);
   6. speed-up of 2 workers over 1;
   7. jieba vs rjieba on the same turns: speed and token agreement (bench/segmenters.py);
   8. the whole audit and the floor on real text that repeats nothing (the JDDC sessions in
@@ -180,6 +181,14 @@ def run(tmp: Path, n: int, rss_sizes: list[int], naive_n: int) -> None:
         print(f"   {size:,} conversations ({size_mb(folder):.0f} MB): parent {m['rss_main']:.0f} MiB, "
               f"parent + workers' own pages {m['rss_tree']:.0f} MiB, {m['seconds']:.0f} s "
               f"({size / m['seconds']:.1f} conv/s)", flush=True)
+    if JDDC.is_file():  # the worst case for memory: no turn text repeats, the per-text memos fill up
+        size = max(rss_sizes) // 5
+        folder = tmp / "corpus_unique"
+        write_corpus(size, folder, jddc=True, unique=True)
+        m = audit(folder, tmp / "o_unique", 2)
+        print(f"   {size:,} conversations, every turn text unique (samples + JDDC, {size_mb(folder):.0f} MB): "
+              f"parent {m['rss_main']:.0f} MiB, parent + workers' own pages {m['rss_tree']:.0f} MiB, "
+              f"{m['seconds']:.0f} s ({size / m['seconds']:.1f} conv/s)", flush=True)
 
     from segmenters import compare
 

@@ -43,12 +43,19 @@ def templates(jddc: bool = False) -> list[dict]:
     return out
 
 
-def conversations(n: int, *, seed: int = 20261122, agents: int = 5000, jddc: bool = False) -> Iterator[dict]:
-    """Yield `n` synthetic conversations, deterministically for a given seed."""
+def conversations(n: int, *, seed: int = 20261122, agents: int = 5000, jddc: bool = False,
+                  unique: bool = False) -> Iterator[dict]:
+    """Yield `n` synthetic conversations, deterministically for a given seed.
+
+    `unique`: every turn text ends with its own marker, so no text repeats (the worst case for the
+    engine's per-text memos).
+    """
     base = templates(jddc)
     rng = random.Random(seed)
     for i in range(n):
         rec = dict(rng.choice(base))
+        if unique:
+            rec["turns"] = [{**t, "text": f"{t['text']} 单{i}-{j}"} for j, t in enumerate(rec["turns"])]
         agent = rng.randrange(agents)
         rec["conversation_id"] = f"SYN-{i:08d}"
         rec["agent_id"] = f"A{agent:05d}"
@@ -59,11 +66,11 @@ def conversations(n: int, *, seed: int = 20261122, agents: int = 5000, jddc: boo
 
 
 def write_corpus(n: int, outdir: Path, *, per_file: int = 10_000, seed: int = 20261122,
-                 agents: int = 5000, jddc: bool = False) -> list[Path]:
+                 agents: int = 5000, jddc: bool = False, unique: bool = False) -> list[Path]:
     """Write `n` conversations as JSONL files of `per_file` lines into `outdir`; return the files."""
     outdir.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
-    recs = conversations(n, seed=seed, agents=agents, jddc=jddc)
+    recs = conversations(n, seed=seed, agents=agents, jddc=jddc, unique=unique)
     for start in range(0, n, per_file):
         files.append(outdir / f"part-{len(files):05d}.jsonl")
         with open(files[-1], "w", encoding="utf-8") as fh:
@@ -81,9 +88,10 @@ def main() -> None:
     ap.add_argument("--agents", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=20261122)
     ap.add_argument("--jddc", action="store_true", help="also replicate the real JDDC sessions")
+    ap.add_argument("--unique", action="store_true", help="make every turn text unique (no repetition)")
     args = ap.parse_args()
     files = write_corpus(args.n, args.outdir, per_file=args.per_file, seed=args.seed, agents=args.agents,
-                         jddc=args.jddc)
+                         jddc=args.jddc, unique=args.unique)
     size = sum(p.stat().st_size for p in files)
     print(f"{args.n} conversations in {len(files)} file(s), {size / 1e6:.1f} MB -> {args.outdir}")
 

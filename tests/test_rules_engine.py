@@ -204,7 +204,7 @@ def test_shortcuts_give_the_same_audit_as_evaluating_every_rule_on_every_turn(mo
     monkeypatch.setattr(engine_mod, "_gated_rules", lambda rules, matchers: ({}, {}))
     monkeypatch.setattr(prepared, "MEMO_SIZE", 0)
     full = Engine(ruleset)
-    assert fast._plan != full._plan  # the fast engine does skip rules
+    assert fast._groups and not full._groups  # the fast engine does settle rules without evaluating them
     for _ in range(2):  # the second round answers from the memo
         for c in convs:
             for complaint in (False, True):

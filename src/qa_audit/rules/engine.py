@@ -18,18 +18,31 @@ class Engine:
         self.ruleset = ruleset
         conds = [c for r in ruleset.rules for c in r.conditions()]
         self.matchers = Matchers(conds)
-        self._by_phrase, self._by_regex = _gated_rules(ruleset.rules, self.matchers)
+        rules = ruleset.rules
+        self._by_phrase, self._by_regex = _gated_rules(rules, self.matchers)
         # the regex set runs only on turns of the roles those rules look at (their scope or trigger role)
         regex_gated = set().union(*self._by_regex.values())
-        roles = {_gate_role(r) for r in ruleset.rules if r.id in regex_gated}
+        roles = {_gate_role(rules[i]) for i in regex_gated}
         self._regex_roles = {"agent", "customer"} | roles if "any" in roles else roles
         gated = set().union(*self._by_phrase.values(), regex_gated)
-        # rules with equal `applies` / `where` share one computation per conversation (keys are small ints)
+        # gated rules with the same applicability, scope and kind are settled together when none of
+        # their phrases occurs; every other rule is evaluated
+        self._ids = [r.id for r in rules]
         akeys: dict[object, int] = {}
-        wkeys: dict[object, int] = {}
-        self._plan = [(r.id, r, KINDS[r.kind], r.kind if r.id in gated else None,
-                       akeys.setdefault(r.applies, len(akeys)), wkeys.setdefault(r.where, len(wkeys)))
-                      for r in ruleset.rules]
+        self._akey = [akeys.setdefault(r.applies, len(akeys)) for r in rules]
+        self._n_akeys = len(akeys)
+        groups: dict[tuple[object, object, str], int] = {}
+        self._groups: list[int] = []  # a representative rule index per group
+        self._group_of: list[int] = []  # per rule: its group, or -1 (always evaluated)
+        for i, r in enumerate(rules):
+            if i not in gated:
+                self._group_of.append(-1)
+                continue
+            g = groups.setdefault((r.applies, r.where, r.kind), len(groups))
+            if g == len(self._groups):
+                self._groups.append(i)
+            self._group_of.append(g)
+        self._always = frozenset(i for i, g in enumerate(self._group_of) if g < 0)
         words = {p for c in conds for leaf in c.leaves() if leaf.op in ("any", "all", "at_least", "words")
                  for p in leaf.phrases}
         add_user_words(sorted(w for w in words if len(w) >= 2))
@@ -41,37 +54,40 @@ class Engine:
     def audit(self, conv: Conversation, is_complaint: bool = False) -> Audit:
         """Return the findings and the pass/fail/n/a check of every rule."""
         prep = self.prepare(conv, is_complaint)
-        live = self._live(prep)
-        findings: list[Finding] = []
-        checks: dict[str, str] = {}
-        applicable: dict[int, bool] = {}
-        in_scope: dict[int, bool] = {}
-        for rule_id, rule, check, gated_kind, akey, wkey in self._plan:
-            ok = applicable.get(akey)
-            if ok is None:
-                ok = applicable[akey] = applies(rule, prep)
-            if not ok:
-                checks[rule_id] = "n/a"
-            elif gated_kind is not None and rule_id not in live:
-                # none of the phrases or patterns the rule needs occurs anywhere: a forbid rule passes,
-                # a respond rule is never triggered
-                nonempty = in_scope.get(wkey)
-                if nonempty is None:
-                    nonempty = in_scope[wkey] = bool(scoped(rule, prep))
-                checks[rule_id] = "pass" if gated_kind == "forbid" and nonempty else "n/a"
-            else:
-                result = check(rule, prep)
-                if result is None:
-                    checks[rule_id] = "n/a"
-                else:
-                    checks[rule_id] = "fail" if result else "pass"
-                    findings.extend(result)
-        findings.sort(key=lambda f: (f.turn_index if f.turn_index is not None else -1, f.rule_id))
-        return Audit(findings=tuple(findings), checks=checks)
+        rules = self.ruleset.rules
+        applicable: list[bool | None] = [None] * self._n_akeys
 
-    def _live(self, prep: Prepared) -> set[str]:
-        """Ids of the gated rules whose phrases or patterns occur somewhere in the conversation."""
-        live: set[str] = set()
+        def applies_here(i: int) -> bool:
+            ok = applicable[self._akey[i]]
+            if ok is None:
+                ok = applicable[self._akey[i]] = applies(rules[i], prep)
+            return ok
+
+        # a settled group: none of its rules' phrases or patterns occurs anywhere, so a forbid rule
+        # passes (n/a without turns in scope) and a respond rule is never triggered
+        settled: list[str | None] = [
+            "pass" if applies_here(i) and rules[i].kind == "forbid" and scoped(rules[i], prep) else "n/a"
+            for i in self._groups]
+        settled.append(None)  # group -1
+        values = [settled[g] for g in self._group_of]
+        findings: list[Finding] = []
+        for i in sorted(self._always | self._live(prep)):
+            if not applies_here(i):
+                values[i] = "n/a"
+                continue
+            rule = rules[i]
+            result = KINDS[rule.kind](rule, prep)
+            if result is None:
+                values[i] = "n/a"
+            else:
+                values[i] = "fail" if result else "pass"
+                findings.extend(result)
+        findings.sort(key=lambda f: (f.turn_index if f.turn_index is not None else -1, f.rule_id))
+        return Audit(findings=tuple(findings), checks=dict(zip(self._ids, values, strict=True)))
+
+    def _live(self, prep: Prepared) -> set[int]:
+        """Indices of the gated rules whose phrases or patterns occur somewhere in the conversation."""
+        live: set[int] = set()
         by_phrase, by_regex = self._by_phrase, self._by_regex
         for turn in prep.turns:
             for pid in turn.phrase_ids:
@@ -87,23 +103,23 @@ def _gate_role(rule: Rule) -> str:
     return rule.where.role if rule.kind == "forbid" else rule.trigger_role
 
 
-def _gated_rules(rules: tuple[Rule, ...], matchers: Matchers) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
-    """Phrase id -> ids of the rules that need it, and regex id -> rule ids, for the rules that can be skipped.
+def _gated_rules(rules: tuple[Rule, ...], matchers: Matchers) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+    """Phrase id -> indices of the rules that need it, and regex id -> rule indices (rules that may be settled).
 
     A forbid rule finds nothing, and a respond rule is never triggered (n/a), when its match (trigger)
     condition has a gate none of whose phrases or patterns occurs in the conversation.
     """
-    by_phrase: dict[int, set[str]] = defaultdict(set)
-    by_regex: dict[int, set[str]] = defaultdict(set)
-    for rule in rules:
+    by_phrase: dict[int, set[int]] = defaultdict(set)
+    by_regex: dict[int, set[int]] = defaultdict(set)
+    for i, rule in enumerate(rules):
         cond = rule.match if rule.kind == "forbid" else rule.trigger if rule.kind == "respond" else None
         gate = matchers.gate(cond) if cond is not None else None
         if gate is None:
             continue
         for pid in gate[0]:
-            by_phrase[pid].add(rule.id)
+            by_phrase[pid].add(i)
         for rid in gate[1]:
-            by_regex[rid].add(rule.id)
+            by_regex[rid].add(i)
     return dict(by_phrase), dict(by_regex)
 
 

@@ -1,7 +1,7 @@
 """Benchmark of the nightly audit, every figure measured in the same run (not part of the test suite).
 
-    python bench/bench_audit.py             # default sizes: ~40 min on 2 cores at today's engine speed
-    python bench/bench_audit.py --quick     # small sizes, a few minutes: checks that everything runs
+    python bench/bench_audit.py             # default sizes (n=1,000): about 3 minutes on 2 cores
+    python bench/bench_audit.py --quick     # small sizes, under a minute: checks that everything runs
 
 Generates a reproducible corpus (bench/corpus.py: the sample conversations replicated with new ids
 and 5,000 agents), then runs each measurement as its own `qa-audit audit` process (what a user
@@ -110,7 +110,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=1000, help="base corpus size (conversations)")
     ap.add_argument("--rss-sizes", default="10000,100000", help="corpus sizes for the peak-RSS runs")
     ap.add_argument("--naive-n", type=int, default=200, help="conversations for the naive baseline")
-    ap.add_argument("--quick", action="store_true", help="n=200, RSS at 1,000 and 2,000 (a few minutes)")
+    ap.add_argument("--quick", action="store_true", help="n=200, RSS at 1,000 and 2,000 (under a minute)")
     ap.add_argument("--workdir", type=Path, default=None, help="where corpora and outputs go (default: a temp dir)")
     args = ap.parse_args()
     if args.quick:

@@ -228,23 +228,15 @@ def test_pinyin_readings_are_pypinyins_for_every_character_of_its_table() -> Non
 
 def _fuzzy_reference(matcher, text: str) -> list:
     """The fuzzy operator's definition: every start position tried (the matcher skips most of them)."""
-    from qa_audit.rules.matchers import FuzzyHit, _near, _syllable
+    from qa_audit.rules.matchers import FuzzyHit, _syllable, heard_as
 
     sylls = [_syllable(c) for c in text]
     hits = []
     for phrase, target in zip(matcher.phrases, matcher._sylls, strict=True):
         k = len(target)
         for i in range(len(text) - k + 1):
-            window = text[i:i + k]
-            if window == phrase:
-                hits.append(FuzzyHit((i, i + k), phrase, window))
-                continue
-            if sylls[i] != target[0] and not _near(sylls[i], target[0]):
-                continue
-            inexact = sum(1 for j in range(k) if sylls[i + j] != target[j])
-            if all(_near(sylls[i + j], target[j]) for j in range(k)) and inexact <= max(1, k // 2) and \
-                    sum(1 for a, b in zip(window, phrase, strict=True) if a == b) >= (k + 1) // 2 - (k == 2):
-                hits.append(FuzzyHit((i, i + k), phrase, window))
+            if heard_as(text[i:i + k], sylls[i:i + k], phrase, target):
+                hits.append(FuzzyHit((i, i + k), phrase, text[i:i + k]))
     return hits
 
 

@@ -168,14 +168,22 @@ class FuzzyMatcher:
             starts = {s for s in distinct if s == target[0] or _near(s, target[0])}
             for i in [i for i, s in enumerate(sylls[:len(text) - k + 1]) if s in starts]:
                 window = text[i:i + k]
-                if window == phrase:
-                    hits.append(FuzzyHit((i, i + k), phrase, window))
-                    continue
-                inexact = sum(1 for j in range(k) if sylls[i + j] != target[j])
-                if all(_near(sylls[i + j], target[j]) for j in range(k)) and inexact <= max(1, k // 2) and \
-                        sum(1 for a, b in zip(window, phrase, strict=True) if a == b) >= (k + 1) // 2 - (k == 2):
+                if heard_as(window, sylls[i:i + k], phrase, target):
                     hits.append(FuzzyHit((i, i + k), phrase, window))
         return hits
+
+
+def heard_as(window: str, sylls: list[str], phrase: str, target: tuple[str, ...]) -> bool:
+    """Whether `window` (syllables `sylls`) is `phrase` (syllables `target`) or what ASR makes of it.
+
+    Every syllable near the phrase's, at most half of them inexact, and about half the characters the same.
+    """
+    if window == phrase:
+        return True
+    k = len(target)
+    inexact = sum(1 for s, t in zip(sylls, target, strict=True) if s != t)
+    return all(_near(s, t) for s, t in zip(sylls, target, strict=True)) and inexact <= max(1, k // 2) and \
+        sum(1 for a, b in zip(window, phrase, strict=True) if a == b) >= (k + 1) // 2 - (k == 2)
 
 
 _CLAUSE_BREAKS = set(",.!?;:~，。！？；：～、…\n ")

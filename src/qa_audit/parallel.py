@@ -15,10 +15,10 @@ import signal
 import sys
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import chain, islice
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qa_audit.model import Audit, ComplaintTag, Conversation, ConversationResult, Rejected, Score
 
@@ -31,7 +31,7 @@ CHUNK = 64  # conversations per task: ~0.1 s of work, large enough to hide the p
 IN_FLIGHT_PER_WORKER = 3  # chunks queued per worker: keeps every core busy without reading ahead
 
 Item = Conversation | Rejected
-Outcome = tuple[Audit, Score, ComplaintTag]
+Outcome = tuple[Audit, Score, ComplaintTag, Mapping[str, Any] | None]  # losses: reused by the reports
 
 _auditor: Auditor | None = None  # one per worker process, built by _init
 
@@ -60,7 +60,7 @@ def _audit_chunk(convs: list[Conversation]) -> list[Outcome]:
     out = []
     for conv in convs:
         r = _auditor.audit(conv)
-        out.append((r.audit, r.score, r.tag))
+        out.append((r.audit, r.score, r.tag, r.losses))
     return out
 
 
@@ -112,8 +112,8 @@ def _collect(part: list[Item], fut: Future[list[Outcome]] | None,
         if isinstance(item, Rejected):
             yield item
         else:
-            audit, score, tag = next(outcomes)
-            yield ConversationResult(item, audit, score, tag, version)
+            audit, score, tag, losses = next(outcomes)
+            yield ConversationResult(item, audit, score, tag, version, losses)
 
 
 def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:

@@ -104,8 +104,10 @@ def as_os_error(exc: BaseException) -> BaseException:
     openpyxl streams sheets through lxml, which reports a full disk or a file-size limit as
     `SerialisationError('IO_ENOSPC')` / `('IO_EFBIG')` rather than as an OSError.
     """
+    from lxml.etree import SerialisationError  # only on the failure path; openpyxl has loaded lxml by now
+
     name = str(exc)
-    if type(exc).__name__ == "SerialisationError" and name.startswith("IO_"):
+    if isinstance(exc, SerialisationError) and name.startswith("IO_"):
         code = getattr(errno, name[3:], None)
         if isinstance(code, int):
             return OSError(code, os.strerror(code))

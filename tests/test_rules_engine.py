@@ -185,7 +185,7 @@ def test_expensive_operator_memo_is_bounded_and_keeps_results(tmp_path: Path, mo
         "similar": ["谁给您承诺的您找谁去"], "threshold": 0.5}})
     for i in range(20):
         eng.audit(conv(("agent", f"第{i}单已经发货")))
-    assert len(eng.matchers._memo) <= 5
+    assert len(eng.matchers.outcomes) <= 5
     twice = [eng.audit(conv(("agent", "谁答应您的您就找谁去"))).checks["t.sim"] for _ in range(2)]
     assert twice == ["fail", "fail"]
 

@@ -10,9 +10,11 @@ import itertools
 import math
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, TypeVar
 
 import ahocorasick_rs
 import numpy as np
@@ -21,7 +23,33 @@ import re2
 from qa_audit.normalize import normalize_phrase
 
 Span = tuple[int, int]
+_V = TypeVar("_V")
+_MISSING = object()
 SET_MEMORY = 64 << 20  # bytes RE2 may use for the regex set (its lazily built DFA); a bound, not an allocation
+
+
+class BoundedMemo:
+    """Results remembered by key and all forgotten at once when `size` are held.
+
+    Agents repeat their turns and clauses all day, so repeats cost one lookup; memory stays bounded
+    whatever the input.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._found: dict[Hashable, Any] = {}
+
+    def get(self, key: Hashable, compute: Callable[[], _V]) -> _V:
+        """The result for `key`, from `compute()` the first time (or again after the memo was cleared)."""
+        found = self._found.get(key, _MISSING)
+        if found is _MISSING:
+            if len(self._found) >= self.size:
+                self._found.clear()
+            found = self._found[key] = compute()
+        return found
+
+    def __len__(self) -> int:
+        return len(self._found)
 
 
 class PhraseIndex:
@@ -289,7 +317,7 @@ class SimilarSpace:
         self.matchers = matchers
         self.index = {g: i for i, g in enumerate(sorted({g for m in matchers.values() for g in m.vocab}))}
         self._cols = {key: np.array([self.index[g] for g in m.vocab], dtype=np.intp) for key, m in matchers.items()}
-        self._rows: dict[str, tuple[list[int], list[float]]] = {}
+        self._rows = BoundedMemo(self.ROWS)
 
     def counts(self, text: str, spans: list[Span]) -> np.ndarray:
         """Sublinear tf of every known n-gram, one row per span of `text`."""
@@ -306,14 +334,12 @@ class SimilarSpace:
         return out
 
     def _row(self, unit: str) -> tuple[list[int], list[float]]:
-        found = self._rows.get(unit)
-        if found is None:
-            if len(self._rows) >= self.ROWS:
-                self._rows.clear()
-            index = self.index
-            pairs = [(index[g], 1.0 + math.log(c)) for g, c in _ngrams(unit).items() if g in index]
-            found = self._rows[unit] = ([i for i, _ in pairs], [v for _, v in pairs])
-        return found
+        return self._rows.get(unit, lambda: self._new_row(unit))
+
+    def _new_row(self, unit: str) -> tuple[list[int], list[float]]:
+        index = self.index
+        pairs = [(index[g], 1.0 + math.log(c)) for g, c in _ngrams(unit).items() if g in index]
+        return [i for i, _ in pairs], [v for _, v in pairs]
 
     def find(self, key: str, spans: list[Span], counts: np.ndarray) -> list[SimilarHit]:
         """Hits of the `similar` condition `key` on the spans vectorised by `counts`."""

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cached_property
-from typing import TypeVar
 
 import numpy as np
 
@@ -12,6 +10,7 @@ from qa_audit.model import Turn
 from qa_audit.normalize import NormText, normalize, normalize_phrase
 from qa_audit.rules.conditions import Hit, Outcome, evaluate, quote_regions
 from qa_audit.rules.matchers import (
+    BoundedMemo,
     FuzzyMatcher,
     PhraseIndex,
     RegexIndex,
@@ -23,9 +22,7 @@ from qa_audit.rules.matchers import (
 from qa_audit.rules.spec import Cond
 from qa_audit.segment import segment
 
-MEMO_SIZE = 50_000
-_MISSING = object()
-_V = TypeVar("_V")
+MEMO_SIZE = 50_000  # entries of each per-text memo
 
 
 class Matchers:
@@ -42,32 +39,18 @@ class Matchers:
                                      for leaf in leaves if leaf.op == "similar"})
         self._word_sets: dict[tuple[str, ...], frozenset[str]] = {}
         self._gates: dict[str, Gate | None] = {}
-        self._memo: dict[tuple, object] = {}
-        self._scans: dict[str, TextScan] = {}
-
-    def remember(self, key: tuple, compute: Callable[[], _V]) -> _V:
-        """The outcome of a condition on a turn text, computed once per distinct (condition, flags, text).
-
-        A condition's outcome depends on nothing but the normalised turn text, and agent turns repeat a
-        great deal (greetings, stock replies), so repeats cost one lookup; the memo is cleared when it
-        grows past MEMO_SIZE entries, so memory stays bounded.
-        """
-        found = self._memo.get(key, _MISSING)
-        if found is _MISSING:
-            if len(self._memo) >= MEMO_SIZE:
-                self._memo.clear()
-            found = self._memo[key] = compute()
-        return found
+        # a condition's outcome depends on nothing but the normalised turn text: one per
+        # (condition, flags, text); the scans are per raw turn text
+        self.outcomes = BoundedMemo(MEMO_SIZE)
+        self._scans = BoundedMemo(MEMO_SIZE)
 
     def scan(self, raw: str) -> TextScan:
-        """The normalised text of a raw turn text and its phrase hits, computed once per distinct text (bounded)."""
-        found = self._scans.get(raw)
-        if found is None:
-            if len(self._scans) >= MEMO_SIZE:
-                self._scans.clear()
-            norm = normalize(raw)
-            found = self._scans[raw] = TextScan(norm, self.phrases.find(norm.text))
-        return found
+        """The normalised text of a raw turn text and its phrase hits, computed once per distinct text."""
+        return self._scans.get(raw, lambda: self._scan(raw))
+
+    def _scan(self, raw: str) -> TextScan:
+        norm = normalize(raw)
+        return TextScan(norm, self.phrases.find(norm.text))
 
     def word_set(self, words: tuple[str, ...]) -> frozenset[str]:
         """The normalised form of a `words` condition's tokens, computed once per list."""
@@ -136,8 +119,8 @@ class PreparedTurn:
         """`evaluate(cond, self, ...)`, looked up when a turn with the same text was evaluated before."""
         if not self.may_match(cond):
             return _NO
-        return self._m.remember((cond.key, negation, quoted, self.text),
-                                lambda: evaluate(cond, self, negation=negation, quoted=quoted))
+        return self._m.outcomes.get((cond.key, negation, quoted, self.text),
+                                    lambda: evaluate(cond, self, negation=negation, quoted=quoted))
 
     @cached_property
     def regex_ids(self) -> frozenset[int]:

@@ -95,8 +95,12 @@ def engine(corpus: Path, rules_dir: Path, limit: int) -> dict:
                 break
     t0 = time.perf_counter()
     findings = sum(len(eng.audit(conv).findings) for conv in convs)
-    return {"conversations": len(convs), "rules": len(ruleset.rules), "findings": findings,
-            "seconds": time.perf_counter() - t0}
+    return {
+        "conversations": len(convs),
+        "rules": len(ruleset.rules),
+        "findings": findings,
+        "seconds": time.perf_counter() - t0,
+    }
 
 
 def main() -> None:

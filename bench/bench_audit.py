@@ -100,8 +100,10 @@ def machine() -> str:
     except OSError:
         pass
     mem = psutil.virtual_memory().total / 2**30
-    return f"{cpu}, {psutil.cpu_count()} cores, {mem:.0f} GiB, {platform.system()} {platform.release()}, " \
-           f"Python {platform.python_version()}"
+    return (
+        f"{cpu}, {psutil.cpu_count()} cores, {mem:.0f} GiB, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}"
+    )
 
 
 def main() -> None:
@@ -133,17 +135,26 @@ def run(tmp: Path, n: int, rss_sizes: list[int], naive_n: int) -> None:
     print(f"# default pack: {default_rule_count()} rules", flush=True)
 
     one = audit(base, tmp / "o1", 1)
-    print(f"\n1. whole audit, default pack, 1 worker: {one['seconds']:.2f} s = {n / one['seconds']:.1f} conv/s, "
-          f"{mb / one['seconds']:.3f} MB/s per core (start-up included)", flush=True)
+    print(
+        f"\n1. whole audit, default pack, 1 worker: {one['seconds']:.2f} s = {n / one['seconds']:.1f} conv/s, "
+        f"{mb / one['seconds']:.3f} MB/s per core (start-up included)",
+        flush=True,
+    )
 
     fl = baseline("floor", str(base))
-    print(f"2. floor (read + jieba, same corpus): {fl['wall']:.2f} s wall ({fl['seconds']:.1f} s after imports) "
-          f"-> audit / floor = {one['seconds'] / fl['wall']:.2f}x (goal <= 1.5x)", flush=True)
+    print(
+        f"2. floor (read + jieba, same corpus): {fl['wall']:.2f} s wall ({fl['seconds']:.1f} s after imports) "
+        f"-> audit / floor = {one['seconds'] / fl['wall']:.2f}x (goal <= 1.5x)",
+        flush=True,
+    )
 
     two = audit(base, tmp / "o2", 2)
     same = (tmp / "o1" / "results.jsonl").read_bytes() == (tmp / "o2" / "results.jsonl").read_bytes()
-    print(f"6. 2 workers: {two['seconds']:.1f} s -> speed-up {one['seconds'] / two['seconds']:.2f}x over 1 worker "
-          f"on {cores} cores; results.jsonl identical: {same}", flush=True)
+    print(
+        f"6. 2 workers: {two['seconds']:.1f} s -> speed-up {one['seconds'] / two['seconds']:.2f}x over 1 worker "
+        f"on {cores} cores; results.jsonl identical: {same}",
+        flush=True,
+    )
 
     packs = {k: make_pack(tmp / f"pack{k}", k) for k in (50, 500)}
     print("3. naive baseline (pandas str.contains per rule per conversation, agent turns):")
@@ -156,21 +167,27 @@ def run(tmp: Path, n: int, rss_sizes: list[int], naive_n: int) -> None:
         naive_per_conv = nv["seconds"] / nv["conversations"]
         ours_per_conv = a["seconds"] / n
         engine_per_conv = en["seconds"] / en["conversations"]
-        print(f"   {k} rules: naive {1 / naive_per_conv:.1f} conv/s ({nv['conversations']} conversations, "
-              f"{nv['rules']} phrase rules); whole audit {1 / ours_per_conv:.1f} conv/s (start-up, classifier "
-              f"and workbook included, {n:,}) -> {naive_per_conv / ours_per_conv:.1f}x the naive speed "
-              f"(goal >= 20x at 500); rule engine alone on the same {en['conversations']} conversations "
-              f"({en['rules']} rules, every kind) {1 / engine_per_conv:.0f} conv/s -> "
-              f"{naive_per_conv / engine_per_conv:.0f}x", flush=True)
+        print(
+            f"   {k} rules: naive {1 / naive_per_conv:.1f} conv/s ({nv['conversations']} conversations, "
+            f"{nv['rules']} phrase rules); whole audit {1 / ours_per_conv:.1f} conv/s (start-up, classifier "
+            f"and workbook included, {n:,}) -> {naive_per_conv / ours_per_conv:.1f}x the naive speed "
+            f"(goal >= 20x at 500); rule engine alone on the same {en['conversations']} conversations "
+            f"({en['rules']} rules, every kind) {1 / engine_per_conv:.0f} conv/s -> "
+            f"{naive_per_conv / engine_per_conv:.0f}x",
+            flush=True,
+        )
 
     ten = audit(big, tmp / "o10", 2)
     # start-up, the worker pool and the fixed end of a run: just over one chunk per worker starts the pool
     write_corpus(2 * 64 + 1, tmp / "corpus_start")
     start = audit(tmp / "corpus_start", tmp / "o_start", 2)["seconds"]
-    print(f"4. growth: 10x rules (50 -> 500): time x{ours[500] / ours[50]:.2f} (goal ~1); "
-          f"10x conversations ({n:,} -> {10 * n:,}, 2 workers): time x{ten['seconds'] / two['seconds']:.2f} "
-          f"(goal ~10); without the {start:.1f} s of a 129-conversation run (start-up): "
-          f"x{(ten['seconds'] - start) / max(two['seconds'] - start, 1e-9):.1f}", flush=True)
+    print(
+        f"4. growth: 10x rules (50 -> 500): time x{ours[500] / ours[50]:.2f} (goal ~1); "
+        f"10x conversations ({n:,} -> {10 * n:,}, 2 workers): time x{ten['seconds'] / two['seconds']:.2f} "
+        f"(goal ~10); without the {start:.1f} s of a 129-conversation run (start-up): "
+        f"x{(ten['seconds'] - start) / max(two['seconds'] - start, 1e-9):.1f}",
+        flush=True,
+    )
 
     print("5. peak RSS, whole run with 2 workers (default pack):")
     for size in rss_sizes:
@@ -178,17 +195,23 @@ def run(tmp: Path, n: int, rss_sizes: list[int], naive_n: int) -> None:
         if not folder.exists():
             write_corpus(size, folder)
         m = ten if folder == big else audit(folder, tmp / f"o_rss{size}", 2)
-        print(f"   {size:,} conversations ({size_mb(folder):.0f} MB): parent {m['rss_main']:.0f} MiB, "
-              f"parent + workers' own pages {m['rss_tree']:.0f} MiB, {m['seconds']:.0f} s "
-              f"({size / m['seconds']:.1f} conv/s)", flush=True)
+        print(
+            f"   {size:,} conversations ({size_mb(folder):.0f} MB): parent {m['rss_main']:.0f} MiB, "
+            f"parent + workers' own pages {m['rss_tree']:.0f} MiB, {m['seconds']:.0f} s "
+            f"({size / m['seconds']:.1f} conv/s)",
+            flush=True,
+        )
     if JDDC.is_file():  # the worst case for memory: no turn text repeats, the per-text memos fill up
         size = max(rss_sizes) // 5
         folder = tmp / "corpus_unique"
         write_corpus(size, folder, jddc=True, unique=True)
         m = audit(folder, tmp / "o_unique", 2)
-        print(f"   {size:,} conversations, every turn text unique (samples + JDDC, {size_mb(folder):.0f} MB): "
-              f"parent {m['rss_main']:.0f} MiB, parent + workers' own pages {m['rss_tree']:.0f} MiB, "
-              f"{m['seconds']:.0f} s ({size / m['seconds']:.1f} conv/s)", flush=True)
+        print(
+            f"   {size:,} conversations, every turn text unique (samples + JDDC, {size_mb(folder):.0f} MB): "
+            f"parent {m['rss_main']:.0f} MiB, parent + workers' own pages {m['rss_tree']:.0f} MiB, "
+            f"{m['seconds']:.0f} s ({size / m['seconds']:.1f} conv/s)",
+            flush=True,
+        )
 
     from segmenters import compare
 
@@ -203,9 +226,12 @@ def run(tmp: Path, n: int, rss_sizes: list[int], naive_n: int) -> None:
         rn = sum(1 for line in JDDC.read_text(encoding="utf-8").splitlines() if line.strip())
         ra = audit(real, tmp / "o_jddc", 1)
         rf = baseline("floor", str(real))
-        print(f"8. real text, no replication ({rn} JDDC sessions, {size_mb(real):.1f} MB): whole audit, 1 worker, "
-              f"{ra['seconds']:.1f} s = {rn / ra['seconds']:.0f} conv/s; floor {rf['wall']:.1f} s "
-              f"-> audit / floor = {ra['seconds'] / rf['wall']:.2f}x", flush=True)
+        print(
+            f"8. real text, no replication ({rn} JDDC sessions, {size_mb(real):.1f} MB): whole audit, 1 worker, "
+            f"{ra['seconds']:.1f} s = {rn / ra['seconds']:.0f} conv/s; floor {rf['wall']:.1f} s "
+            f"-> audit / floor = {ra['seconds'] / rf['wall']:.2f}x",
+            flush=True,
+        )
     else:
         print(f"8. real text: {JDDC} not found, skipped")
 

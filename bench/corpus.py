@@ -43,8 +43,9 @@ def templates(jddc: bool = False) -> list[dict]:
     return out
 
 
-def conversations(n: int, *, seed: int = 20261122, agents: int = 5000, jddc: bool = False,
-                  unique: bool = False) -> Iterator[dict]:
+def conversations(
+    n: int, *, seed: int = 20261122, agents: int = 5000, jddc: bool = False, unique: bool = False
+) -> Iterator[dict]:
     """Yield `n` synthetic conversations, deterministically for a given seed.
 
     `unique`: every turn text ends with its own marker, so no text repeats (the worst case for the
@@ -65,8 +66,16 @@ def conversations(n: int, *, seed: int = 20261122, agents: int = 5000, jddc: boo
         yield rec
 
 
-def write_corpus(n: int, outdir: Path, *, per_file: int = 10_000, seed: int = 20261122,
-                 agents: int = 5000, jddc: bool = False, unique: bool = False) -> list[Path]:
+def write_corpus(
+    n: int,
+    outdir: Path,
+    *,
+    per_file: int = 10_000,
+    seed: int = 20261122,
+    agents: int = 5000,
+    jddc: bool = False,
+    unique: bool = False,
+) -> list[Path]:
     """Write `n` conversations as JSONL files of `per_file` lines into `outdir`; return the files."""
     outdir.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
@@ -90,8 +99,15 @@ def main() -> None:
     ap.add_argument("--jddc", action="store_true", help="also replicate the real JDDC sessions")
     ap.add_argument("--unique", action="store_true", help="make every turn text unique (no repetition)")
     args = ap.parse_args()
-    files = write_corpus(args.n, args.outdir, per_file=args.per_file, seed=args.seed, agents=args.agents,
-                         jddc=args.jddc, unique=args.unique)
+    files = write_corpus(
+        args.n,
+        args.outdir,
+        per_file=args.per_file,
+        seed=args.seed,
+        agents=args.agents,
+        jddc=args.jddc,
+        unique=args.unique,
+    )
     size = sum(p.stat().st_size for p in files)
     print(f"{args.n} conversations in {len(files)} file(s), {size / 1e6:.1f} MB -> {args.outdir}")
 

@@ -53,9 +53,9 @@ def make_pack(dest: Path, n_rules: int, seed: int = 7) -> Path:
             f"      any: [{', '.join(phrases)}]",
             "    examples:",
             "      fire:",
-            f"        - {{turns: [\"客户：你好\", \"客服：{phrases[0]}\"]}}",
+            f'        - {{turns: ["客户：你好", "客服：{phrases[0]}"]}}',
             "      pass:",
-            "        - {turns: [\"客户：你好\", \"客服：您好，请问有什么可以帮您？\"]}",
+            '        - {turns: ["客户：你好", "客服：您好，请问有什么可以帮您？"]}',
         ]
     (dest / "zz_bench.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return dest

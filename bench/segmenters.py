@@ -24,11 +24,20 @@ def turns() -> dict[str, list[str]]:
     from qa_audit.normalize import normalize
     from qa_audit.readers import read_inputs
 
-    out = {"samples": [normalize(t.text).text for c in read_inputs([ROOT / "sample_transcripts"])
-                       if isinstance(c, Conversation) for t in c.turns]}
+    out = {
+        "samples": [
+            normalize(t.text).text
+            for c in read_inputs([ROOT / "sample_transcripts"])
+            if isinstance(c, Conversation)
+            for t in c.turns
+        ]
+    }
     if JDDC.is_file():
-        out["jddc"] = [normalize(t["text"]).text for line in JDDC.read_text(encoding="utf-8").splitlines()
-                       for t in json.loads(line)["turns"]]
+        out["jddc"] = [
+            normalize(t["text"]).text
+            for line in JDDC.read_text(encoding="utf-8").splitlines()
+            for t in json.loads(line)["turns"]
+        ]
     return out
 
 
@@ -39,8 +48,11 @@ def customer_texts() -> dict[str, list[str]]:
     from qa_audit.readers import read_inputs
 
     paths = {"samples": ROOT / "sample_transcripts", "jddc": JDDC}
-    return {name: [t for c in read_inputs([path]) if isinstance(c, Conversation) and (t := customer_text(c))]
-            for name, path in paths.items() if path.exists()}
+    return {
+        name: [t for c in read_inputs([path]) if isinstance(c, Conversation) and (t := customer_text(c))]
+        for name, path in paths.items()
+        if path.exists()
+    }
 
 
 def _rate(fn, texts: list[str]) -> float:
@@ -75,12 +87,13 @@ def compare() -> list[str]:
     lines = []
     for name, texts in turns().items():
         texts = [t for t in texts if t]
-        same = sum([(tk.text, tk.start, tk.end) for tk in segment(t)] == list(rj.tokenize(t, hmm=False))
-                   for t in texts)
+        same = sum([(tk.text, tk.start, tk.end) for tk in segment(t)] == list(rj.tokenize(t, hmm=False)) for t in texts)
         j_rate = _rate(segment, texts)
         r_rate = _rate(lambda t: rj.tokenize(t, hmm=False), texts)
-        lines.append(f"{name}: {len(texts):,} turns; jieba {j_rate / 1e6:.2f} M chars/s, rjieba {r_rate / 1e6:.2f} "
-                     f"M chars/s ({r_rate / j_rate:.1f}x); identical tokens on {same / len(texts):.2%} of turns")
+        lines.append(
+            f"{name}: {len(texts):,} turns; jieba {j_rate / 1e6:.2f} M chars/s, rjieba {r_rate / 1e6:.2f} "
+            f"M chars/s ({r_rate / j_rate:.1f}x); identical tokens on {same / len(texts):.2%} of turns"
+        )
     # the classifier's words: rjieba's process-wide tokenizer, HMM on, against jieba's default one
     import jieba
 
@@ -88,8 +101,10 @@ def compare() -> list[str]:
         same = sum(jieba.lcut(t) == rjieba.cut(t, hmm=True) for t in texts)
         j_rate = _rate(jieba.lcut, texts)
         r_rate = _rate(lambda t: rjieba.cut(t, hmm=True), texts)
-        lines.append(f"classifier words (HMM on), {name}: {len(texts):,} customer texts; rjieba {r_rate / j_rate:.1f}x "
-                     f"faster; identical tokens on {same / len(texts):.2%} of texts")
+        lines.append(
+            f"classifier words (HMM on), {name}: {len(texts):,} customer texts; rjieba {r_rate / j_rate:.1f}x "
+            f"faster; identical tokens on {same / len(texts):.2%} of texts"
+        )
     return lines
 
 

@@ -25,4 +25,3 @@ settings.register_profile(
     print_blob=True,  # a failure prints the @reproduce_failure line to replay it
 )
 settings.load_profile("qa-audit")
-

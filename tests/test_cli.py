@@ -50,7 +50,7 @@ def test_results_carry_checks_for_every_rule_and_findings_quote_the_text(sample_
         for f in r["findings"]:
             if f["span"]:
                 turn_text = _turn_text(r["conversation_id"], f["turn_index"])
-                assert turn_text[f["span"][0]:f["span"][1]] == f["match"]
+                assert turn_text[f["span"][0] : f["span"][1]] == f["match"]
 
 
 def _turn_text(cid: str, index: int) -> str:
@@ -103,8 +103,12 @@ def test_help_teaches_with_examples() -> None:
 
 
 def test_console_script_runs_as_module_and_is_silent_on_stdout(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "qa_audit", "audit", str(SAMPLES / "call_20261119.jsonl"),
-                           "-o", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "qa_audit", "audit", str(SAMPLES / "call_20261119.jsonl"), "-o", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""  # jieba and progress stay off stdout; the summary goes to stderr
     assert "audited" in proc.stderr

@@ -32,8 +32,9 @@ RUN_SPECIFIC = ("seconds", "workers", "engine", "outputs")
 
 def corpus(folder: Path, files: int, per_file: int) -> list[str]:
     """Small JSONL files copied from the sample chats, one id repeated in two files, plus broken records."""
-    base = [json.loads(x) for x in (SAMPLES / "chat_20261121.jsonl").read_text(encoding="utf-8").splitlines()
-            if x.strip()]
+    base = [
+        json.loads(x) for x in (SAMPLES / "chat_20261121.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()
+    ]
     folder.mkdir()
     paths = []
     for f in range(files):
@@ -47,8 +48,9 @@ def corpus(folder: Path, files: int, per_file: int) -> list[str]:
 
 
 def settings(out: Path, **kw: object) -> AuditSettings:
-    return AuditSettings(outdir=out, ruleset=load_ruleset(default_rules_dir()),
-                         tagger=ComplaintTagger.load(default_model_dir()), **kw)
+    return AuditSettings(
+        outdir=out, ruleset=load_ruleset(default_rules_dir()), tagger=ComplaintTagger.load(default_model_dir()), **kw
+    )
 
 
 def summary(out: Path) -> dict:
@@ -66,8 +68,12 @@ def test_killed_worker_still_gives_the_local_results(tmp_path: Path) -> None:
     inputs = corpus(tmp_path / "in", files=6, per_file=8)
     local = tmp_path / "local"
     run_audit(inputs, settings(local, workers=1))
-    with distributed.LocalCluster(n_workers=3, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  silence_logs=40) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=3, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         killed: list[tuple[str, str]] = []  # (worker address, the file task it was running)
         done = threading.Event()
 
@@ -97,8 +103,9 @@ def test_killed_worker_still_gives_the_local_results(tmp_path: Path) -> None:
     ids = [json.loads(x)["conversation_id"] for x in results]
     assert len(ids) == len(set(ids)) == result.audited
     assert sum(i.startswith("D-") for i in ids) == 6 * 8 - 1  # the repeated id is audited once
-    dup = [json.loads(x) for x in (dask_out / "quarantine.jsonl").read_text(encoding="utf-8").splitlines()
-           if "D-DUP" in x]
+    dup = [
+        json.loads(x) for x in (dask_out / "quarantine.jsonl").read_text(encoding="utf-8").splitlines() if "D-DUP" in x
+    ]
     assert len(dup) == 1 and "part-01.jsonl:1" in dup[0]["reason"] and dup[0]["source"].endswith("part-04.jsonl")
 
 

@@ -23,8 +23,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def clean_input(path: Path) -> Path:
     """Two readable conversations with three findings between them (你 twice, no goodbye...)."""
-    rows = [{"conversation_id": f"E{i}", "turns": [{"role": "agent", "text": "你好，你找谁？"},
-                                                   {"role": "customer", "text": "查快递"}]} for i in range(2)]
+    rows = [
+        {
+            "conversation_id": f"E{i}",
+            "turns": [{"role": "agent", "text": "你好，你找谁？"}, {"role": "customer", "text": "查快递"}],
+        }
+        for i in range(2)
+    ]
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
     return path
 
@@ -36,8 +41,10 @@ def findings_of(out: Path) -> int:
 def test_the_codes_are_the_documented_numbers():
     assert (EXIT_OK, EXIT_QUARANTINED, EXIT_CONFIG, EXIT_INTERNAL) == (0, 1, 2, 3)
     text = " ".join(CliRunner().invoke(main, ["--help"]).output.split())
-    assert "Exit codes: 0 clean; 1 some input quarantined (or --fail-on-findings hit); 2 usage or configuration " \
-           "error; 3 internal error; 130 stopped by Ctrl-C (outputs complete so far)." in text
+    assert (
+        "Exit codes: 0 clean; 1 some input quarantined (or --fail-on-findings hit); 2 usage or configuration "
+        "error; 3 internal error; 130 stopped by Ctrl-C (outputs complete so far)." in text
+    )
 
 
 def test_findings_are_an_error_only_when_the_user_asks(tmp_path):
@@ -52,10 +59,17 @@ def test_findings_are_an_error_only_when_the_user_asks(tmp_path):
     assert above.exit_code == 0, above.output
 
 
-@pytest.mark.parametrize("args", [["audit", "x.jsonl"], ["audit", "x.jsonl", "-o", "o", "--limit", "0"],
-                                  ["audit", "x.jsonl", "-o", "o", "--format", "xls"], ["no-such-command"],
-                                  ["rules", "check", "/no/such/dir"]],
-                         ids=["no-outdir", "bad-limit", "bad-format", "unknown-command", "missing-rules-dir"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["audit", "x.jsonl"],
+        ["audit", "x.jsonl", "-o", "o", "--limit", "0"],
+        ["audit", "x.jsonl", "-o", "o", "--format", "xls"],
+        ["no-such-command"],
+        ["rules", "check", "/no/such/dir"],
+    ],
+    ids=["no-outdir", "bad-limit", "bad-format", "unknown-command", "missing-rules-dir"],
+)
 def test_usage_errors_exit_2_before_any_work(tmp_path, monkeypatch, args):
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, args)
@@ -67,7 +81,8 @@ def test_failing_rule_examples_exit_1(tmp_path):
     (tmp_path / "r.yaml").write_text(
         "rules:\n  - id: t.wrong\n    title: t\n    kind: forbid\n    severity: minor\n    points: 1\n"
         "    message: m\n    source: s\n    match: {any: [再见]}\n    examples: {fire: [你好], pass: [您好]}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(main, ["rules", "test", str(tmp_path)])
     assert result.exit_code == 1 and "1 failed" in result.output
 

@@ -32,9 +32,19 @@ OUTPUTS = ("results.jsonl", "findings.jsonl", "quarantine.jsonl", "summary.json"
 
 def transcripts(path: Path, n: int = 60) -> Path:
     """n small conversations: results.jsonl alone is ~1.5 KB each."""
-    rows = [{"conversation_id": f"F{i}", "agent_id": f"A{i % 3}", "channel": "chat", "turns": [
-        {"role": "agent", "text": "您好，请问有什么可以帮您？"}, {"role": "customer", "text": "我的快递三天没动了"},
-        {"role": "agent", "text": "你好，这个不归我们管，你打别的电话。"}]} for i in range(n)]
+    rows = [
+        {
+            "conversation_id": f"F{i}",
+            "agent_id": f"A{i % 3}",
+            "channel": "chat",
+            "turns": [
+                {"role": "agent", "text": "您好，请问有什么可以帮您？"},
+                {"role": "customer", "text": "我的快递三天没动了"},
+                {"role": "agent", "text": "你好，这个不归我们管，你打别的电话。"},
+            ],
+        }
+        for i in range(n)
+    ]
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
     return path
 
@@ -150,8 +160,15 @@ def test_a_missing_or_corrupt_model_fails_fast_with_exit_2_before_any_output(tmp
 
 
 META = json.loads((default_model_dir() / "model.json").read_text(encoding="utf-8"))
-WRONG = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(allow_nan=True), st.text(max_size=5),
-                  st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+WRONG = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.floats(allow_nan=True),
+    st.text(max_size=5),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
 KEYS = sorted(META) + [f"features.{k}" for k in sorted(META["features"])]
 
 

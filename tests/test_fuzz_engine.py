@@ -23,13 +23,63 @@ N = settings.default.max_examples
 RULESET = load_ruleset(default_rules_dir())
 ENGINE = Engine(RULESET)
 RULE_IDS = {r.id for r in RULESET.rules}
-PHRASES = sorted({p for r in RULESET.rules for c in r.conditions() for leaf in c.leaves()
-                  for p in (*leaf.phrases, *leaf.unless, *leaf.unless_before)})
+PHRASES = sorted(
+    {
+        p
+        for r in RULESET.rules
+        for c in r.conditions()
+        for leaf in c.leaves()
+        for p in (*leaf.phrases, *leaf.unless, *leaf.unless_before)
+    }
+)
 DIRT = [
-    "\x00", "\x01", "\x1b[31m", "\x7f", "\r", "\r\n", "\t", "\u200b", "\u202e", "\ufeff", "\u00ad", "\u3000",
-    "\udc80", "\ud83d", "😡", "👍\ufe0f", "ＡＢＣ", "１２３", "！", "？", "，", "。", "「", "」", "“", "”", '"',
-    "<sil>", "[noise]", "(笑)", "\\x0d\\", "_", "嗯", "不", "没有", "您", "你", "請問", "這個", "甚麼", "…", "㈱",
-    "=", "+", "-", "@", "138 0013 8000",
+    "\x00",
+    "\x01",
+    "\x1b[31m",
+    "\x7f",
+    "\r",
+    "\r\n",
+    "\t",
+    "\u200b",
+    "\u202e",
+    "\ufeff",
+    "\u00ad",
+    "\u3000",
+    "\udc80",
+    "\ud83d",
+    "😡",
+    "👍\ufe0f",
+    "ＡＢＣ",
+    "１２３",
+    "！",
+    "？",
+    "，",
+    "。",
+    "「",
+    "」",
+    "“",
+    "”",
+    '"',
+    "<sil>",
+    "[noise]",
+    "(笑)",
+    "\\x0d\\",
+    "_",
+    "嗯",
+    "不",
+    "没有",
+    "您",
+    "你",
+    "請問",
+    "這個",
+    "甚麼",
+    "…",
+    "㈱",
+    "=",
+    "+",
+    "-",
+    "@",
+    "138 0013 8000",
 ]
 PIECES = st.one_of(st.sampled_from(PHRASES), st.sampled_from(DIRT), st.text(max_size=6))
 TURN_TEXT = st.lists(PIECES, max_size=14).map("".join)
@@ -98,10 +148,17 @@ def test_a_one_megabyte_turn_is_audited_and_the_finding_points_at_its_end():
     assert shift and shift[0].span[0] > len(text) - len(tail) - 1
 
 
-@pytest.mark.parametrize("text", [pytest.param("\\" * 200_000, id="backslashes"),
-                                  pytest.param("\\" * 100_000 + "x0a", id="backslashes-x0a"),
-                                  pytest.param("x0d\\" * 50_000, id="escapes"), pytest.param("< " * 100_000, id="tags"),
-                                  pytest.param("[" * 200_000, id="brackets"), pytest.param(" " * 200_000, id="spaces")])
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("\\" * 200_000, id="backslashes"),
+        pytest.param("\\" * 100_000 + "x0a", id="backslashes-x0a"),
+        pytest.param("x0d\\" * 50_000, id="escapes"),
+        pytest.param("< " * 100_000, id="tags"),
+        pytest.param("[" * 200_000, id="brackets"),
+        pytest.param(" " * 200_000, id="spaces"),
+    ],
+)
 def test_runs_of_escape_and_bracket_characters_normalise_in_linear_time(text):
     # A quadratic pattern needs hours on these 200 000 characters; a linear one a few milliseconds.
     # No timing assertion (CI machines vary): a regression shows as a hung test.
@@ -116,8 +173,9 @@ def test_a_pasted_blob_of_digits_is_read_for_complaint_cues_in_linear_time():
 
 def test_a_thousand_turns_are_audited_with_sound_findings():
     texts = ["我要投诉，太慢了！", "你好，不归我们管", "好的", "請問還有其他問題嗎"]  # agent turns are the odd ones
-    turns = tuple(Turn(i, "agent" if i % 2 else "customer", texts[i % 4], start=float(i), end=i + 0.5)
-                  for i in range(1_000))
+    turns = tuple(
+        Turn(i, "agent" if i % 2 else "customer", texts[i % 4], start=float(i), end=i + 0.5) for i in range(1_000)
+    )
     conv = Conversation("MANY", turns, channel="call")
     audit = ENGINE.audit(conv, is_complaint=True)
     assert_sound(conv, audit)

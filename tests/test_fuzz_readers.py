@@ -27,8 +27,9 @@ N = settings.default.max_examples
 TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
 SURROGATE = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)
 DEEP = st.integers(50, 400).map(lambda n: json.loads("[" * n + "]" * n))
-WRONG_SCALAR = st.one_of(st.booleans(), st.lists(st.integers(), max_size=2), st.dictionaries(TEXT, st.integers(),
-                                                                                           max_size=2), DEEP)
+WRONG_SCALAR = st.one_of(
+    st.booleans(), st.lists(st.integers(), max_size=2), st.dictionaries(TEXT, st.integers(), max_size=2), DEEP
+)
 BAD_TEXT = st.one_of(TEXT.map(lambda s: s + "\x00"), st.tuples(TEXT, SURROGATE).map("".join))
 
 
@@ -39,24 +40,35 @@ def field(valid: st.SearchStrategy, hostile: st.SearchStrategy) -> st.SearchStra
 
 ID_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp")), min_size=1, max_size=12)
 FIELDS = {
-    "conversation_id": field(st.one_of(ID_TEXT, st.integers(0, 10**12)),
-                             st.one_of(st.none(), st.just("  "), WRONG_SCALAR, BAD_TEXT)),
-    "channel": field(st.sampled_from([None, "chat", "call", "电话", "在线"]),
-                     st.one_of(st.sampled_from(["email", "tv", 5]), WRONG_SCALAR)),
+    "conversation_id": field(
+        st.one_of(ID_TEXT, st.integers(0, 10**12)), st.one_of(st.none(), st.just("  "), WRONG_SCALAR, BAD_TEXT)
+    ),
+    "channel": field(
+        st.sampled_from([None, "chat", "call", "电话", "在线"]),
+        st.one_of(st.sampled_from(["email", "tv", 5]), WRONG_SCALAR),
+    ),
     "agent_id": field(st.one_of(st.none(), ID_TEXT, st.integers(0, 9999)), st.one_of(WRONG_SCALAR, BAD_TEXT)),
     "agent_name": field(st.one_of(st.none(), TEXT), st.one_of(WRONG_SCALAR, BAD_TEXT)),
     "team": field(st.one_of(st.none(), TEXT), st.one_of(WRONG_SCALAR, BAD_TEXT)),
-    "started_at": field(st.sampled_from([None, "2026-11-21T09:12:00+08:00", "2026/11/21 09:12"]),
-                        st.one_of(st.sampled_from(["yesterday", "2026-13-45", 20261121]), WRONG_SCALAR)),
+    "started_at": field(
+        st.sampled_from([None, "2026-11-21T09:12:00+08:00", "2026/11/21 09:12"]),
+        st.one_of(st.sampled_from(["yesterday", "2026-13-45", 20261121]), WRONG_SCALAR),
+    ),
 }
 TURN_FIELDS = {
-    "role": field(st.sampled_from(["agent", "customer", "system", "客服", "坐席", "用户", " Agent "]),
-                  st.one_of(st.sampled_from([None, "", "主管", 7]), WRONG_SCALAR, BAD_TEXT)),
+    "role": field(
+        st.sampled_from(["agent", "customer", "system", "客服", "坐席", "用户", " Agent "]),
+        st.one_of(st.sampled_from([None, "", "主管", 7]), WRONG_SCALAR, BAD_TEXT),
+    ),
     "text": field(TEXT, st.one_of(st.none(), st.integers(), WRONG_SCALAR, BAD_TEXT)),
-    "start": field(st.one_of(st.none(), st.floats(0, 1e6), st.sampled_from(["00:01:02", "2.5"])),
-                   st.one_of(st.sampled_from([-1, "abc", "nan", "inf", float("inf"), float("nan")]), WRONG_SCALAR)),
-    "ts": field(st.sampled_from([None, "2026-11-21T09:12:05", "09:12:05"]),
-                st.one_of(st.sampled_from(["yesterday", "25:61"]), WRONG_SCALAR)),
+    "start": field(
+        st.one_of(st.none(), st.floats(0, 1e6), st.sampled_from(["00:01:02", "2.5"])),
+        st.one_of(st.sampled_from([-1, "abc", "nan", "inf", float("inf"), float("nan")]), WRONG_SCALAR),
+    ),
+    "ts": field(
+        st.sampled_from([None, "2026-11-21T09:12:05", "09:12:05"]),
+        st.one_of(st.sampled_from(["yesterday", "25:61"]), WRONG_SCALAR),
+    ),
 }
 
 
@@ -114,9 +126,13 @@ def test_a_record_is_quarantined_exactly_when_a_field_is_hostile(batch):
 
 
 @settings(max_examples=N)
-@given(st.lists(st.tuples(st.sampled_from(["C1", "C2", "C3"]), st.sampled_from(["客服", "客户"]), TEXT),
-                min_size=1, max_size=12),
-       st.sampled_from(["utf-8", "utf-8-sig"]), st.sampled_from([",", "\t", ";"]))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["C1", "C2", "C3"]), st.sampled_from(["客服", "客户"]), TEXT), min_size=1, max_size=12
+    ),
+    st.sampled_from(["utf-8", "utf-8-sig"]),
+    st.sampled_from([",", "\t", ";"]),
+)
 def test_csv_cells_with_newlines_quotes_and_delimiters_round_trip(rows, encoding, delimiter):
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=delimiter)
@@ -143,8 +159,10 @@ def test_lone_surrogates_and_nul_in_any_text_field_are_quarantined_and_printable
         {**base, "turns": [{"role": "agent", "text": "您好", "ts": "\ud800"}]},
     ]
     path = tmp_path / "a.jsonl"
-    path.write_text("\n".join(json.dumps({**v, "conversation_id": f"C{i}"}) for i, v in enumerate(variants)) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        "\n".join(json.dumps({**v, "conversation_id": f"C{i}"}) for i, v in enumerate(variants)) + "\n",
+        encoding="utf-8",
+    )
     items = list(read_inputs([path]))
     assert all(isinstance(i, Rejected) for i in items) and len(items) == len(variants)
     for item in items:
@@ -156,8 +174,9 @@ def test_lone_surrogates_and_nul_in_any_text_field_are_quarantined_and_printable
 def test_control_characters_are_kept_in_the_text_read(tmp_path):
     text = "您好\x01\x07\x1b[31m请问\x7f\u200b\u202e有什么\x0b可以帮您"
     path = tmp_path / "a.jsonl"
-    path.write_text(json.dumps({"conversation_id": "C", "turns": [{"role": "agent", "text": text}]}) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps({"conversation_id": "C", "turns": [{"role": "agent", "text": text}]}) + "\n", encoding="utf-8"
+    )
     [conv] = read_inputs([path])
     assert conv.turns[0].text == text  # the original is kept; the normaliser drops them for matching
 
@@ -166,8 +185,11 @@ def test_nesting_inside_a_field_or_a_json_list_is_quarantined_not_a_crash(tmp_pa
     deep = "[" * 50_000 + "]" * 50_000
     good = json.dumps({"conversation_id": "G", "turns": [{"role": "agent", "text": "您好"}]})
     path = tmp_path / "a.jsonl"
-    path.write_text(f'{good}\n{{"conversation_id": "D", "turns": [{{"role": "agent", "text": {deep}}}]}}\n'
-                    f'{good.replace("G", "H")}\n', encoding="utf-8")
+    path.write_text(
+        f'{good}\n{{"conversation_id": "D", "turns": [{{"role": "agent", "text": {deep}}}]}}\n'
+        f"{good.replace('G', 'H')}\n",
+        encoding="utf-8",
+    )
     items = list(read_inputs([path]))
     assert [type(i).__name__ for i in items] == ["Conversation", "Rejected", "Conversation"]
     assert items[1].line == 2 and "invalid JSON" in items[1].reason
@@ -200,14 +222,17 @@ def test_tens_of_thousands_of_turns_make_one_conversation(tmp_path, suffix):
     path = tmp_path / f"a{suffix}"
     if suffix == ".jsonl":
         turns = [{"role": roles[i % 2], "text": f"第{i}句"} for i in range(TURNS)]
-        path.write_text(json.dumps({"conversation_id": "L", "turns": turns}, ensure_ascii=False) + "\n",
-                        encoding="utf-8")
+        path.write_text(
+            json.dumps({"conversation_id": "L", "turns": turns}, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
     elif suffix == ".csv":
-        path.write_text("会话ID,角色,内容\n" + "".join(f"L,{roles[i % 2]},第{i}句\n" for i in range(TURNS)),
-                        encoding="utf-8")
+        path.write_text(
+            "会话ID,角色,内容\n" + "".join(f"L,{roles[i % 2]},第{i}句\n" for i in range(TURNS)), encoding="utf-8"
+        )
     else:
-        path.write_text("#@ conversation_id: L\n" + "".join(f"{roles[i % 2]}：第{i}句\n" for i in range(TURNS)),
-                        encoding="utf-8")
+        path.write_text(
+            "#@ conversation_id: L\n" + "".join(f"{roles[i % 2]}：第{i}句\n" for i in range(TURNS)), encoding="utf-8"
+        )
     [conv] = read_inputs([path])
     assert len(conv.turns) == TURNS
     assert conv.turns[-1].text == f"第{TURNS - 1}句" and conv.turns[-1].index == TURNS - 1

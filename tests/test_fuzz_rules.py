@@ -23,34 +23,84 @@ from qa_audit.rules.examples import run_examples
 N = settings.default.max_examples
 
 VALID_RULES: list[dict[str, Any]] = [
-    {"id": "t.forbid", "title": "t", "kind": "forbid", "severity": "major", "points": 5, "cap": 10,
-     "message": "m", "source": "s", "where": {"role": "agent", "first": 3},
-     "match": {"or": [{"any": ["不归我们管", "你找谁去"], "unless": ["帮您"], "within": 4},
-                      {"regex": "不是我(们)?的"}]},
-     "examples": {"fire": ["这不归我们管"], "pass": ["我帮您查"]}},
-    {"id": "t.require", "title": "t", "kind": "require", "severity": "minor", "points": 2, "message": "m",
-     "source": "s", "where": {"last": 2}, "match": {"any": ["再见", "祝您"]}, "anchor": "last",
-     "examples": {"fire": [["客服：好的"]], "pass": [["客服：再见"]]}},
-    {"id": "t.respond", "title": "t", "kind": "respond", "severity": "minor", "points": 2, "message": "m",
-     "source": "s", "trigger": {"match": {"any": ["投诉"]}, "role": "customer"},
-     "response": {"match": {"similar": ["非常抱歉给您添麻烦了"], "threshold": 0.5}, "within": 1},
-     "examples": {"fire": [["客户：我要投诉", "客服：嗯"]],
-                  "pass": [["客户：我要投诉", "客服：非常抱歉给您添麻烦了"]]}},
-    {"id": "t.metric", "title": "t", "kind": "metric", "severity": "info", "points": 1, "message": "m",
-     "source": "s", "metric": "talk_share", "max": 0.9,
-     "examples": {"fire": [{"turns": [{"role": "agent", "text": "好的好的好的好的好的"},
-                                      {"role": "customer", "text": "嗯"}]}],
-                  "pass": [{"turns": [{"role": "agent", "text": "好"}, {"role": "customer", "text": "嗯嗯嗯嗯"}]}]}},
+    {
+        "id": "t.forbid",
+        "title": "t",
+        "kind": "forbid",
+        "severity": "major",
+        "points": 5,
+        "cap": 10,
+        "message": "m",
+        "source": "s",
+        "where": {"role": "agent", "first": 3},
+        "match": {
+            "or": [{"any": ["不归我们管", "你找谁去"], "unless": ["帮您"], "within": 4}, {"regex": "不是我(们)?的"}]
+        },
+        "examples": {"fire": ["这不归我们管"], "pass": ["我帮您查"]},
+    },
+    {
+        "id": "t.require",
+        "title": "t",
+        "kind": "require",
+        "severity": "minor",
+        "points": 2,
+        "message": "m",
+        "source": "s",
+        "where": {"last": 2},
+        "match": {"any": ["再见", "祝您"]},
+        "anchor": "last",
+        "examples": {"fire": [["客服：好的"]], "pass": [["客服：再见"]]},
+    },
+    {
+        "id": "t.respond",
+        "title": "t",
+        "kind": "respond",
+        "severity": "minor",
+        "points": 2,
+        "message": "m",
+        "source": "s",
+        "trigger": {"match": {"any": ["投诉"]}, "role": "customer"},
+        "response": {"match": {"similar": ["非常抱歉给您添麻烦了"], "threshold": 0.5}, "within": 1},
+        "examples": {
+            "fire": [["客户：我要投诉", "客服：嗯"]],
+            "pass": [["客户：我要投诉", "客服：非常抱歉给您添麻烦了"]],
+        },
+    },
+    {
+        "id": "t.metric",
+        "title": "t",
+        "kind": "metric",
+        "severity": "info",
+        "points": 1,
+        "message": "m",
+        "source": "s",
+        "metric": "talk_share",
+        "max": 0.9,
+        "examples": {
+            "fire": [
+                {"turns": [{"role": "agent", "text": "好的好的好的好的好的"}, {"role": "customer", "text": "嗯"}]}
+            ],
+            "pass": [{"turns": [{"role": "agent", "text": "好"}, {"role": "customer", "text": "嗯嗯嗯嗯"}]}],
+        },
+    },
 ]
 
 SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(-10, 10), st.integers(), st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=20), st.sampled_from(["", "(", "a{1001}", r"\pL{200}", "(?=x)", "\\", "*", "你", "$"]),
-    st.dates(), st.datetimes(),
+    st.none(),
+    st.booleans(),
+    st.integers(-10, 10),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=20),
+    st.sampled_from(["", "(", "a{1001}", r"\pL{200}", "(?=x)", "\\", "*", "你", "$"]),
+    st.dates(),
+    st.datetimes(),
 )
-VALUES = st.recursive(SCALARS, lambda kids: st.one_of(st.lists(kids, max_size=4),
-                                                      st.dictionaries(st.text(max_size=8), kids, max_size=4)),
-                      max_leaves=20)
+VALUES = st.recursive(
+    SCALARS,
+    lambda kids: st.one_of(st.lists(kids, max_size=4), st.dictionaries(st.text(max_size=8), kids, max_size=4)),
+    max_leaves=20,
+)
 
 
 def paths(value: Any, where: tuple = ()) -> list[tuple]:
@@ -127,10 +177,42 @@ def test_any_yaml_document_loads_or_is_refused(doc):
     load_text(yaml.safe_dump(doc, allow_unicode=True))
 
 
-YAMLISH = st.lists(st.one_of(st.sampled_from(["rules:", "\n", "  - ", "id: ", "&a ", "*a ", "!!python/object:os.system",
-                                              "{", "}", "[", "]", ": ", "'", '"', "\t", "? ", "<<: ", "|", ">", "#",
-                                              "kind: forbid", "match:", "any: [", "regex: ", "---\n", "...\n"]),
-                             st.text(max_size=5)), max_size=40).map("".join)
+YAMLISH = st.lists(
+    st.one_of(
+        st.sampled_from(
+            [
+                "rules:",
+                "\n",
+                "  - ",
+                "id: ",
+                "&a ",
+                "*a ",
+                "!!python/object:os.system",
+                "{",
+                "}",
+                "[",
+                "]",
+                ": ",
+                "'",
+                '"',
+                "\t",
+                "? ",
+                "<<: ",
+                "|",
+                ">",
+                "#",
+                "kind: forbid",
+                "match:",
+                "any: [",
+                "regex: ",
+                "---\n",
+                "...\n",
+            ]
+        ),
+        st.text(max_size=5),
+    ),
+    max_size=40,
+).map("".join)
 
 
 @settings(max_examples=N)

@@ -16,7 +16,16 @@ PIECES = [
     *"aB3 ,.?_\\<>[]()x0d",
     *" \t\n\r\u3000\u00a0\u200b\u200d\ufeff\u00ad\x00\x07\x85",
     *"…㈱①ﬁ㎏½´",
-    "😀\ufe0f", "\udc80", "<sil>", "[NOISE]", "(笑)", "【静音】", "\\x0d\\", "\\ x0d \\", "\\x0a", "[订单x]",
+    "😀\ufe0f",
+    "\udc80",
+    "<sil>",
+    "[NOISE]",
+    "(笑)",
+    "【静音】",
+    "\\x0d\\",
+    "\\ x0d \\",
+    "\\x0a",
+    "[订单x]",
 ]
 dirty = st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
 with_phrases = st.lists(st.sampled_from([*PIECES, "甚", "麼", "乾", "淨"]), max_size=40).map("".join)

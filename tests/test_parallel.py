@@ -21,8 +21,9 @@ RUN_SPECIFIC = ("seconds", "workers", "engine", "outputs")
 
 def write_copies(path: Path, n: int, prefix: str) -> None:
     """Write `n` copies of the readable sample chats with new ids (a tiny synthetic corpus)."""
-    base = [json.loads(x) for x in (SAMPLES / "chat_20261120.jsonl").read_text(encoding="utf-8").splitlines()
-            if x.strip()]
+    base = [
+        json.loads(x) for x in (SAMPLES / "chat_20261120.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()
+    ]
     with open(path, "w", encoding="utf-8") as fh:
         for i in range(n):
             rec = dict(base[i % len(base)], conversation_id=f"{prefix}-{i:04d}", agent_id=f"A{i % 7}")
@@ -33,9 +34,14 @@ def sheet_values(path: Path) -> dict[str, list[tuple]]:
     """Every cell of every sheet, but the generation time (the clock, not the audit)."""
     wb = load_workbook(path, read_only=True)
     try:
-        return {ws.title: [tuple(r) for r in ws.iter_rows(values_only=True)
-                           if not (r and isinstance(r[0], str) and r[0].startswith("生成时间"))]
-                for ws in wb.worksheets}
+        return {
+            ws.title: [
+                tuple(r)
+                for r in ws.iter_rows(values_only=True)
+                if not (r and isinstance(r[0], str) and r[0].startswith("生成时间"))
+            ]
+            for ws in wb.worksheets
+        }
     finally:
         wb.close()
 
@@ -57,8 +63,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     try:
         for workers in ("1", "2"):
             dest = tmp / f"w{workers}"
-            res = CliRunner().invoke(main, ["audit", *inputs, "-o", str(dest), "--workers", workers,
-                                            "--log-interval", "0"])
+            res = CliRunner().invoke(
+                main, ["audit", *inputs, "-o", str(dest), "--workers", workers, "--log-interval", "0"]
+            )
             out[workers] = (dest, res)
     finally:
         mp.undo()
@@ -106,8 +113,9 @@ def test_limit_with_workers_matches_one_worker(tmp_path: Path, monkeypatch: pyte
     outs = []
     for workers in ("1", "2"):
         dest = tmp_path / workers
-        res = CliRunner().invoke(main, ["audit", str(tmp_path / "in.jsonl"), "-o", str(dest), "--workers", workers,
-                                        "--limit", "25", "-q"])
+        res = CliRunner().invoke(
+            main, ["audit", str(tmp_path / "in.jsonl"), "-o", str(dest), "--workers", workers, "--limit", "25", "-q"]
+        )
         assert res.exit_code == 0, res.output
         outs.append(dest)
     assert (outs[0] / "results.jsonl").read_bytes() == (outs[1] / "results.jsonl").read_bytes()

@@ -67,13 +67,28 @@ def test_ordinary_numbers_and_text_are_left_alone(text):
     assert mask_text(text) == text
 
 
-PII = st.sampled_from(["13800138000", "138 0013 8000", "11010519491231002X", "6222021234567890123",
-                       "zhang.san@example.com ", "一三八零零一三八零零零", "１３８００１３８０００"])
+PII = st.sampled_from(
+    [
+        "13800138000",
+        "138 0013 8000",
+        "11010519491231002X",
+        "6222021234567890123",
+        "zhang.san@example.com ",
+        "一三八零零一三八零零零",
+        "１３８００１３８０００",
+    ]
+)
 # no digits, digit characters or e-mail characters: the personal data below is all there is to find
-FILLER = st.one_of(st.sampled_from(["，", "您好", "电话是", "卡号", " ", "\n", "-", "。", "发到"]),
-                   st.text(st.characters(blacklist_categories=("Nd", "No", "Nl", "Cs"),
-                                         blacklist_characters="零〇○一二三四五六七八九幺两@＠.．_＿%+＋-－"),
-                           max_size=4))
+FILLER = st.one_of(
+    st.sampled_from(["，", "您好", "电话是", "卡号", " ", "\n", "-", "。", "发到"]),
+    st.text(
+        st.characters(
+            blacklist_categories=("Nd", "No", "Nl", "Cs"),
+            blacklist_characters="零〇○一二三四五六七八九幺两@＠.．_＿%+＋-－",
+        ),
+        max_size=4,
+    ),
+)
 TEXTS = st.lists(st.one_of(PII, FILLER), max_size=12).map("".join)
 
 
@@ -109,11 +124,12 @@ def test_findings_on_masked_text_keep_their_spans():
     masked = mask_conversation(original)
     assert [t.text for t in masked.turns] == [mask_text(t.text) for t in turns]
     before, after = ENGINE.audit(original), ENGINE.audit(masked)
-    assert [(f.rule_id, f.turn_index, f.span) for f in after.findings] == \
-        [(f.rule_id, f.turn_index, f.span) for f in before.findings]
+    assert [(f.rule_id, f.turn_index, f.span) for f in after.findings] == [
+        (f.rule_id, f.turn_index, f.span) for f in before.findings
+    ]
     for f in after.findings:
         if f.span:
-            assert masked.turns[f.turn_index].text[f.span[0]:f.span[1]] == f.match
+            assert masked.turns[f.turn_index].text[f.span[0] : f.span[1]] == f.match
             assert "13800138000" not in f.match
     assert any(f.rule_id == "dont.blame_shift" for f in after.findings)
 
@@ -133,8 +149,11 @@ def test_quarantined_raw_text_and_reason_are_masked():
     assert (masked.source, masked.line, masked.record_id) == ("a.jsonl", 3, "C9")
 
 
-@pytest.mark.parametrize("text", ["13800138000，" * 80_000, "1 " * 500_000, "a." * 500_000 + "@",
-                                  "z@example.com " * 70_000], ids=["mobiles", "digits", "dots", "emails"])
+@pytest.mark.parametrize(
+    "text",
+    ["13800138000，" * 80_000, "1 " * 500_000, "a." * 500_000 + "@", "z@example.com " * 70_000],
+    ids=["mobiles", "digits", "dots", "emails"],
+)
 def test_masking_a_megabyte_of_hostile_text_is_linear(text):
     # a quadratic overlap check needed 80 s on the first input; no timing assertion here
     masked = mask_text(text)
@@ -146,10 +165,15 @@ PERSONAL = ("13800138000", "0013 8000", "11010519491231002X", "62220212345678901
 
 def run_audit(tmp_path: Path, *extra: str) -> tuple[Path, str]:
     src = tmp_path / "in.jsonl"
-    good = {"conversation_id": "P1", "agent_id": "A1", "turns": [
-        # the customer thanks and the agent does not answer 不客气: a finding quotes this turn
-        {"role": "customer", "text": "我的手机138 0013 8000，身份证11010519491231002X，谢谢"},
-        {"role": "agent", "text": "好的，退款到卡6222021234567890123，回执发zhang.san@example.com。再见"}]}
+    good = {
+        "conversation_id": "P1",
+        "agent_id": "A1",
+        "turns": [
+            # the customer thanks and the agent does not answer 不客气: a finding quotes this turn
+            {"role": "customer", "text": "我的手机138 0013 8000，身份证11010519491231002X，谢谢"},
+            {"role": "agent", "text": "好的，退款到卡6222021234567890123，回执发zhang.san@example.com。再见"},
+        ],
+    }
     bad = {"conversation_id": "P2", "turns": [{"role": "13800138000", "text": "邮箱zhang.san@example.com"}]}
     src.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in (good, bad)) + "\n", encoding="utf-8")
     out = tmp_path / "out"

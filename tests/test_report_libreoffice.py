@@ -14,8 +14,9 @@ from qa_audit.report.demo import POLICY, RULES, demo_results
 from qa_audit.report.render import first_page_png, soffice, to_pdf
 from qa_audit.scoring import score_conversation
 
-pytestmark = pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) not installed: "
-                                "apt-get install libreoffice-calc to run this check")
+pytestmark = pytest.mark.skipif(
+    soffice() is None, reason="LibreOffice (soffice) not installed: apt-get install libreoffice-calc to run this check"
+)
 INJECTION = '=HYPERLINK("http://evil.example","点我")'
 
 

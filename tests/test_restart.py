@@ -22,22 +22,21 @@ RUN_SPECIFIC = ("seconds", "outputs")
 
 
 def write_copies(path: Path, n: int) -> None:
-    base = [json.loads(x) for x in (SAMPLES / "chat_20261119.jsonl").read_text(encoding="utf-8").splitlines()
-            if x.strip()]
+    base = [
+        json.loads(x) for x in (SAMPLES / "chat_20261119.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()
+    ]
     with open(path, "w", encoding="utf-8") as fh:
         for i in range(n):
             fh.write(json.dumps(dict(base[i % len(base)], conversation_id=f"R-{i:04d}"), ensure_ascii=False) + "\n")
 
 
 def command(inputs: list[str], out: Path) -> list[str]:
-    return [sys.executable, "-m", "qa_audit", "audit", *inputs, "-o", str(out), "--workers", "2",
-            "--log-interval", "0"]
+    return [sys.executable, "-m", "qa_audit", "audit", *inputs, "-o", str(out), "--workers", "2", "--log-interval", "0"]
 
 
 def start_and_signal(cmd: list[str], sig: int) -> subprocess.CompletedProcess:
     """Start `cmd` in its own process group; once it has audited a record, send `sig` to the group."""
-    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, start_new_session=True)
     assert proc.stderr is not None
     err = []
     for line in proc.stderr:
@@ -58,8 +57,10 @@ def summary(out: Path) -> dict:
 def cells(path: Path) -> list[list[tuple]]:
     wb = load_workbook(path, read_only=True)
     try:
-        return [[r for r in ws.iter_rows(values_only=True) if not (r and str(r[0]).startswith("生成时间"))]
-                for ws in wb.worksheets]
+        return [
+            [r for r in ws.iter_rows(values_only=True) if not (r and str(r[0]).startswith("生成时间"))]
+            for ws in wb.worksheets
+        ]
     finally:
         wb.close()
 

@@ -12,8 +12,14 @@ from hypothesis import strategies as st
 from qa_audit.model import Conversation, Turn
 from qa_audit.rules import Engine, load_ruleset
 
-BASE = {"title": "t", "severity": "minor", "points": 2, "message": "m", "source": "test",
-        "examples": {"fire": ["x"], "pass": ["y"]}}
+BASE = {
+    "title": "t",
+    "severity": "minor",
+    "points": 2,
+    "message": "m",
+    "source": "test",
+    "examples": {"fire": ["x"], "pass": ["y"]},
+}
 
 
 def engine_for(tmp_path: Path, *rules: dict[str, Any]) -> Engine:
@@ -32,14 +38,15 @@ def test_span_points_into_the_original_text(tmp_path: Path) -> None:
     original = "　ＯＫ，這個不歸我們管！"
     audit = eng.audit(conv(("agent", original)))
     [f] = audit.findings
-    assert original[f.span[0]:f.span[1]] == "不歸我們管"
+    assert original[f.span[0] : f.span[1]] == "不歸我們管"
     assert f.match == "不歸我們管"
     assert audit.checks["t.shift"] == "fail"
 
 
 def test_negation_quotation_and_unless_are_exceptions_listed_in_evidence(tmp_path: Path) -> None:
-    eng = engine_for(tmp_path, {"id": "t.promise", "kind": "forbid",
-                                "match": {"any": ["保证"], "unless": ["尽力"], "within": 6}})
+    eng = engine_for(
+        tmp_path, {"id": "t.promise", "kind": "forbid", "match": {"any": ["保证"], "unless": ["尽力"], "within": 6}}
+    )
     for text in ("我们不能保证今天到", "您说“你们保证过的”", "我们尽力，保证不了"):
         audit = eng.audit(conv(("agent", text)))
         assert audit.checks["t.promise"] == "pass", text
@@ -51,8 +58,12 @@ def test_negation_quotation_and_unless_are_exceptions_listed_in_evidence(tmp_pat
 def test_at_least_all_none(tmp_path: Path) -> None:
     eng = engine_for(
         tmp_path,
-        {"id": "t.atleast", "kind": "forbid", "negation": False,
-         "match": {"at_least": 2, "of": ["退款", "退货", "换货"]}},
+        {
+            "id": "t.atleast",
+            "kind": "forbid",
+            "negation": False,
+            "match": {"at_least": 2, "of": ["退款", "退货", "换货"]},
+        },
         {"id": "t.all", "kind": "forbid", "negation": False, "match": {"all": ["订单", "取消"]}},
         {"id": "t.none", "kind": "forbid", "negation": False, "match": {"none": ["请", "麻烦"]}},
     )
@@ -69,8 +80,10 @@ def test_words_use_segmentation_boundaries(tmp_path: Path) -> None:
 
 
 def test_fuzzy_reports_the_variant_heard(tmp_path: Path) -> None:
-    eng = engine_for(tmp_path, {"id": "t.greet", "kind": "require", "anchor": "first", "where": {"first": 1},
-                                "match": {"fuzzy": ["您好"]}})
+    eng = engine_for(
+        tmp_path,
+        {"id": "t.greet", "kind": "require", "anchor": "first", "where": {"first": 1}, "match": {"fuzzy": ["您好"]}},
+    )
     assert eng.audit(conv(("agent", "你号，请问有什么需要"))).checks["t.greet"] == "pass"
     assert eng.audit(conv(("agent", "请问有什么需要"))).checks["t.greet"] == "fail"
     forbid = engine_for(tmp_path, {"id": "t.f", "kind": "forbid", "negation": False, "match": {"fuzzy": ["抱歉"]}})
@@ -79,8 +92,14 @@ def test_fuzzy_reports_the_variant_heard(tmp_path: Path) -> None:
 
 
 def test_similar_scores_clauses_and_respects_unlike(tmp_path: Path) -> None:
-    eng = engine_for(tmp_path, {"id": "t.sim", "kind": "forbid", "match": {
-        "similar": ["谁给您承诺的您找谁去"], "unlike": ["我帮您联系承诺的同事"], "threshold": 0.5}})
+    eng = engine_for(
+        tmp_path,
+        {
+            "id": "t.sim",
+            "kind": "forbid",
+            "match": {"similar": ["谁给您承诺的您找谁去"], "unlike": ["我帮您联系承诺的同事"], "threshold": 0.5},
+        },
+    )
     [f] = eng.audit(conv(("agent", "好的。谁答应您的您就找谁去"))).findings
     assert 0.5 <= f.evidence["score"] <= 1
     assert f.evidence["operator"] == "similar"
@@ -88,9 +107,15 @@ def test_similar_scores_clauses_and_respects_unlike(tmp_path: Path) -> None:
 
 
 def test_respond_is_na_without_trigger_and_checks_the_next_turn(tmp_path: Path) -> None:
-    eng = engine_for(tmp_path, {"id": "t.thanks", "kind": "respond",
-                                "trigger": {"role": "customer", "match": {"any": ["谢谢"]}},
-                                "response": {"role": "agent", "match": {"any": ["不客气"]}}})
+    eng = engine_for(
+        tmp_path,
+        {
+            "id": "t.thanks",
+            "kind": "respond",
+            "trigger": {"role": "customer", "match": {"any": ["谢谢"]}},
+            "response": {"role": "agent", "match": {"any": ["不客气"]}},
+        },
+    )
     assert eng.audit(conv(("customer", "在吗"), ("agent", "您好"))).checks["t.thanks"] == "n/a"
     assert eng.audit(conv(("customer", "谢谢"))).checks["t.thanks"] == "n/a"
     fail = eng.audit(conv(("customer", "谢谢"), ("agent", "嗯"), ("agent", "不客气")))
@@ -100,8 +125,9 @@ def test_respond_is_na_without_trigger_and_checks_the_next_turn(tmp_path: Path) 
 
 
 def test_order_apology_before_explanation(tmp_path: Path) -> None:
-    eng = engine_for(tmp_path, {"id": "t.order", "kind": "order", "first": {"any": ["抱歉"]},
-                                "then": {"any": ["因为"]}})
+    eng = engine_for(
+        tmp_path, {"id": "t.order", "kind": "order", "first": {"any": ["抱歉"]}, "then": {"any": ["因为"]}}
+    )
     assert eng.audit(conv(("agent", "因为下雨"), ("agent", "抱歉"))).checks["t.order"] == "fail"
     assert eng.audit(conv(("agent", "抱歉，因为下雨"))).checks["t.order"] == "pass"
     assert eng.audit(conv(("agent", "因为下雨"))).checks["t.order"] == "n/a"
@@ -112,8 +138,15 @@ def test_metrics_and_na_without_timing(tmp_path: Path) -> None:
         tmp_path,
         {"id": "t.first", "kind": "metric", "metric": "first_response", "max": 30, "applies": {"timing": True}},
         {"id": "t.share", "kind": "metric", "metric": "talk_share", "max": 0.6},
-        {"id": "t.ratio", "kind": "metric", "metric": "ratio", "min": 0.9, "negation": False,
-         "numerator": {"words": ["您", "您好"]}, "denominator": {"words": ["您", "您好", "你", "你好"]}},
+        {
+            "id": "t.ratio",
+            "kind": "metric",
+            "metric": "ratio",
+            "min": 0.9,
+            "negation": False,
+            "numerator": {"words": ["您", "您好"]},
+            "denominator": {"words": ["您", "您好", "你", "你好"]},
+        },
     )
     timed = conv(Turn(0, "customer", "在吗", start=0, end=1), Turn(1, "agent", "你好您好您好", start=40, end=42))
     a = eng.audit(timed)
@@ -155,10 +188,14 @@ def test_a_not_a_questions_are_not_negation(tmp_path: Path) -> None:
 
 
 def test_time_window_scope_is_na_without_timing(tmp_path: Path) -> None:
-    eng = engine_for(tmp_path, {"id": "t.open", "kind": "require", "where": {"first_seconds": 10},
-                                "match": {"any": ["您好"]}})
-    late = conv(Turn(0, "customer", "喂", start=0, end=1), Turn(1, "agent", "请讲", start=2, end=3),
-                Turn(2, "agent", "您好", start=20, end=21))
+    eng = engine_for(
+        tmp_path, {"id": "t.open", "kind": "require", "where": {"first_seconds": 10}, "match": {"any": ["您好"]}}
+    )
+    late = conv(
+        Turn(0, "customer", "喂", start=0, end=1),
+        Turn(1, "agent", "请讲", start=2, end=3),
+        Turn(2, "agent", "您好", start=20, end=21),
+    )
     assert eng.audit(late).checks["t.open"] == "fail"  # 您好 came, but not in the first 10 seconds
     early = conv(Turn(0, "customer", "喂", start=0, end=1), Turn(1, "agent", "您好", start=2, end=3))
     assert eng.audit(early).checks["t.open"] == "pass"
@@ -166,8 +203,15 @@ def test_time_window_scope_is_na_without_timing(tmp_path: Path) -> None:
 
 
 def test_unless_nearby_excuses_a_match_by_what_is_said_in_the_next_turns(tmp_path: Path) -> None:
-    eng = engine_for(tmp_path, {"id": "t.shift", "kind": "forbid", "match": {"any": ["不归我们管"]},
-                                "unless_nearby": {"match": {"any": ["为您转接"]}, "turns": 2}})
+    eng = engine_for(
+        tmp_path,
+        {
+            "id": "t.shift",
+            "kind": "forbid",
+            "match": {"any": ["不归我们管"]},
+            "unless_nearby": {"match": {"any": ["为您转接"]}, "turns": 2},
+        },
+    )
     excused = conv(("agent", "这个不归我们管"), ("customer", "那怎么办"), ("agent", "我马上为您转接售后"))
     assert eng.audit(excused).checks["t.shift"] == "pass"
     blamed = conv(("agent", "这个不归我们管"), ("customer", "那怎么办"), ("agent", "您自己看着办"))
@@ -181,8 +225,9 @@ def test_expensive_operator_memo_is_bounded_and_keeps_results(tmp_path: Path, mo
     import qa_audit.rules.prepared as prepared
 
     monkeypatch.setattr(prepared, "MEMO_SIZE", 5)
-    eng = engine_for(tmp_path, {"id": "t.sim", "kind": "forbid", "match": {
-        "similar": ["谁给您承诺的您找谁去"], "threshold": 0.5}})
+    eng = engine_for(
+        tmp_path, {"id": "t.sim", "kind": "forbid", "match": {"similar": ["谁给您承诺的您找谁去"], "threshold": 0.5}}
+    )
     for i in range(20):
         eng.audit(conv(("agent", f"第{i}单已经发货")))
     assert len(eng.matchers.outcomes) <= 5
@@ -220,8 +265,11 @@ def test_pinyin_readings_are_pypinyins_for_every_character_of_its_table() -> Non
 
     table = _readings()
     assert len(table) > 40_000
-    differ = [chr(cp) for cp in table
-              if reading(chr(cp)) != (lazy_pinyin(chr(cp), style=Style.NORMAL, errors="ignore") or [None])[0]]
+    differ = [
+        chr(cp)
+        for cp in table
+        if reading(chr(cp)) != (lazy_pinyin(chr(cp), style=Style.NORMAL, errors="ignore") or [None])[0]
+    ]
     assert differ == []
     assert (reading("绿"), reading("您"), reading("a"), reading("，")) == ("lv", "nin", None, None)
 
@@ -235,8 +283,8 @@ def _fuzzy_reference(matcher, text: str) -> list:
     for phrase, target in zip(matcher.phrases, matcher._sylls, strict=True):
         k = len(target)
         for i in range(len(text) - k + 1):
-            if heard_as(text[i:i + k], sylls[i:i + k], phrase, target):
-                hits.append(FuzzyHit((i, i + k), phrase, text[i:i + k]))
+            if heard_as(text[i : i + k], sylls[i : i + k], phrase, target):
+                hits.append(FuzzyHit((i, i + k), phrase, text[i : i + k]))
     return hits
 
 

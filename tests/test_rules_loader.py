@@ -60,8 +60,11 @@ def test_rules_check_exits_2_with_file_line(tmp_path: Path) -> None:
 
 
 def test_duplicate_yaml_key_is_an_error(tmp_path: Path) -> None:
-    text = (RULES / "must.yaml").read_text(encoding="utf-8").replace(
-        "    severity: major\n    points: 5\n", "    severity: major\n    points: 5\n    points: 6\n", 1)
+    text = (
+        (RULES / "must.yaml")
+        .read_text(encoding="utf-8")
+        .replace("    severity: major\n    points: 5\n", "    severity: major\n    points: 5\n    points: 6\n", 1)
+    )
     (tmp_path / "must.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(RuleLoadError) as info:
         load_ruleset(tmp_path)
@@ -72,7 +75,9 @@ def test_condition_with_two_operators_is_rejected(tmp_path: Path) -> None:
     (tmp_path / "r.yaml").write_text(
         "rules:\n  - id: t.two\n    title: t\n    kind: forbid\n    severity: minor\n    points: 1\n"
         "    message: m\n    source: s\n    match: {any: [你], regex: 你}\n"
-        "    examples: {fire: [你], pass: [您]}\n", encoding="utf-8")
+        "    examples: {fire: [你], pass: [您]}\n",
+        encoding="utf-8",
+    )
     with pytest.raises(RuleLoadError) as info:
         load_ruleset(tmp_path)
     assert "exactly one operator" in str(info.value.problems[0])

@@ -82,8 +82,13 @@ def test_rules_eval_measures_labelled_utterances(tmp_path: Path) -> None:
     rows = [
         {"id": "a", "split": "test", "role": "agent", "text": "这个不归我们管", "labels": {"dont.blame_shift": True}},
         {"id": "b", "split": "test", "role": "agent", "text": "请您稍等", "labels": {"dont.blame_shift": True}},
-        {"id": "c", "split": "test", "role": "customer", "text": "你们就会推卸责任",
-         "labels": {"dont.blame_shift": False}},
+        {
+            "id": "c",
+            "split": "test",
+            "role": "customer",
+            "text": "你们就会推卸责任",
+            "labels": {"dont.blame_shift": False},
+        },
         {"id": "d", "split": "tune", "role": "agent", "text": "不归我们管", "labels": {"dont.blame_shift": True}},
     ]
     utt.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")

@@ -50,8 +50,12 @@ def test_workbook_sheets_headers_rows_and_links(out: Path) -> None:
 
 def test_formula_text_from_a_transcript_lands_as_a_string(out: Path) -> None:
     wb = openpyxl.load_workbook(out / "scorecard.xlsx")
-    cells = [c for row in wb["发现明细"].iter_rows(min_row=2) for c in row
-             if isinstance(c.value, str) and "HYPERLINK(" in c.value]
+    cells = [
+        c
+        for row in wb["发现明细"].iter_rows(min_row=2)
+        for c in row
+        if isinstance(c.value, str) and "HYPERLINK(" in c.value
+    ]
     assert cells, "the =HYPERLINK( sample turn should be quoted in the findings sheet"
     for c in cells:
         assert c.data_type == "s"
@@ -70,8 +74,14 @@ def test_formula_text_from_a_transcript_lands_as_a_string(out: Path) -> None:
         ("C20261121-0701", 0.0, 79.0, 22.0, False, True),
     ],
 )
-def test_scores_match_hand_computation(out: Path, cid: str, score: float, possible: float, deducted: float,
-                                       passed: bool, vetoed: bool) -> None:
+def test_scores_match_hand_computation(
+    out: Path, cid: str, score: float, possible: float, deducted: float, passed: bool, vetoed: bool
+) -> None:
     r = results(out)[cid]
     assert (r["score"], r["possible"], r["deducted"], r["passed"], r["vetoed"]) == (
-        score, possible, deducted, passed, vetoed)
+        score,
+        possible,
+        deducted,
+        passed,
+        vetoed,
+    )

@@ -39,8 +39,9 @@ def audit(findings: list[Finding], na: tuple[str, ...] = (), **override: str) ->
 
 def test_all_rules_apply_score_is_base_minus_capped_deductions():
     # 你 three times: 3 x 5 = 15, capped at 10; no goodbye: 10. possible 100 -> 100 - 20 = 80, a pass
-    a = audit([finding("must.nin", 1), finding("must.nin", 3), finding("must.nin", 5),
-               finding("must.goodbye", 7, "好的")])
+    a = audit(
+        [finding("must.nin", 1), finding("must.nin", 3), finding("must.nin", 5), finding("must.goodbye", 7, "好的")]
+    )
     s = score_conversation(a, PACK, POLICY)
     assert (s.score, s.possible, s.deducted, s.passed, s.vetoed) == (80.0, 100.0, 20.0, True, False)
 
@@ -95,8 +96,9 @@ def test_a_fail_without_findings_costs_the_rule_points_once():
 
 
 def test_findings_win_over_a_pass_check_and_unknown_rules_still_count():
-    a = Audit((finding("must.goodbye", 7, "好的"), finding("custom.slang", 3, "亲", points=5)),
-              dict.fromkeys(PACK, "pass"))
+    a = Audit(
+        (finding("must.goodbye", 7, "好的"), finding("custom.slang", 3, "亲", points=5)), dict.fromkeys(PACK, "pass")
+    )
     s = score_conversation(a, PACK, POLICY)
     # possible 100 + 5 for the unknown rule, deducted 10 + 5: 100 x 90 / 105
     assert s.possible == 105.0 and s.deducted == 15.0 and s.score == pytest.approx(85.71)

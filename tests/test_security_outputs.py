@@ -20,8 +20,14 @@ from click.testing import CliRunner
 from qa_audit.cli import main
 from qa_audit.report.safe import FORMULA_START
 
-PAYLOADS = ['=HYPERLINK("http://evil.example","点我")', "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
-            "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1"]
+PAYLOADS = [
+    '=HYPERLINK("http://evil.example","点我")',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+]
 SNEAKY_AGENTS = ["../../x", "..\\..\\y", "/etc/cron.d/z", "C:\\Windows\\w", "CON", ".hidden", "a/../../b"]
 
 
@@ -31,11 +37,19 @@ def run(tmp_path_factory) -> Path:
     src = root / "=cmd.jsonl"
     rows = []
     for i, payload in enumerate(PAYLOADS):
-        rows.append({
-            "conversation_id": f"{payload.strip()}#{i}", "agent_id": payload.strip(), "agent_name": payload,
-            "team": payload, "channel": "chat",
-            "turns": [{"role": "customer", "text": payload}, {"role": "agent", "text": payload + " 你好，不归我们管"}],
-        })
+        rows.append(
+            {
+                "conversation_id": f"{payload.strip()}#{i}",
+                "agent_id": payload.strip(),
+                "agent_name": payload,
+                "team": payload,
+                "channel": "chat",
+                "turns": [
+                    {"role": "customer", "text": payload},
+                    {"role": "agent", "text": payload + " 你好，不归我们管"},
+                ],
+            }
+        )
     for i, agent in enumerate(SNEAKY_AGENTS):
         rows.append({"conversation_id": f"S{i}", "agent_id": agent, "turns": [{"role": "agent", "text": "你好"}]})
     src.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")

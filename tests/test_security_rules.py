@@ -20,8 +20,15 @@ from qa_audit.rules.yamlfile import MAX_FILE_BYTES, YamlError, load_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_transcripts"
-RULE = {"title": "t", "kind": "forbid", "severity": "minor", "points": 1, "message": "m", "source": "s",
-        "examples": {"fire": ["不归我们管"], "pass": ["您好"]}}
+RULE = {
+    "title": "t",
+    "kind": "forbid",
+    "severity": "minor",
+    "points": 1,
+    "message": "m",
+    "source": "s",
+    "examples": {"fire": ["不归我们管"], "pass": ["您好"]},
+}
 
 
 def write_rules(directory: Path, *rules: dict) -> Path:
@@ -54,9 +61,11 @@ def test_a_value_that_contains_itself_is_refused(tmp_path):
     assert "contains itself" in refusal(path)
 
 
-@pytest.mark.parametrize("text", ["rules: " + "[" * 200_000 + "]" * 200_000,
-                                  "rules:\n" + "".join(" " * i + "- \n" for i in range(0, 4000, 2))],
-                         ids=["flow", "block"])
+@pytest.mark.parametrize(
+    "text",
+    ["rules: " + "[" * 200_000 + "]" * 200_000, "rules:\n" + "".join(" " * i + "- \n" for i in range(0, 4000, 2))],
+    ids=["flow", "block"],
+)
 def test_deep_nesting_is_a_load_error_at_its_line_not_a_crash(tmp_path, text):
     # the C YAML composer recurses: unchecked, 200 000 brackets kill the process (SIGSEGV)
     path = tmp_path / "deep.yaml"
@@ -69,14 +78,16 @@ def test_deep_conditions_are_a_load_error_in_rules_check(tmp_path):
     (tmp_path / "r.yaml").write_text(
         "rules:\n  - id: t.deep\n    title: t\n    kind: forbid\n    severity: minor\n    points: 1\n"
         f"    message: m\n    source: s\n    match: {nested}\n    examples: {{fire: [你], pass: [您]}}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(main, ["rules", "check", str(tmp_path), "--no-corpus"])
     assert result.exit_code == 2, result.output
     assert f"{tmp_path / 'r.yaml'}:9: nested more than 40 levels deep" in result.output
 
 
-@pytest.mark.parametrize("tag", ["!!python/name:os.system", "!!python/module:os",
-                                 "!!python/object/new:subprocess.Popen [[touch, MARK]]"])
+@pytest.mark.parametrize(
+    "tag", ["!!python/name:os.system", "!!python/module:os", "!!python/object/new:subprocess.Popen [[touch, MARK]]"]
+)
 def test_object_tags_are_refused_by_rules_check(tmp_path, tag):
     marker = tmp_path / "pwned"
     (tmp_path / "evil.yaml").write_text(f"rules:\n  - id: {tag.replace('MARK', str(marker))}\n", encoding="utf-8")
@@ -119,8 +130,11 @@ def test_nan_and_infinite_points_are_refused(tmp_path):
 
 
 def test_rules_check_warns_about_a_rule_that_fires_on_most_turns(tmp_path):
-    rules = write_rules(tmp_path / "rules", {"id": "t.everything", "match": {"regex": "."}},
-                        {"id": "t.shift", "match": {"any": ["不归我们管"]}})
+    rules = write_rules(
+        tmp_path / "rules",
+        {"id": "t.everything", "match": {"regex": "."}},
+        {"id": "t.shift", "match": {"any": ["不归我们管"]}},
+    )
     result = CliRunner().invoke(main, ["rules", "check", str(rules), "--corpus", str(SAMPLES)])
     assert result.exit_code == 0, result.output + result.stderr
     assert f"{rules / 'r.yaml'}:" in result.stderr and "'t.everything' fires on 100% of the" in result.stderr

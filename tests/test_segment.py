@@ -23,7 +23,7 @@ def _assert_covers(text: str, tokens: tuple[Token, ...]) -> None:
     pos = 0
     for t in tokens:
         assert t.start == pos and t.end == pos + len(t.text) > t.start
-        assert text[t.start:t.end] == t.text
+        assert text[t.start : t.end] == t.text
         pos = t.end
     assert pos == len(text)
 
@@ -74,9 +74,11 @@ def test_segmenting_prints_nothing(capfd) -> None:
 
 
 def test_first_use_in_a_fresh_process_is_silent() -> None:
-    code = ("from qa_audit.segment import add_user_words, segment\n"
-            "add_user_words(['不归我们管'])\n"
-            "assert '不归我们管' in [t.text for t in segment('这不归我们管')]\n")
+    code = (
+        "from qa_audit.segment import add_user_words, segment\n"
+        "add_user_words(['不归我们管'])\n"
+        "assert '不归我们管' in [t.text for t in segment('这不归我们管')]\n"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "" and done.stderr == ""

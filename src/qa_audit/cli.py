@@ -73,43 +73,115 @@ def main() -> None:
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
-@click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Output directory (created if missing).")
-@click.option("--rules", "rules_dir", type=click.Path(path_type=Path), default=None,
-              help="Rule directory or file [default: the packaged rules/].")
-@click.option("--model", "model_dir", type=click.Path(path_type=Path), default=None,
-              help="Complaint-type model directory [default: the packaged models/complaint_type].")
-@click.option("--encoding", default=None,
-              help="Force the text encoding of every input (default: detect UTF-8/BOM/GBK).")
-@click.option("--column", "columns", multiple=True, metavar="HEADER=FIELD",
-              help="Map a spreadsheet header to a field, e.g. --column 坐席=agent_id (repeatable).")
-@click.option("--limit", type=click.IntRange(min=1), default=None,
-              help="Audit only the first N records; the rest are counted as not processed.")
-@click.option("--format", "formats", multiple=True, type=click.Choice(["csv", "parquet"]),
-              help="Also write findings and conversations as CSV or Parquet (repeatable).")
-@click.option("--split-by", type=click.Choice(["agent"]), default=None,
-              help="Also write one small workbook per agent under OUTDIR/by_agent/.")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Worker processes [default: the number of cores; 1 = no pool]. With --engine dask "
-                   "and no --scheduler: the workers of the local Dask cluster.")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-              help="local: this machine. dask: a Dask cluster, one task per input file (pip install "
-                   "'qa-audit[dask]').")
-@click.option("--scheduler", default=None, metavar="ADDR",
-              help="Dask scheduler address (tcp://host:8786) for --engine dask; without it a local "
-                   "cluster is started.")
-@click.option("--log-interval", type=click.FloatRange(min=0), default=60.0, show_default=True, metavar="SECONDS",
-              help="When stderr is not a terminal (cron): write a progress line every SECONDS.")
-@click.option("--fail-on-findings", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Exit 1 when the run has N findings or more.")
-@click.option("--no-mask", is_flag=True,
-              help="Keep phone, ID-card and bank-card numbers and e-mail addresses as read "
-                   "(default: masked in every output).")
+@click.option(
+    "-o",
+    "--outdir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output directory (created if missing).",
+)
+@click.option(
+    "--rules",
+    "rules_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Rule directory or file [default: the packaged rules/].",
+)
+@click.option(
+    "--model",
+    "model_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Complaint-type model directory [default: the packaged models/complaint_type].",
+)
+@click.option(
+    "--encoding", default=None, help="Force the text encoding of every input (default: detect UTF-8/BOM/GBK)."
+)
+@click.option(
+    "--column",
+    "columns",
+    multiple=True,
+    metavar="HEADER=FIELD",
+    help="Map a spreadsheet header to a field, e.g. --column 坐席=agent_id (repeatable).",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Audit only the first N records; the rest are counted as not processed.",
+)
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(["csv", "parquet"]),
+    help="Also write findings and conversations as CSV or Parquet (repeatable).",
+)
+@click.option(
+    "--split-by",
+    type=click.Choice(["agent"]),
+    default=None,
+    help="Also write one small workbook per agent under OUTDIR/by_agent/.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes [default: the number of cores; 1 = no pool]. With --engine dask "
+    "and no --scheduler: the workers of the local Dask cluster.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: this machine. dask: a Dask cluster, one task per input file (pip install 'qa-audit[dask]').",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDR",
+    help="Dask scheduler address (tcp://host:8786) for --engine dask; without it a local cluster is started.",
+)
+@click.option(
+    "--log-interval",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="When stderr is not a terminal (cron): write a progress line every SECONDS.",
+)
+@click.option(
+    "--fail-on-findings",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Exit 1 when the run has N findings or more.",
+)
+@click.option(
+    "--no-mask",
+    is_flag=True,
+    help="Keep phone, ID-card and bank-card numbers and e-mail addresses as read (default: masked in every output).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary on stderr.")
-def audit(inputs: tuple[str, ...], outdir: Path, rules_dir: Path | None, model_dir: Path | None,
-          encoding: str | None, columns: tuple[str, ...], limit: int | None, formats: tuple[str, ...],
-          split_by: str | None, workers: int | None, engine: str, scheduler: str | None, log_interval: float,
-          fail_on_findings: int | None, no_mask: bool, quiet: bool) -> None:
+def audit(
+    inputs: tuple[str, ...],
+    outdir: Path,
+    rules_dir: Path | None,
+    model_dir: Path | None,
+    encoding: str | None,
+    columns: tuple[str, ...],
+    limit: int | None,
+    formats: tuple[str, ...],
+    split_by: str | None,
+    workers: int | None,
+    engine: str,
+    scheduler: str | None,
+    log_interval: float,
+    fail_on_findings: int | None,
+    no_mask: bool,
+    quiet: bool,
+) -> None:
     """Audit transcripts: every conversation is checked, tagged, scored and written to OUTDIR.
 
     INPUT is a file, a directory (read recursively: .jsonl .json .csv .tsv .xlsx .txt) or a glob.
@@ -149,16 +221,28 @@ def audit(inputs: tuple[str, ...], outdir: Path, rules_dir: Path | None, model_d
         files = expand_inputs(list(inputs))
     except ReadError as exc:
         raise config_error(str(exc)) from None
-    settings = AuditSettings(outdir=outdir, ruleset=ruleset, tagger=tagger, model_dir=str(model_path),
-                             encoding=encoding, columns=column_map, limit=limit, formats=formats,
-                             split_by=split_by, workers=workers or available_cpus(), engine=engine,
-                             scheduler=scheduler, mask=not no_mask)
+    settings = AuditSettings(
+        outdir=outdir,
+        ruleset=ruleset,
+        tagger=tagger,
+        model_dir=str(model_path),
+        encoding=encoding,
+        columns=column_map,
+        limit=limit,
+        formats=formats,
+        split_by=split_by,
+        workers=workers or available_cpus(),
+        engine=engine,
+        scheduler=scheduler,
+        mask=not no_mask,
+    )
     tty = sys.stderr.isatty()
     progress = None
     if not quiet:
         total = count_records(files)
-        progress = Progress(sys.stderr, tty=tty, total=min(total, limit) if total and limit else total,
-                            interval=log_interval)
+        progress = Progress(
+            sys.stderr, tty=tty, total=min(total, limit) if total and limit else total, interval=log_interval
+        )
     stop = GracefulStop("\n中断 stopping: finishing the output files for what was done (Ctrl-C again to abort)")
     try:
         with stop:
@@ -172,16 +256,23 @@ def audit(inputs: tuple[str, ...], outdir: Path, rules_dir: Path | None, model_d
         if progress is not None:
             progress.close()
     if not quiet:
-        click.echo(f"read {summary.read} = audited {summary.audited} + quarantined {summary.quarantined}"
-                   + (f" (+ {summary.not_processed} not processed: --limit)" if summary.not_processed else "")
-                   + f"; {summary.findings} findings -> {outdir}", err=True)
+        click.echo(
+            f"read {summary.read} = audited {summary.audited} + quarantined {summary.quarantined}"
+            + (f" (+ {summary.not_processed} not processed: --limit)" if summary.not_processed else "")
+            + f"; {summary.findings} findings -> {outdir}",
+            err=True,
+        )
         if summary.quarantined:
-            click.secho(f"{summary.quarantined} record(s) quarantined: see {outdir / 'quarantine.jsonl'}",
-                        fg="yellow", err=True)
+            click.secho(
+                f"{summary.quarantined} record(s) quarantined: see {outdir / 'quarantine.jsonl'}", fg="yellow", err=True
+            )
     if summary.interrupted:
-        click.secho(f"中断 interrupted: the outputs in {outdir} are complete files for the first {summary.read} "
-                    "record(s) only; the rest is not in them. Run the same command again to audit everything.",
-                    fg="yellow", err=True)
+        click.secho(
+            f"中断 interrupted: the outputs in {outdir} are complete files for the first {summary.read} "
+            "record(s) only; the rest is not in them. Run the same command again to audit everything.",
+            fg="yellow",
+            err=True,
+        )
         raise click.exceptions.Exit(EXIT_INTERRUPTED)
     if summary.quarantined or (fail_on_findings and summary.findings >= fail_on_findings):
         raise click.exceptions.Exit(EXIT_QUARANTINED)

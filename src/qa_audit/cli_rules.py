@@ -39,12 +39,22 @@ def rules_group() -> None:
 
 @rules_group.command("check")
 @_DIR
-@click.option("--corpus", "corpus", multiple=True, type=click.Path(path_type=Path),
-              help="Transcripts to try every rule on (file, directory or glob; repeatable) "
-                   "[default: the bundled sample_transcripts/].")
+@click.option(
+    "--corpus",
+    "corpus",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Transcripts to try every rule on (file, directory or glob; repeatable) "
+    "[default: the bundled sample_transcripts/].",
+)
 @click.option("--no-corpus", is_flag=True, help="Only validate the files; do not run the rules on a corpus.")
-@click.option("--max-fire-rate", type=click.FloatRange(0, 1), default=0.5, show_default=True,
-              help="Warn about a rule that fires on more than this share of what it looks at.")
+@click.option(
+    "--max-fire-rate",
+    type=click.FloatRange(0, 1),
+    default=0.5,
+    show_default=True,
+    help="Warn about a rule that fires on more than this share of what it looks at.",
+)
 def check(rules_dir: Path | None, corpus: tuple[Path, ...], no_corpus: bool, max_fire_rate: float) -> None:
     """Validate rule files strictly: unknown keys, wrong types, bad regexes, duplicate ids (file:line).
 
@@ -133,10 +143,24 @@ def list_rules(rules_dir: Path | None, as_json: bool) -> None:
     for rule in rs.rules:
         i = rule.info
         if as_json:
-            click.echo(json.dumps({"id": i.id, "title": i.title, "category": i.category, "kind": rule.kind,
-                                   "severity": i.severity, "points": i.points, "cap": i.cap, "veto": i.veto,
-                                   "source": i.source, "version": i.version, "file": rule.file},
-                                  ensure_ascii=False))
+            click.echo(
+                json.dumps(
+                    {
+                        "id": i.id,
+                        "title": i.title,
+                        "category": i.category,
+                        "kind": rule.kind,
+                        "severity": i.severity,
+                        "points": i.points,
+                        "cap": i.cap,
+                        "veto": i.veto,
+                        "source": i.source,
+                        "version": i.version,
+                        "file": rule.file,
+                    },
+                    ensure_ascii=False,
+                )
+            )
         else:
             click.echo(f"{i.id:28} {i.severity:8} {i.points:>5g}  {i.title}")
 
@@ -159,10 +183,17 @@ def explain(rule_id: str, rules_dir: Path | None) -> None:
     i = rule.info
     cap = f"   cap: {i.cap:g}" if i.cap is not None else ""
     veto = "   VETO (一票否决)" if i.veto else ""
-    lines = [f"{i.id} — {i.title}",
-             f"  category: {i.category}   kind: {rule.kind}   severity: {i.severity}   points: {i.points:g}{cap}{veto}",
-             f"  source: {i.source}", f"  defined: {rule.file}:{rule.line}   version: {i.version}",
-             f"  message: {i.message}", "", "  " + (rule.description or "").strip(), "", "  must fire:"]
+    lines = [
+        f"{i.id} — {i.title}",
+        f"  category: {i.category}   kind: {rule.kind}   severity: {i.severity}   points: {i.points:g}{cap}{veto}",
+        f"  source: {i.source}",
+        f"  defined: {rule.file}:{rule.line}   version: {i.version}",
+        f"  message: {i.message}",
+        "",
+        "  " + (rule.description or "").strip(),
+        "",
+        "  must fire:",
+    ]
     lines += [f"    - {_show(e)}" for e in rule.examples_fire] + ["  must not fire:"]
     lines += [f"    - {_show(e)}" for e in rule.examples_pass]
     click.echo("\n".join(lines))
@@ -177,18 +208,41 @@ def _show(example: object) -> str:
 
 
 @rules_group.command("eval")
-@click.option("--gold", "gold_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Gold labels (JSONL, one conversation per line; see eval/README.md).")
-@click.option("--utterances", "utt_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Labelled single utterances instead (JSONL; see eval/UTTERANCES.md).")
-@click.option("--transcripts", multiple=True, type=click.Path(path_type=Path),
-              help="Where the labelled conversations are [default: ../shared/data/jddc_dialogues/sessions.jsonl].")
-@click.option("--split", type=click.Choice(["test", "tune", "all"]), default="test", show_default=True,
-              help="Which part of the gold set to measure on.")
+@click.option(
+    "--gold",
+    "gold_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Gold labels (JSONL, one conversation per line; see eval/README.md).",
+)
+@click.option(
+    "--utterances",
+    "utt_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Labelled single utterances instead (JSONL; see eval/UTTERANCES.md).",
+)
+@click.option(
+    "--transcripts",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Where the labelled conversations are [default: ../shared/data/jddc_dialogues/sessions.jsonl].",
+)
+@click.option(
+    "--split",
+    type=click.Choice(["test", "tune", "all"]),
+    default="test",
+    show_default=True,
+    help="Which part of the gold set to measure on.",
+)
 @click.option("--rules", "rules_dir", type=click.Path(path_type=Path), default=None, help="Rule directory.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per rule.")
-def eval_rules(gold_path: Path | None, utt_path: Path | None, transcripts: tuple[Path, ...], split: str,
-               rules_dir: Path | None, as_json: bool) -> None:
+def eval_rules(
+    gold_path: Path | None,
+    utt_path: Path | None,
+    transcripts: tuple[Path, ...],
+    split: str,
+    rules_dir: Path | None,
+    as_json: bool,
+) -> None:
     """Print each rule's precision and recall against hand-labelled conversations.
 
     Precision: of the conversations a rule failed, the share the labels also fail. Recall: of the
@@ -226,5 +280,13 @@ def eval_rules(gold_path: Path | None, utt_path: Path | None, transcripts: tuple
     click.echo(f"{len(gold)} {'utterances' if utt_path else 'conversations'} ({split}), ruleset {rs.version}")
     click.echo(fmt.format("rule", "n", "tp", "fp", "fn", "precision", "recall", "turn prec", "turn rec"))
     for s in scores:
-        click.echo(fmt.format(s.rule_id, s.labelled, s.tp, s.fp, s.fn, *(
-            "-" if v is None else f"{v:.2f}" for v in (s.precision, s.recall, s.turn_precision, s.turn_recall))))
+        click.echo(
+            fmt.format(
+                s.rule_id,
+                s.labelled,
+                s.tp,
+                s.fp,
+                s.fn,
+                *("-" if v is None else f"{v:.2f}" for v in (s.precision, s.recall, s.turn_precision, s.turn_recall)),
+            )
+        )

@@ -59,8 +59,9 @@ def _auditor_for(spec: AuditSpec) -> Auditor:
     return auditor
 
 
-def audit_file(spec: AuditSpec, path: str, label: str, encoding: str | None,
-               columns: Mapping[str, str] | None) -> list[ConversationResult | Rejected]:
+def audit_file(
+    spec: AuditSpec, path: str, label: str, encoding: str | None, columns: Mapping[str, str] | None
+) -> list[ConversationResult | Rejected]:
     """Dask task: read and audit one file; return its results and rejected records in file order.
 
     `path` is the absolute path the worker opens; `label` is the path as the user gave it, which
@@ -90,10 +91,17 @@ def _spec(spec: AuditSpec) -> AuditSpec:
     return spec
 
 
-def audit_on_dask(paths: Sequence[Path], ruleset: RuleSet, tagger: ComplaintTagger, *,
-                  encoding: str | None = None, columns: Mapping[str, str] | None = None,
-                  scheduler: str | None = None, workers: int = 2, mask: bool = True,
-                  ) -> Generator[ConversationResult | Rejected, None, None]:
+def audit_on_dask(
+    paths: Sequence[Path],
+    ruleset: RuleSet,
+    tagger: ComplaintTagger,
+    *,
+    encoding: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    scheduler: str | None = None,
+    workers: int = 2,
+    mask: bool = True,
+) -> Generator[ConversationResult | Rejected, None, None]:
     """Audit `paths` on the Dask cluster at `scheduler` (or a new local one of `workers` processes).
 
     Connects at once (EngineError when Dask is missing or the scheduler cannot be reached), then
@@ -111,8 +119,13 @@ def audit_on_dask(paths: Sequence[Path], ruleset: RuleSet, tagger: ComplaintTagg
     cluster = None
     try:
         if scheduler is None:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
         client = Client(scheduler or cluster, timeout="30s")
     except (OSError, TimeoutError) as exc:
         if cluster is not None:
@@ -121,8 +134,14 @@ def audit_on_dask(paths: Sequence[Path], ruleset: RuleSet, tagger: ComplaintTagg
     return _stream(client, cluster, spec, [str(p) for p in paths], encoding, cols)
 
 
-def _stream(client: Any, cluster: Any, spec: AuditSpec, paths: list[str], encoding: str | None,
-            columns: Mapping[str, str] | None) -> Generator[ConversationResult | Rejected, None, None]:
+def _stream(
+    client: Any,
+    cluster: Any,
+    spec: AuditSpec,
+    paths: list[str],
+    encoding: str | None,
+    columns: Mapping[str, str] | None,
+) -> Generator[ConversationResult | Rejected, None, None]:
     try:
         yield from _merge(client, spec, paths, encoding, columns)
     finally:
@@ -131,8 +150,9 @@ def _stream(client: Any, cluster: Any, spec: AuditSpec, paths: list[str], encodi
             cluster.close()
 
 
-def _merge(client: Any, spec: AuditSpec, paths: list[str], encoding: str | None,
-           columns: Mapping[str, str] | None) -> Iterator[ConversationResult | Rejected]:
+def _merge(
+    client: Any, spec: AuditSpec, paths: list[str], encoding: str | None, columns: Mapping[str, str] | None
+) -> Iterator[ConversationResult | Rejected]:
     # The spec is a task result, not scattered data: if every worker holding it dies, the scheduler
     # recomputes it from the graph instead of failing the run.
     run = uuid.uuid4().hex[:12]  # task keys unique to this run: several runs may share a scheduler
@@ -143,8 +163,21 @@ def _merge(client: Any, spec: AuditSpec, paths: list[str], encoding: str | None,
     dedup = _Dedup(paths)
     try:
         for k, path in todo:
-            pending.append((k, client.submit(audit_file, spec_f, str(Path(path).resolve()), path, encoding,
-                                             columns, pure=False, key=f"qa-audit-file-{run}-{k}")))
+            pending.append(
+                (
+                    k,
+                    client.submit(
+                        audit_file,
+                        spec_f,
+                        str(Path(path).resolve()),
+                        path,
+                        encoding,
+                        columns,
+                        pure=False,
+                        key=f"qa-audit-file-{run}-{k}",
+                    ),
+                )
+            )
             if len(pending) >= window:
                 yield from dedup.feed(*_take(pending))
         while pending:

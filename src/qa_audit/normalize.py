@@ -37,14 +37,36 @@ _IDENTITY = tuple(range(4097))  # sliced for the offsets of most turns, cheaper 
 
 # ASR tags that never stand for a spoken word, in normalised form (brackets are ASCII after NFKC).
 _TAG_NAMES = (
-    "sil", "sp", "spn", "nsn", "unk", "noise", "v-noise", "noise-v", "laughter", "laugh", "breath",
-    "cough", "music", "silence", "笑", "笑声", "噪音", "杂音", "咳嗽", "静音", "音乐", "呼吸", "叹气",
+    "sil",
+    "sp",
+    "spn",
+    "nsn",
+    "unk",
+    "noise",
+    "v-noise",
+    "noise-v",
+    "laughter",
+    "laugh",
+    "breath",
+    "cough",
+    "music",
+    "silence",
+    "笑",
+    "笑声",
+    "噪音",
+    "杂音",
+    "咳嗽",
+    "静音",
+    "音乐",
+    "呼吸",
+    "叹气",
 )
 _ARTEFACT = re.compile(
     # literal escape text; only with a backslash attached, so a bare "x0d" is left alone
     # (a whole chain of escapes in one match, anchored at the first backslash: linear on long runs)
     r"(?<!\\)\\+ *x0[da](?: *\\+ *x0[da])*(?: *\\+)?|x0[da] *\\+"
-    "|" + "|".join(
+    "|"
+    + "|".join(
         rf"{re.escape(o)} *(?:{'|'.join(map(re.escape, sorted(_TAG_NAMES, key=len, reverse=True)))}) *{re.escape(c)}"
         for o, c in (("<", ">"), ("[", "]"), ("(", ")"), ("【", "】"))
     )
@@ -104,8 +126,12 @@ def _candidates() -> list[int]:
             continue  # planes 4-13 are unassigned, planes 15-16 private use: nothing to map
         block = "".join(map(chr, range(base, base + 128))) if not 0xD800 <= base < 0xE000 else ""
         has_selector = any(lo < base + 128 and base <= hi for lo, hi in _SELECTORS)
-        if block and not has_selector and block.isprintable() and unicodedata.is_normalized("NFKC", block) and (
-            base >= 128 or not any(c.isupper() or c == "_" for c in block)
+        if (
+            block
+            and not has_selector
+            and block.isprintable()
+            and unicodedata.is_normalized("NFKC", block)
+            and (base >= 128 or not any(c.isupper() or c == "_" for c in block))
         ):
             continue  # printable (no Cc/Cf/whitespace), NFKC-stable, nothing to lower-case
         # unassigned and private-use code points are NFKC fixed points with nothing to lower-case
@@ -215,9 +241,7 @@ def _general(text: str, table: dict[int, str], not_one: re.Pattern[str]) -> tupl
     return out, starts, ends
 
 
-def _one_pass(
-    text: str, table: dict[int, str], not_one: re.Pattern[str]
-) -> tuple[str, list[int], list[int], bool]:
+def _one_pass(text: str, table: dict[int, str], not_one: re.Pattern[str]) -> tuple[str, list[int], list[int], bool]:
     """Return the normalised text, the start and end (in `text`) of each char, and whether artefacts went."""
     # 1. per-character table; characters between two matches of `not_one` map one to one
     pieces: list[str] = []

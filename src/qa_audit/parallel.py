@@ -64,8 +64,14 @@ def _audit_chunk(convs: list[Conversation]) -> list[Outcome]:
     return out
 
 
-def audit_in_pool(items: Iterable[Item], ruleset: RuleSet, tagger: ComplaintTagger, workers: int,
-                  chunk: int | None = None, local: Auditor | None = None) -> Iterator[ConversationResult | Rejected]:
+def audit_in_pool(
+    items: Iterable[Item],
+    ruleset: RuleSet,
+    tagger: ComplaintTagger,
+    workers: int,
+    chunk: int | None = None,
+    local: Auditor | None = None,
+) -> Iterator[ConversationResult | Rejected]:
     """Audit `items` on `workers` processes; yield results (and Rejected records) in input order.
 
     Uses fewer workers when the input has fewer chunks, and no pool at all (`local`, an in-process
@@ -105,8 +111,9 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def _collect(part: list[Item], fut: Future[list[Outcome]] | None,
-             version: str) -> Iterator[ConversationResult | Rejected]:
+def _collect(
+    part: list[Item], fut: Future[list[Outcome]] | None, version: str
+) -> Iterator[ConversationResult | Rejected]:
     outcomes = iter(fut.result() if fut is not None else ())
     for item in part:
         if isinstance(item, Rejected):

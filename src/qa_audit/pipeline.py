@@ -82,9 +82,12 @@ def _dump(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def run_audit(inputs: Sequence[str], settings: AuditSettings,
-              progress: Callable[[Mapping[str, int]], None] | None = None,
-              stop: Callable[[], bool] | None = None) -> RunSummary:
+def run_audit(
+    inputs: Sequence[str],
+    settings: AuditSettings,
+    progress: Callable[[Mapping[str, int]], None] | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> RunSummary:
     """Audit every conversation of `inputs` into `settings.outdir`; return the counts.
 
     `progress` is called with the running counts after each record. When `stop()` turns true the
@@ -131,29 +134,50 @@ def run_audit(inputs: Sequence[str], settings: AuditSettings,
                         progress(counts)
 
             infos = list(settings.ruleset.infos().values())
-            report = write_outputs(out, audited(), infos, settings.ruleset.policy,
-                                   formats=settings.formats, split_by=settings.split_by)
+            report = write_outputs(
+                out, audited(), infos, settings.ruleset.policy, formats=settings.formats, split_by=settings.split_by
+            )
     finally:
         stream.close()  # stops worker processes or the Dask client, also on an early stop
     data = {
-        "read": counts["read"], "audited": counts["audited"], "quarantined": counts["quarantined"],
-        "not_processed": counts["not_processed"], "findings": counts["findings"],
-        "passed": passed, "interrupted": interrupted,
-        "ruleset_version": settings.ruleset.version, "ruleset_name": settings.ruleset.name,
-        "rules": len(settings.ruleset.rules), "model": settings.model_dir, "qa_audit_version": __version__,
-        "limit": settings.limit, "quarantine_reasons": dict(reasons), "rule_failures": dict(rule_fails),
-        "inputs": list(inputs), "engine": settings.engine, "workers": settings.workers, "masked": settings.mask,
+        "read": counts["read"],
+        "audited": counts["audited"],
+        "quarantined": counts["quarantined"],
+        "not_processed": counts["not_processed"],
+        "findings": counts["findings"],
+        "passed": passed,
+        "interrupted": interrupted,
+        "ruleset_version": settings.ruleset.version,
+        "ruleset_name": settings.ruleset.name,
+        "rules": len(settings.ruleset.rules),
+        "model": settings.model_dir,
+        "qa_audit_version": __version__,
+        "limit": settings.limit,
+        "quarantine_reasons": dict(reasons),
+        "rule_failures": dict(rule_fails),
+        "inputs": list(inputs),
+        "engine": settings.engine,
+        "workers": settings.workers,
+        "masked": settings.mask,
         "seconds": round(time.time() - started, 2),
         "outputs": sorted(str(p.relative_to(out)) for p in (*report.paths, *report.split_paths))
         + ["results.jsonl", "quarantine.jsonl", "summary.json"],
     }
     _write_json(out / "summary.json", data)
-    return RunSummary(counts["read"], counts["audited"], counts["quarantined"], counts["findings"],
-                      counts["not_processed"], data, interrupted)
+    return RunSummary(
+        counts["read"],
+        counts["audited"],
+        counts["quarantined"],
+        counts["findings"],
+        counts["not_processed"],
+        data,
+        interrupted,
+    )
 
 
-def _results(inputs: Sequence[str], settings: AuditSettings,
-             counts: Counter[str]) -> Generator[ConversationResult | Rejected, None, None]:
+def _results(
+    inputs: Sequence[str], settings: AuditSettings, counts: Counter[str]
+) -> Generator[ConversationResult | Rejected, None, None]:
     """The audited records in input order, on the engine the settings ask for, --limit applied."""
     # validates encoding and column mapping now (ReadError), whichever engine reads the files
     records = read_inputs(list(inputs), encoding=settings.encoding, columns=settings.columns or None)
@@ -161,9 +185,16 @@ def _results(inputs: Sequence[str], settings: AuditSettings,
         from qa_audit.distributed import audit_on_dask
 
         records.close()
-        results = audit_on_dask(expand_inputs(list(inputs)), settings.ruleset, settings.tagger,
-                                encoding=settings.encoding, columns=settings.columns or None,
-                                scheduler=settings.scheduler, workers=settings.workers, mask=settings.mask)
+        results = audit_on_dask(
+            expand_inputs(list(inputs)),
+            settings.ruleset,
+            settings.tagger,
+            encoding=settings.encoding,
+            columns=settings.columns or None,
+            scheduler=settings.scheduler,
+            workers=settings.workers,
+            mask=settings.mask,
+        )
         # Dask audits whole files; the records past the limit are audited there, then counted here
         return _limited(results, settings.limit, counts)
     source = _limited(records, settings.limit, counts)
@@ -176,8 +207,9 @@ def _results(inputs: Sequence[str], settings: AuditSettings,
     return _audit_here(source, Auditor(settings.ruleset, settings.tagger))
 
 
-def _audit_here(source: Iterable[Conversation | Rejected],
-                auditor: Auditor) -> Generator[ConversationResult | Rejected, None, None]:
+def _audit_here(
+    source: Iterable[Conversation | Rejected], auditor: Auditor
+) -> Generator[ConversationResult | Rejected, None, None]:
     """The single-process path: audit each record as it is read."""
     for item in source:
         yield item if isinstance(item, Rejected) else auditor.audit(item)
@@ -194,8 +226,12 @@ def remove_stale_temp_files(outdir: Path) -> list[Path]:
             continue
         for p in folder.iterdir():
             name = p.name
-            if (name.startswith(".") and name.endswith(".tmp") and p.is_file()
-                    and (folder != outdir or name[1:].startswith(_OUTPUT_STEMS))):
+            if (
+                name.startswith(".")
+                and name.endswith(".tmp")
+                and p.is_file()
+                and (folder != outdir or name[1:].startswith(_OUTPUT_STEMS))
+            ):
                 p.unlink(missing_ok=True)
                 removed.append(p)
     return removed

@@ -39,7 +39,14 @@ _FOLD = str.maketrans(
         **{chr(0xFF21 + i): chr(0x41 + i) for i in range(26)},  # Ａ-Ｚ
         **{chr(0xFF41 + i): chr(0x61 + i) for i in range(26)},  # ａ-ｚ
         **dict(zip("零〇○一二三四五六七八九幺两", "00012345678912", strict=True)),
-        "＠": "@", "．": ".", "－": "-", "＋": "+", "＿": "_", "\u3000": " ", "—": "-", "–": "-",
+        "＠": "@",
+        "．": ".",
+        "－": "-",
+        "＋": "+",
+        "＿": "_",
+        "\u3000": " ",
+        "—": "-",
+        "–": "-",
     }
 )
 _SEP = r"[ -]?"
@@ -50,8 +57,10 @@ _ALONE = r"(?<![0-9A-Za-z])"
 # run of digits, and a mobile number can sit inside either.
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # the look-behind makes each run of name characters a single start position: linear time
-    ("email", re.compile(r"(?<![\w.%+-])[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![A-Za-z])",
-                         re.ASCII)),
+    (
+        "email",
+        re.compile(r"(?<![\w.%+-])[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![A-Za-z])", re.ASCII),
+    ),
     ("id_card", re.compile(rf"{_ALONE}[1-9]\d{{5}}{_SEP}{_DATE8}{_SEP}\d{{3}}[0-9Xx](?![0-9A-Za-z])", re.ASCII)),
     ("id_card", re.compile(rf"{_ALONE}[1-9]\d{{5}}{_DATE6}\d{{3}}(?![0-9A-Za-z])", re.ASCII)),
     # 16-19 digits is a card; a longer run (two numbers typed without a space) is masked the same way
@@ -96,7 +105,7 @@ def _star(ch: str) -> str:
 
 
 def _masked(text: str, item: PersonalData) -> str:
-    part = text[item.start:item.end]
+    part = text[item.start : item.end]
     folded = part.translate(_FOLD)
     if item.kind == "email":
         at = folded.index("@")
@@ -114,7 +123,7 @@ def mask_text(text: str) -> str:
     pieces: list[str] = []
     pos = 0
     for item in items:
-        pieces.append(text[pos:item.start])
+        pieces.append(text[pos : item.start])
         pieces.append(_masked(text, item))
         pos = item.end
     pieces.append(text[pos:])

@@ -45,8 +45,15 @@ class Progress:
     seconds (0 = after every record, for tests and debugging).
     """
 
-    def __init__(self, stream: TextIO, *, tty: bool, total: int | None = None, interval: float = 60.0,
-                 label: str = "审核中 auditing") -> None:
+    def __init__(
+        self,
+        stream: TextIO,
+        *,
+        tty: bool,
+        total: int | None = None,
+        interval: float = 60.0,
+        label: str = "审核中 auditing",
+    ) -> None:
         self.stream, self.tty, self.total, self.interval, self.label = stream, tty, total, interval, label
         self.started = self.last = time.monotonic()
         self.counts: Mapping[str, int] = {}
@@ -83,7 +90,9 @@ class Progress:
             self.drawn = True
         else:
             stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-            self.stream.write(f"{stamp} progress: {done} read{pct}, {counts.get('audited', 0):,} audited, "
-                              f"{counts.get('quarantined', 0):,} quarantined, {rate:,.1f} conv/s, "
-                              f"elapsed {_clock(elapsed)}{eta}\n")
+            self.stream.write(
+                f"{stamp} progress: {done} read{pct}, {counts.get('audited', 0):,} audited, "
+                f"{counts.get('quarantined', 0):,} quarantined, {rate:,.1f} conv/s, "
+                f"elapsed {_clock(elapsed)}{eta}\n"
+            )
         self.stream.flush()

@@ -82,8 +82,13 @@ def rule_losses(audit: Audit, rules: Mapping[str, RuleInfo]) -> dict[str, RuleLo
     return out
 
 
-def _loss(rid: str, info: RuleInfo | None, checks: Mapping[str, str], found: list[Finding],
-          quiet: dict[tuple[str, str | None], RuleLoss]) -> RuleLoss:
+def _loss(
+    rid: str,
+    info: RuleInfo | None,
+    checks: Mapping[str, str],
+    found: list[Finding],
+    quiet: dict[tuple[str, str | None], RuleLoss],
+) -> RuleLoss:
     status = _status(rid, checks, len(found))
     if found:
         raw = sum(float(f.points) for f in found)
@@ -94,8 +99,16 @@ def _loss(rid: str, info: RuleInfo | None, checks: Mapping[str, str], found: lis
         raw = 0.0
     cap = info.cap if info else None
     points = raw if cap is None else min(raw, float(cap))
-    loss = RuleLoss(rule_id=rid, status=status, findings=len(found), raw=raw, points=points, capped=points < raw,
-                    bonus=bool(info and info.bonus), veto=bool(info and info.veto))
+    loss = RuleLoss(
+        rule_id=rid,
+        status=status,
+        findings=len(found),
+        raw=raw,
+        points=points,
+        capped=points < raw,
+        bonus=bool(info and info.bonus),
+        veto=bool(info and info.veto),
+    )
     if not found and not raw:
         quiet[(rid, checks.get(rid))] = loss
     return loss
@@ -114,8 +127,9 @@ def _quiet_losses(rules: Mapping[str, RuleInfo]) -> dict[tuple[str, str | None],
     return entry[1]
 
 
-def score_conversation(audit: Audit, rules: Mapping[str, RuleInfo], policy: ScoringPolicy,
-                       losses: Mapping[str, RuleLoss] | None = None) -> Score:
+def score_conversation(
+    audit: Audit, rules: Mapping[str, RuleInfo], policy: ScoringPolicy, losses: Mapping[str, RuleLoss] | None = None
+) -> Score:
     """Score one conversation (see the module docstring for the formula).
 
     `Score.possible` is the points total of the applicable rules, `Score.deducted` the points

@@ -180,57 +180,84 @@ class Aggregator:
                     side[1] += n
             b_mean, q_mean, load_gap = _compare(b, q)
             ag_mean, calm_mean, mood_gap = _compare(a.mood[True], a.mood[False])
-            flags = [label for label, gap in (("忙闲", load_gap), ("情绪", mood_gap))
-                     if gap is not None and abs(gap) >= GAP_FLAG]
+            flags = [
+                label
+                for label, gap in (("忙闲", load_gap), ("情绪", mood_gap))
+                if gap is not None and abs(gap) >= GAP_FLAG
+            ]
             known = [g for g in (load_gap, mood_gap) if g is not None]
             consistency = ("⚠ " + "、".join(flags) + "差异大") if flags else ("一致" if known else NOT_ENOUGH)
             mean = a.stat.mean()
-            rows.append({
-                "agent_id": aid, "agent_name": a.name, "team": a.team, **a.stat.as_row(),
-                "failing": mean is not None and mean < threshold,
-                "top_lost": "; ".join(
-                    f"{rid}{'（' + rules[rid].title + '）' if rid in rules and rules[rid].title else ''}"
-                    f" −{p:g}（{int(n)}通）" for rid, (p, n) in top),
-                "complaints": a.complaints,
-                "busy_mean": b_mean, "quiet_mean": q_mean, "load_gap": load_gap,
-                "agitated_mean": ag_mean, "calm_mean": calm_mean, "mood_gap": mood_gap,
-                "consistency": consistency,
-            })
+            rows.append(
+                {
+                    "agent_id": aid,
+                    "agent_name": a.name,
+                    "team": a.team,
+                    **a.stat.as_row(),
+                    "failing": mean is not None and mean < threshold,
+                    "top_lost": "; ".join(
+                        f"{rid}{'（' + rules[rid].title + '）' if rid in rules and rules[rid].title else ''}"
+                        f" −{p:g}（{int(n)}通）"
+                        for rid, (p, n) in top
+                    ),
+                    "complaints": a.complaints,
+                    "busy_mean": b_mean,
+                    "quiet_mean": q_mean,
+                    "load_gap": load_gap,
+                    "agitated_mean": ag_mean,
+                    "calm_mean": calm_mean,
+                    "mood_gap": mood_gap,
+                    "consistency": consistency,
+                }
+            )
         return rows
 
     def _rule_rows(self, rules: Mapping[str, RuleInfo]) -> list[dict[str, Any]]:
         rows = []
         for rid in dict.fromkeys([*rules, *self._rules]):
             st, info = self._rules.get(rid, _Rule()), rules.get(rid)
-            rows.append({
-                "rule_id": rid, "title": info.title if info else "",
-                "severity": info.severity if info else "",
-                "applicable": st.applicable, "failed": st.failed, "findings": st.findings,
-                "points": round(st.points, 2),
-                "fail_rate": round(st.failed / st.applicable, 4) if st.applicable else None,
-            })
+            rows.append(
+                {
+                    "rule_id": rid,
+                    "title": info.title if info else "",
+                    "severity": info.severity if info else "",
+                    "applicable": st.applicable,
+                    "failed": st.failed,
+                    "findings": st.findings,
+                    "points": round(st.points, 2),
+                    "fail_rate": round(st.failed / st.applicable, 4) if st.applicable else None,
+                }
+            )
         return sorted(rows, key=lambda r: (-r["points"], -r["failed"], r["rule_id"]))
 
     def result(self, rules: Mapping[str, RuleInfo], policy: ScoringPolicy) -> Aggregates:
         """Return the finished tables."""
+
         def groups(key: str) -> list[dict[str, Any]]:
             return [{"key": k, **s.as_row()} for k, s in sorted(self._groups[key].items())]
 
         def mix(counter: Counter, total: int) -> list[dict[str, Any]]:
-            return [{"key": k, "count": n, "share": round(n / total, 4) if total else None}
-                    for k, n in counter.most_common()]
+            return [
+                {"key": k, "count": n, "share": round(n / total, 4) if total else None}
+                for k, n in counter.most_common()
+            ]
 
         complaints = sum(self._complaint.values())
-        overall = {**self._all.as_row(), "agents": len(self._agents), "complaints": complaints,
-                   "complaint_mix_basis": "投诉会话" if complaints else "全部会话",
-                   "ruleset_versions": sorted(v for v in self._versions if v)}
+        overall = {
+            **self._all.as_row(),
+            "agents": len(self._agents),
+            "complaints": complaints,
+            "complaint_mix_basis": "投诉会话" if complaints else "全部会话",
+            "ruleset_versions": sorted(v for v in self._versions if v),
+        }
         return Aggregates(
             overall=overall,
             agents=self._agent_rows(rules, policy.pass_threshold),
-            teams=groups("team"), days=groups("day"), channels=groups("channel"),
+            teams=groups("team"),
+            days=groups("day"),
+            channels=groups("channel"),
             rules=self._rule_rows(rules),
-            complaint_types=mix(self._complaint if complaints else self._complaint_all,
-                                complaints or self._all.n),
+            complaint_types=mix(self._complaint if complaints else self._complaint_all, complaints or self._all.n),
             customer_types=mix(self._customer, self._all.n),
             busy_hours=self._busy_quiet()[2],
         )

@@ -39,14 +39,23 @@ RULES: tuple[RuleInfo, ...] = (
     RuleInfo("complaint.deadline", "答复时限", "major", 5, category="投诉处理", version="6a1f0b3c"),
     RuleInfo("bonus.empathy", "共情表达", "info", 2, cap=4, bonus=True, category="加分项", version="f0e1d2c3"),
 )
-AGENTS = (("A001", "王丽", "售后一组"), ("A002", "李强", "售后一组"), ("A003", "张敏", "售后一组"),
-          ("A004", "刘洋", "售后二组"), ("A005", "陈静", "售后二组"), ("A006", "杨帆", "售后二组"),
-          ("A007", "赵磊", "咨询组"), ("A008", "周婷", "咨询组"))
-TOPICS = (("物流配送", "我的快递三天没动了，物流一直不更新。"),
-          ("退换货退款", "我申请的退款怎么还没到账？"),
-          ("商品质量", "收到的电水壶底座是裂的，没法用。"),
-          ("发票", "我想补开一张增值税普通发票。"),
-          ("订单操作", "我想把收货地址改一下，订单还没发货。"))
+AGENTS = (
+    ("A001", "王丽", "售后一组"),
+    ("A002", "李强", "售后一组"),
+    ("A003", "张敏", "售后一组"),
+    ("A004", "刘洋", "售后二组"),
+    ("A005", "陈静", "售后二组"),
+    ("A006", "杨帆", "售后二组"),
+    ("A007", "赵磊", "咨询组"),
+    ("A008", "周婷", "咨询组"),
+)
+TOPICS = (
+    ("物流配送", "我的快递三天没动了，物流一直不更新。"),
+    ("退换货退款", "我申请的退款怎么还没到账？"),
+    ("商品质量", "收到的电水壶底座是裂的，没法用。"),
+    ("发票", "我想补开一张增值税普通发票。"),
+    ("订单操作", "我想把收货地址改一下，订单还没发货。"),
+)
 HOURS = (9, 10, 10, 10, 11, 11, 14, 14, 14, 15, 16, 20, 20, 21)
 # (rule, bad agent text, matched words) substitutions an agent may make
 SLIPS = {
@@ -63,12 +72,21 @@ def _find(rule: RuleInfo, turn: Turn | None, match: str, message: str) -> Findin
     if turn is not None and match and match in turn.text:
         start = turn.text.index(match)
         span = (start, start + len(match))
-    return Finding(rule.id, rule.severity, rule.points, turn.index if turn else None,
-                   turn.role if turn else None, span, match, message)
+    return Finding(
+        rule.id,
+        rule.severity,
+        rule.points,
+        turn.index if turn else None,
+        turn.role if turn else None,
+        span,
+        match,
+        message,
+    )
 
 
-def _conversation(rng: random.Random, i: int, agent: tuple[str, str, str], skill: float,
-                  moody: bool) -> tuple[Conversation, list[Finding], ComplaintTag]:
+def _conversation(
+    rng: random.Random, i: int, agent: tuple[str, str, str], skill: float, moody: bool
+) -> tuple[Conversation, list[Finding], ComplaintTag]:
     rules = {r.id: r for r in RULES}
     complaint = rng.random() < 0.3
     agitated = complaint and rng.random() < 0.7
@@ -100,11 +118,28 @@ def _conversation(rng: random.Random, i: int, agent: tuple[str, str, str], skill
     bye = rng.random() > slip * 0.5
     lines.append(("agent", "感谢您的耐心等待，祝您生活愉快，再见！" if bye else "好的。", None))
     channel = "call" if i % 3 == 0 else "chat"
-    turns = tuple(Turn(n, role, text, start=float(n * 6) if channel == "call" else None,
-                       end=float(n * 6 + 5) if channel == "call" else None) for n, (role, text, _) in enumerate(lines))
+    turns = tuple(
+        Turn(
+            n,
+            role,
+            text,
+            start=float(n * 6) if channel == "call" else None,
+            end=float(n * 6 + 5) if channel == "call" else None,
+        )
+        for n, (role, text, _) in enumerate(lines)
+    )
     hour = rng.choice(HOURS)
-    conv = Conversation(f"C20261121-{i:04d}", turns, channel, agent[0], agent[1], agent[2],
-                        f"2026-11-21T{hour:02d}:{rng.randrange(60):02d}:00+08:00", source="demo.jsonl", line=i)
+    conv = Conversation(
+        f"C20261121-{i:04d}",
+        turns,
+        channel,
+        agent[0],
+        agent[1],
+        agent[2],
+        f"2026-11-21T{hour:02d}:{rng.randrange(60):02d}:00+08:00",
+        source="demo.jsonl",
+        line=i,
+    )
     findings = []
     for turn, (_, _, tag) in zip(turns, lines, strict=True):
         if tag in SLIPS:
@@ -114,10 +149,12 @@ def _conversation(rng: random.Random, i: int, agent: tuple[str, str, str], skill
         if tag == "complaint.apology:ok":
             findings.append(_find(rules["bonus.empathy"], turn, "理解您的心情", "共情表达，加分"))
     agent_turns = [t for t in turns if t.role == "agent"]
-    for ok, rid, turn, msg in ((greet, "must.greeting", agent_turns[0], "首句未问候"),
-                               (confirm, "must.confirmation", None, "未确认客户是否理解"),
-                               (anything, "must.anything_else", None, "未询问是否还有其他需要"),
-                               (bye, "must.goodbye", agent_turns[-1], "结束语不规范")):
+    for ok, rid, turn, msg in (
+        (greet, "must.greeting", agent_turns[0], "首句未问候"),
+        (confirm, "must.confirmation", None, "未确认客户是否理解"),
+        (anything, "must.anything_else", None, "未询问是否还有其他需要"),
+        (bye, "must.goodbye", agent_turns[-1], "结束语不规范"),
+    ):
         if not ok:
             findings.append(_find(rules[rid], turn, turn.text if turn else "", msg))
     if complaint and not any(t[2] == "complaint.apology:ok" for t in lines):

@@ -40,8 +40,15 @@ REVIEW_CHOICES = "属实,误判,存疑"
 class SplitSheet:
     """A table that continues on 'Name(2)', 'Name(3)'... when a sheet is full."""
 
-    def __init__(self, wb: Workbook, title: str, columns: Sequence[Column], notes: Counter[str],
-                 max_rows: int = EXCEL_MAX_ROWS, max_links: int = EXCEL_MAX_LINKS) -> None:
+    def __init__(
+        self,
+        wb: Workbook,
+        title: str,
+        columns: Sequence[Column],
+        notes: Counter[str],
+        max_rows: int = EXCEL_MAX_ROWS,
+        max_links: int = EXCEL_MAX_LINKS,
+    ) -> None:
         """Create the first part; `max_rows` counts the header row, like Excel's limit."""
         self.wb, self.title, self.columns, self.notes = wb, title, columns, notes
         self.max_rows, self.max_links = max_rows, max_links
@@ -109,19 +116,28 @@ class SplitSheet:
 class ScorecardWriter:
     """Write scorecard.xlsx: call `add` per conversation, then `close` with the aggregates."""
 
-    def __init__(self, path: Path, rules: Sequence[RuleInfo], policy: ScoringPolicy,
-                 *, max_rows: int = EXCEL_MAX_ROWS, max_links: int = EXCEL_MAX_LINKS,
-                 title: str = "") -> None:
+    def __init__(
+        self,
+        path: Path,
+        rules: Sequence[RuleInfo],
+        policy: ScoringPolicy,
+        *,
+        max_rows: int = EXCEL_MAX_ROWS,
+        max_links: int = EXCEL_MAX_LINKS,
+        title: str = "",
+    ) -> None:
         """Open the workbook; nothing appears at `path` until `close` succeeds."""
         self.path, self.rules, self.policy, self.title = path, list(rules), policy, title
         self.notes: Counter[str] = Counter()
         self.wb = Workbook(write_only=True)
         self.summary = self.wb.create_sheet("汇总")
         self.agents = self.wb.create_sheet("坐席")
-        self.findings = SplitSheet(self.wb, FINDINGS_SHEET, FINDING_COLUMNS + REVIEW_COLUMNS,
-                                   self.notes, max_rows, max_links)
-        self.conversations = SplitSheet(self.wb, CONVERSATIONS_SHEET, CONVERSATION_COLUMNS,
-                                        self.notes, max_rows, max_links)
+        self.findings = SplitSheet(
+            self.wb, FINDINGS_SHEET, FINDING_COLUMNS + REVIEW_COLUMNS, self.notes, max_rows, max_links
+        )
+        self.conversations = SplitSheet(
+            self.wb, CONVERSATIONS_SHEET, CONVERSATION_COLUMNS, self.notes, max_rows, max_links
+        )
         self._conv_keys = [c.key for c in CONVERSATION_COLUMNS]
         self._find_keys = [c.key for c in FINDING_COLUMNS]
 
@@ -166,8 +182,9 @@ class ScorecardWriter:
         excel_sheets.write_groups(groups, agg, self.notes)
         rules_ws = self.wb.create_sheet("规则")
         excel_sheets.write_rules(rules_ws, self.rules, agg, self.notes)
-        excel_sheets.write_summary(self.summary, agg, self.policy, self.rules, self._split_notes(),
-                                   self.notes, self.title)
+        excel_sheets.write_summary(
+            self.summary, agg, self.policy, self.rules, self._split_notes(), self.notes, self.title
+        )
         self._order_sheets()
         with atomic_path(self.path) as tmp:
             self.wb.save(tmp)
@@ -191,15 +208,23 @@ class ScorecardWriter:
         for table in (self.findings, self.conversations):
             if len(table.parts) > 1:
                 names = "、".join(ws.title for ws, _ in table.parts[1:])
-                notes.append(f"「{table.title}」超过 Excel 每表 {table.max_rows:,} 行上限，续表见：{names}"
-                             f"（共 {table.rows:,} 行）")
+                notes.append(
+                    f"「{table.title}」超过 Excel 每表 {table.max_rows:,} 行上限，续表见：{names}"
+                    f"（共 {table.rows:,} 行）"
+                )
             if table.links_dropped:
-                notes.append(f"「{table.title}」每表超过 {table.max_links:,} 个超链接（Excel 上限）后的 "
-                             f"{table.links_dropped:,} 行未设链接，请按会话ID筛选")
+                notes.append(
+                    f"「{table.title}」每表超过 {table.max_links:,} 个超链接（Excel 上限）后的 "
+                    f"{table.links_dropped:,} 行未设链接，请按会话ID筛选"
+                )
         return notes
 
     def _order_sheets(self) -> None:
-        order = [self.summary, self.agents, *(ws for ws, _ in self.findings.parts),
-                 *(ws for ws, _ in self.conversations.parts)]
+        order = [
+            self.summary,
+            self.agents,
+            *(ws for ws, _ in self.findings.parts),
+            *(ws for ws, _ in self.conversations.parts),
+        ]
         rest = [ws for ws in self.wb._sheets if ws not in order]
         self.wb._sheets = order + rest

@@ -81,14 +81,19 @@ RULE_COLUMNS: tuple[Column, ...] = (
 )
 
 
-def _table(ws: Any, columns: Sequence[Column], rows: Sequence[dict[str, Any]], notes: Counter[str],
-           pct: Sequence[str] = ()) -> int:
+def _table(
+    ws: Any, columns: Sequence[Column], rows: Sequence[dict[str, Any]], notes: Counter[str], pct: Sequence[str] = ()
+) -> int:
     cells = CellMaker(ws, notes)
     prepare_table(ws, columns)
     ws.append(cells.header(columns))
     for row in rows:
-        ws.append([cells.styled(row.get(c.key), number_format=PCT) if c.key in pct
-                   else cells.value(row.get(c.key)) for c in columns])
+        ws.append(
+            [
+                cells.styled(row.get(c.key), number_format=PCT) if c.key in pct else cells.value(row.get(c.key))
+                for c in columns
+            ]
+        )
     last = len(rows) + 1
     finish_table(ws, columns, last)
     return last
@@ -109,13 +114,26 @@ def write_rules(ws: Any, rules: Sequence[RuleInfo], agg: Aggregates, notes: Coun
     rows = []
     for r in rules:
         st = stats.get(r.id, {})
-        rows.append({
-            "id": r.id, "title": r.title, "severity": r.severity, "points": r.points, "cap": r.cap,
-            "veto": r.veto, "bonus": r.bonus, "category": r.category, "message": r.message,
-            "source": r.source, "version": r.version, "applicable": st.get("applicable", 0),
-            "failed": st.get("failed", 0), "findings": st.get("findings", 0),
-            "lost": st.get("points", 0), "fail_rate": st.get("fail_rate"),
-        })
+        rows.append(
+            {
+                "id": r.id,
+                "title": r.title,
+                "severity": r.severity,
+                "points": r.points,
+                "cap": r.cap,
+                "veto": r.veto,
+                "bonus": r.bonus,
+                "category": r.category,
+                "message": r.message,
+                "source": r.source,
+                "version": r.version,
+                "applicable": st.get("applicable", 0),
+                "failed": st.get("failed", 0),
+                "findings": st.get("findings", 0),
+                "lost": st.get("points", 0),
+                "fail_rate": st.get("fail_rate"),
+            }
+        )
     _table(ws, RULE_COLUMNS, rows, notes, pct=("fail_rate",))
 
 
@@ -124,25 +142,40 @@ def write_groups(ws: Any, agg: Aggregates, notes: Counter[str]) -> None:
     cells = CellMaker(ws, notes)
     for i, col in enumerate(GROUP_COLUMNS, 1):
         ws.column_dimensions[get_column_letter(i)].width = col.width
-    mix_cols = (Column("key", "类型", "type"), Column("count", "会话数", "conversations"),
-                Column("share", "占比", "share"))
+    mix_cols = (
+        Column("key", "类型", "type"),
+        Column("count", "会话数", "conversations"),
+        Column("share", "占比", "share"),
+    )
     basis = agg.overall.get("complaint_mix_basis", "")
-    sections = (("按班组 by team", GROUP_COLUMNS, agg.teams), ("按日期 by day", GROUP_COLUMNS, agg.days),
-                ("按渠道 by channel", GROUP_COLUMNS, agg.channels),
-                (f"投诉类型分布（{basis}）complaint type mix", mix_cols, agg.complaint_types),
-                ("客户类型分布 customer type mix", mix_cols, agg.customer_types))
+    sections = (
+        ("按班组 by team", GROUP_COLUMNS, agg.teams),
+        ("按日期 by day", GROUP_COLUMNS, agg.days),
+        ("按渠道 by channel", GROUP_COLUMNS, agg.channels),
+        (f"投诉类型分布（{basis}）complaint type mix", mix_cols, agg.complaint_types),
+        ("客户类型分布 customer type mix", mix_cols, agg.customer_types),
+    )
     for title, columns, rows in sections:
         ws.append([cells.styled(title, font=SECTION_FONT)])
         ws.append(cells.header(columns))
         for row in rows:
-            ws.append([cells.styled(row.get(c.key), number_format=PCT) if c.key in ("pass_rate", "share")
-                       else cells.value(row.get(c.key)) for c in columns])
+            ws.append(
+                [
+                    cells.styled(row.get(c.key), number_format=PCT)
+                    if c.key in ("pass_rate", "share")
+                    else cells.value(row.get(c.key))
+                    for c in columns
+                ]
+            )
         ws.append([])
 
 
 def _flags(agg: Aggregates) -> str:
-    flagged = [f"{a['agent_id']} {a['agent_name']}：{a['consistency'].lstrip('⚠ ')}"
-               for a in agg.agents if a["consistency"].startswith("⚠")]
+    flagged = [
+        f"{a['agent_id']} {a['agent_name']}：{a['consistency'].lstrip('⚠ ')}"
+        for a in agg.agents
+        if a["consistency"].startswith("⚠")
+    ]
     if not flagged:
         return "无 none"
     more = f" 等 {len(flagged)} 人" if len(flagged) > 5 else ""
@@ -170,8 +203,9 @@ def _headline(agg: Aggregates, policy: ScoringPolicy, rules: Sequence[RuleInfo])
     ]
 
 
-def _chart(ws: Any, title: str, y_title: str, first: int, last: int, col: int, anchor: str,
-           top: float | None = None) -> None:
+def _chart(
+    ws: Any, title: str, y_title: str, first: int, last: int, col: int, anchor: str, top: float | None = None
+) -> None:
     chart = BarChart()
     chart.x_axis.tickLblSkip = 1  # label every bar
     chart.y_axis.scaling.min = 0
@@ -190,8 +224,15 @@ def _chart(ws: Any, title: str, y_title: str, first: int, last: int, col: int, a
     ws.add_chart(chart, anchor)
 
 
-def write_summary(ws: Any, agg: Aggregates, policy: ScoringPolicy, rules: Sequence[RuleInfo],
-                  split_notes: Sequence[str], notes: Counter[str], title: str = "") -> None:
+def write_summary(
+    ws: Any,
+    agg: Aggregates,
+    policy: ScoringPolicy,
+    rules: Sequence[RuleInfo],
+    split_notes: Sequence[str],
+    notes: Counter[str],
+    title: str = "",
+) -> None:
     """Headline numbers, the formula, and charts of agent scores and of the most-lost rules."""
     cells = CellMaker(ws, notes)
     for letter, width in zip("ABCDEF", (30, 22, 10, 10, 10, 4), strict=True):
@@ -219,15 +260,30 @@ def write_summary(ws: Any, agg: Aggregates, policy: ScoringPolicy, rules: Sequen
     ranked = sorted(agg.agents, key=lambda a: (a["mean_score"] is None, a["mean_score"] or 0, a["agent_id"]))
     shown = ranked[:CHART_AGENTS]
     ws.append([cells.styled(f"坐席平均分（最低 {len(shown)} 位）agents by mean score", font=SECTION_FONT)])
-    ws.append(cells.header((Column("agent", "坐席", "agent"), Column("team", "班组", "team"),
-                            Column("mean", "平均分", "mean score"), Column("pass", "合格率", "pass rate"),
-                            Column("n", "会话数", "conversations"))))
+    ws.append(
+        cells.header(
+            (
+                Column("agent", "坐席", "agent"),
+                Column("team", "班组", "team"),
+                Column("mean", "平均分", "mean score"),
+                Column("pass", "合格率", "pass rate"),
+                Column("n", "会话数", "conversations"),
+            )
+        )
+    )
     row += 2
     first = row + 1
     for a in shown:
         label = f"{a['agent_id']} {a['agent_name']}".strip()
-        ws.append([cells.value(label), cells.value(a["team"]), cells.value(a["mean_score"]),
-                   cells.styled(a["pass_rate"], number_format=PCT), cells.value(a["conversations"])])
+        ws.append(
+            [
+                cells.value(label),
+                cells.value(a["team"]),
+                cells.value(a["mean_score"]),
+                cells.styled(a["pass_rate"], number_format=PCT),
+                cells.value(a["conversations"]),
+            ]
+        )
         row += 1
     if shown:
         _chart(ws, "坐席平均分 mean score by agent", "得分", first, row, 3, "H2", top=policy.base)
@@ -236,16 +292,30 @@ def write_summary(ws: Any, agg: Aggregates, policy: ScoringPolicy, rules: Sequen
 
     lost = [r for r in agg.rules if r["points"] > 0][:CHART_RULES]
     ws.append([cells.styled("扣分最多的规则 most-lost rules", font=SECTION_FONT)])
-    ws.append(cells.header((Column("rule", "规则", "rule id"), Column("title", "名称", "title"),
-                            Column("lost", "扣分合计", "points lost"), Column("failed", "不通过会话", "failed"),
-                            Column("rate", "不通过率", "fail rate"))))
+    ws.append(
+        cells.header(
+            (
+                Column("rule", "规则", "rule id"),
+                Column("title", "名称", "title"),
+                Column("lost", "扣分合计", "points lost"),
+                Column("failed", "不通过会话", "failed"),
+                Column("rate", "不通过率", "fail rate"),
+            )
+        )
+    )
     row += 2
     first = row + 1
     for r in lost:
-        ws.append([cells.value(r["rule_id"]), cells.value(r["title"]), cells.value(r["points"]),
-                   cells.value(r["failed"]), cells.styled(r["fail_rate"], number_format=PCT)])
+        ws.append(
+            [
+                cells.value(r["rule_id"]),
+                cells.value(r["title"]),
+                cells.value(r["points"]),
+                cells.value(r["failed"]),
+                cells.styled(r["fail_rate"], number_format=PCT),
+            ]
+        )
         row += 1
     if lost:
         agents_h = max(6.0, 0.9 * len(shown) + 3.0)
-        _chart(ws, "扣分最多的规则 points lost by rule", "扣分", first, row, 3,
-               f"H{4 + int(agents_h * 2)}")
+        _chart(ws, "扣分最多的规则 points lost by rule", "扣分", first, row, 3, f"H{4 + int(agents_h * 2)}")

@@ -61,8 +61,14 @@ class CellMaker:
             cell.font = font
         return cell
 
-    def styled(self, value: Any, *, font: Font | None = None, number_format: str | None = None,
-               alignment: Alignment | None = None) -> Any:
+    def styled(
+        self,
+        value: Any,
+        *,
+        font: Font | None = None,
+        number_format: str | None = None,
+        alignment: Alignment | None = None,
+    ) -> Any:
         """Return `value` as a styled cell."""
         plain = self.value(value)
         cell = plain if isinstance(plain, Cell) else WriteOnlyCell(self.ws, value=plain)

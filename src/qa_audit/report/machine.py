@@ -86,12 +86,10 @@ class MachineOutputs:
                 continue
             cls = _CsvTable if fmt == "csv" else _ParquetTable
             conv, find = outdir / f"conversations.{fmt}", outdir / f"findings.{fmt}"
-            self.tables.append((cls(self.stack, conv, CONVERSATION_COLUMNS),
-                                cls(self.stack, find, FINDING_COLUMNS)))
+            self.tables.append((cls(self.stack, conv, CONVERSATION_COLUMNS), cls(self.stack, find, FINDING_COLUMNS)))
             self.paths += [conv, find]
 
-    def add(self, result: ConversationResult, row: Mapping[str, Any],
-            findings: Sequence[Mapping[str, Any]]) -> None:
+    def add(self, result: ConversationResult, row: Mapping[str, Any], findings: Sequence[Mapping[str, Any]]) -> None:
         """Write one conversation and its findings."""
         for finding, frow in zip(result.audit.findings, findings, strict=True):
             line = finding_json(result, finding, frow["counted"])

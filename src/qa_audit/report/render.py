@@ -29,8 +29,17 @@ def to_pdf(xlsx: Path, outdir: Path, timeout: float = 120) -> Path:
         raise RenderError("LibreOffice (soffice) is not installed")
     with tempfile.TemporaryDirectory(prefix="qa-audit-lo-") as profile:
         # a private profile: two conversions at once would otherwise fight over the user's one
-        cmd = [exe, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
-               "--convert-to", "pdf", "--outdir", str(outdir), str(xlsx)]
+        cmd = [
+            exe,
+            f"-env:UserInstallation={Path(profile).as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(outdir),
+            str(xlsx),
+        ]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     pdf = outdir / (xlsx.stem + ".pdf")
     if proc.returncode != 0 or not pdf.exists():

@@ -128,8 +128,9 @@ def conversation_row(result: ConversationResult, losses: Mapping[str, RuleLoss])
     """Return the conversations-table row of one result."""
     c, s, t = result.conversation, result.score, result.tag
     day, hour = parse_started(c.started_at)
-    lost = sorted((x for x in losses.values() if x.status == "fail" and not x.bonus),
-                  key=lambda x: (-x.points, x.rule_id))
+    lost = sorted(
+        (x for x in losses.values() if x.status == "fail" and not x.bonus), key=lambda x: (-x.points, x.rule_id)
+    )
     return {
         "conversation_id": c.conversation_id,
         "agent_id": c.agent_id,
@@ -187,28 +188,29 @@ def finding_rows(
         left[f.rule_id] = left.get(f.rule_id, 0.0) - counted
         turn = turns.get(f.turn_index) if f.turn_index is not None else None
         text = mark_span(turn.text, f.span, f.match) if turn else ""
-        rows.append({
-            "conversation_id": c.conversation_id,
-            "agent_id": c.agent_id,
-            "agent_name": c.agent_name,
-            "team": c.team,
-            "channel": c.channel,
-            "day": day,
-            "time": _turn_time(turn) or (c.started_at or ""),
-            "turn_index": f.turn_index,
-            "role": f.role,
-            "rule_id": f.rule_id,
-            "rule_title": info.title if info else "",
-            "severity": f.severity,
-            "kind": _kind(info),
-            "points": float(f.points),
-            "counted": round(counted, 4),
-            "turn_text": text if turn else "（整通会话 whole conversation）",
-            "match": f.match,
-            "message": f.message,
-            "evidence": json.dumps(dict(f.evidence), ensure_ascii=False, default=str)
-            if f.evidence else "",
-        })
+        rows.append(
+            {
+                "conversation_id": c.conversation_id,
+                "agent_id": c.agent_id,
+                "agent_name": c.agent_name,
+                "team": c.team,
+                "channel": c.channel,
+                "day": day,
+                "time": _turn_time(turn) or (c.started_at or ""),
+                "turn_index": f.turn_index,
+                "role": f.role,
+                "rule_id": f.rule_id,
+                "rule_title": info.title if info else "",
+                "severity": f.severity,
+                "kind": _kind(info),
+                "points": float(f.points),
+                "counted": round(counted, 4),
+                "turn_text": text if turn else "（整通会话 whole conversation）",
+                "match": f.match,
+                "message": f.message,
+                "evidence": json.dumps(dict(f.evidence), ensure_ascii=False, default=str) if f.evidence else "",
+            }
+        )
     return rows
 
 

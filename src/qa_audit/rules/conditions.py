@@ -11,8 +11,24 @@ from qa_audit.rules.matchers import Span
 from qa_audit.rules.spec import Cond
 
 # Multi-character negators anywhere shortly before a match; single characters only right before it.
-NEGATORS = ("不能", "不会", "不是", "没有", "无法", "不可能", "不敢", "并非", "绝不", "不用", "不必", "决不", "从不",
-            "不再", "没法", "没办法")
+NEGATORS = (
+    "不能",
+    "不会",
+    "不是",
+    "没有",
+    "无法",
+    "不可能",
+    "不敢",
+    "并非",
+    "绝不",
+    "不用",
+    "不必",
+    "决不",
+    "从不",
+    "不再",
+    "没法",
+    "没办法",
+)
 SHORT_NEGATORS = ("不", "没", "别", "未", "勿")
 _BREAKS = set(",.!?;:~，。！？；：～、…\n")
 _A_NOT_A = re.compile(r"(.)[不没]\1")
@@ -64,10 +80,10 @@ def clause_start(text: str, pos: int) -> int:
 
 def negator_before(text: str, start: int) -> str | None:
     """Return the negator right before `start` in the same clause, if any."""
-    window = text[max(0, start - 4):start]
+    window = text[max(0, start - 4) : start]
     for k in range(len(window) - 1, -1, -1):
         if window[k] in _BREAKS:
-            window = window[k + 1:]
+            window = window[k + 1 :]
             break
     window = _A_NOT_A.sub("", window)  # 是不是 / 有没有 ask a question; they do not negate
     for neg in NEGATORS:
@@ -107,12 +123,16 @@ def evaluate(cond: Cond, turn: TurnLike, *, negation: bool = False, quoted: str 
     if cond.op == "and":
         parts = [evaluate(c, turn, negation=negation, quoted=quoted) for c in cond.children]
         ok = all(p.ok for p in parts)
-        return Outcome(ok, tuple(h for p in parts for h in p.hits) if ok else (),
-                       tuple(d for p in parts for d in p.dropped))
+        return Outcome(
+            ok, tuple(h for p in parts for h in p.hits) if ok else (), tuple(d for p in parts for d in p.dropped)
+        )
     if cond.op == "or":
         parts = [evaluate(c, turn, negation=negation, quoted=quoted) for c in cond.children]
-        return Outcome(any(p.ok for p in parts), tuple(h for p in parts if p.ok for h in p.hits),
-                       tuple(d for p in parts for d in p.dropped))
+        return Outcome(
+            any(p.ok for p in parts),
+            tuple(h for p in parts if p.ok for h in p.hits),
+            tuple(d for p in parts for d in p.dropped),
+        )
     if cond.op == "not":
         inner = evaluate(cond.children[0], turn, negation=negation, quoted=quoted)
         return Outcome(not inner.ok, (), inner.dropped)
@@ -132,9 +152,11 @@ def evaluate(cond: Cond, turn: TurnLike, *, negation: bool = False, quoted: str 
 
 def _leaf_hits(cond: Cond, turn: TurnLike) -> list[Hit]:
     if cond.op in ("any", "all", "none", "at_least"):
-        return [Hit(span, cond.op, turn.text[span[0]:span[1]]) for span in turn.phrase_spans(cond.phrases)]
+        return [Hit(span, cond.op, turn.text[span[0] : span[1]]) for span in turn.phrase_spans(cond.phrases)]
     if cond.op == "regex":
-        return [Hit(span, "regex", cond.pattern, turn.text[span[0]:span[1]]) for span in turn.regex_spans(cond.pattern)]
+        return [
+            Hit(span, "regex", cond.pattern, turn.text[span[0] : span[1]]) for span in turn.regex_spans(cond.pattern)
+        ]
     if cond.op == "words":
         return [Hit(span, "words", word) for span, word in turn.word_spans(cond.phrases)]
     if cond.op == "fuzzy":
@@ -142,8 +164,9 @@ def _leaf_hits(cond: Cond, turn: TurnLike) -> list[Hit]:
     return turn.similar(cond)
 
 
-def _filter(cond: Cond, hits: list[Hit], turn: TurnLike, *, negation: bool, quoted: str
-            ) -> tuple[list[Hit], list[dict[str, Any]]]:
+def _filter(
+    cond: Cond, hits: list[Hit], turn: TurnLike, *, negation: bool, quoted: str
+) -> tuple[list[Hit], list[dict[str, Any]]]:
     if not hits:
         return [], []
     kept: list[Hit] = []
@@ -156,9 +179,9 @@ def _filter(cond: Cond, hits: list[Hit], turn: TurnLike, *, negation: bool, quot
         near = [x for x in exceptions if x[1] >= s - cond.within and x[0] <= e + cond.within]
         earlier = [x for x in before if x[1] <= s and clause_start(turn.text, s) <= x[0]]
         if near:
-            why = {"exception": "unless", "phrase": turn.text[near[0][0]:near[0][1]]}
+            why = {"exception": "unless", "phrase": turn.text[near[0][0] : near[0][1]]}
         elif earlier:
-            why = {"exception": "unless_before", "phrase": turn.text[earlier[-1][0]:earlier[-1][1]]}
+            why = {"exception": "unless_before", "phrase": turn.text[earlier[-1][0] : earlier[-1][1]]}
         elif quoted == "ignore" and any(a <= s < b for a, b in turn.quotes):
             why = {"exception": "quoted"}
         elif negation and (neg := negator_before(turn.text, s)):

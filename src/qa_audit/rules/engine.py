@@ -43,8 +43,13 @@ class Engine:
                 self._groups.append(i)
             self._group_of.append(g)
         self._always = frozenset(i for i, g in enumerate(self._group_of) if g < 0)
-        words = {p for c in conds for leaf in c.leaves() if leaf.op in ("any", "all", "at_least", "words")
-                 for p in leaf.phrases}
+        words = {
+            p
+            for c in conds
+            for leaf in c.leaves()
+            if leaf.op in ("any", "all", "at_least", "words")
+            for p in leaf.phrases
+        }
         add_user_words(sorted(w for w in words if len(w) >= 2))
 
     def prepare(self, conv: Conversation, is_complaint: bool) -> Prepared:
@@ -67,7 +72,8 @@ class Engine:
         # passes (n/a without turns in scope) and a respond rule is never triggered
         settled: list[str | None] = [
             "pass" if applies_here(i) and rules[i].kind == "forbid" and scoped(rules[i], prep) else "n/a"
-            for i in self._groups]
+            for i in self._groups
+        ]
         settled.append(None)  # group -1
         values = [settled[g] for g in self._group_of]
         findings: list[Finding] = []

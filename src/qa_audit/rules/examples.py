@@ -24,8 +24,14 @@ class ExampleResult:
 
 def _turn(i: int, item: Any, default_role: str) -> Turn:
     if isinstance(item, dict):
-        return Turn(index=i, role=item["role"], text=item["text"], start=item.get("start"), end=item.get("end"),
-                    ts=item.get("ts"))
+        return Turn(
+            index=i,
+            role=item["role"],
+            text=item["text"],
+            start=item.get("start"),
+            end=item.get("end"),
+            ts=item.get("ts"),
+        )
     text = str(item)
     for sep in ("：", ":"):
         head, found, rest = text.partition(sep)

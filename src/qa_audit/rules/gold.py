@@ -62,9 +62,17 @@ class RuleScore:
 
     def to_json(self) -> dict:
         """Return the score as a JSON-ready dict."""
-        return {"rule_id": self.rule_id, "labelled": self.labelled, "tp": self.tp, "fp": self.fp, "fn": self.fn,
-                "precision": self.precision, "recall": self.recall, "turn_precision": self.turn_precision,
-                "turn_recall": self.turn_recall}
+        return {
+            "rule_id": self.rule_id,
+            "labelled": self.labelled,
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "precision": self.precision,
+            "recall": self.recall,
+            "turn_precision": self.turn_precision,
+            "turn_recall": self.turn_recall,
+        }
 
 
 def read_labelled(path: Path, split: str, required: tuple[str, ...], what: str) -> list[dict]:
@@ -130,5 +138,17 @@ def evaluate_gold(ruleset: RuleSet, gold: list[dict], transcripts: Iterable[str 
                 c[rid]["turn_tp"] += len(gold_turns & pred)
                 c[rid]["turn_fp"] += len(pred - gold_turns)
                 c[rid]["turn_fn"] += len(gold_turns - pred)
-    return [RuleScore(rid, c[rid]["labelled"], c[rid]["tp"], c[rid]["fp"], c[rid]["fn"], c[rid]["turn_tp"],
-                      c[rid]["turn_fp"], c[rid]["turn_fn"]) for rid in ids if c[rid]["labelled"]]
+    return [
+        RuleScore(
+            rid,
+            c[rid]["labelled"],
+            c[rid]["tp"],
+            c[rid]["fp"],
+            c[rid]["fn"],
+            c[rid]["turn_tp"],
+            c[rid]["turn_fp"],
+            c[rid]["turn_fn"],
+        )
+        for rid in ids
+        if c[rid]["labelled"]
+    ]

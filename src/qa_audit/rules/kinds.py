@@ -51,18 +51,22 @@ def scoped(rule: Rule, prep: Prepared) -> list[int]:
 def _scoped(w: Scope, prep: Prepared) -> list[int]:
     idx = in_role(prep, w.role)
     if w.first:
-        idx = idx[:w.first]
+        idx = idx[: w.first]
     if w.last:
-        idx = idx[-w.last:]
+        idx = idx[-w.last :]
     if w.timed:
         times = metrics.turn_times(prep.conv)
         starts = [t[0] for t in times if t[0] is not None]
         if not starts:
             return []
         begin, finish = min(starts), max(t[1] if t[1] is not None else t[0] for t in times if t[0] is not None)
-        idx = [i for i in idx if times[i][0] is not None
-               and (w.first_seconds is None or times[i][0] - begin <= w.first_seconds)
-               and (w.last_seconds is None or finish - times[i][0] <= w.last_seconds)]
+        idx = [
+            i
+            for i in idx
+            if times[i][0] is not None
+            and (w.first_seconds is None or times[i][0] - begin <= w.first_seconds)
+            and (w.last_seconds is None or finish - times[i][0] <= w.last_seconds)
+        ]
     return idx
 
 
@@ -77,15 +81,23 @@ def _finding(rule: Rule, prep: Prepared, index: int, hit: Hit | None, evidence: 
     span, match = None, ""
     if hit is not None:
         span = turn.norm.to_original(*hit.span)
-        match = turn.turn.text[span[0]:span[1]]
+        match = turn.turn.text[span[0] : span[1]]
         evidence = {"operator": hit.op, "matched": hit.matched, **evidence}
         if hit.variant and hit.variant != hit.matched:
             evidence["variant"] = hit.variant
         if hit.score is not None:
             evidence["score"] = hit.score
-    return Finding(rule_id=rule.id, severity=rule.info.severity, points=rule.info.points, turn_index=index,
-                   role=turn.turn.role, span=span, match=match, message=rule.info.message,
-                   evidence={"kind": rule.kind, **evidence})
+    return Finding(
+        rule_id=rule.id,
+        severity=rule.info.severity,
+        points=rule.info.points,
+        turn_index=index,
+        role=turn.turn.role,
+        span=span,
+        match=match,
+        message=rule.info.message,
+        evidence={"kind": rule.kind, **evidence},
+    )
 
 
 def forbid(rule: Rule, prep: Prepared) -> list[Finding] | None:
@@ -100,8 +112,11 @@ def forbid(rule: Rule, prep: Prepared) -> list[Finding] | None:
             continue
         dropped = list(res.dropped)
         if rule.nearby is not None:
-            near = [j for j in range(max(0, i - rule.nearby_turns), min(len(prep.turns), i + rule.nearby_turns + 1))
-                    if j != i and _eval(rule, rule.nearby, prep.turns[j]).ok]
+            near = [
+                j
+                for j in range(max(0, i - rule.nearby_turns), min(len(prep.turns), i + rule.nearby_turns + 1))
+                if j != i and _eval(rule, rule.nearby, prep.turns[j]).ok
+            ]
             if near:
                 continue  # excused by what was said in a nearby turn
             dropped.append({"exception": "nearby", "turns_checked": rule.nearby_turns, "found": False})
@@ -140,7 +155,7 @@ def respond(rule: Rule, prep: Prepared) -> list[Finding] | None:
         trig = _eval(rule, rule.trigger, prep.turns[i])
         if not trig.ok:
             continue
-        window = [j for j in responders if j > i][:rule.within]
+        window = [j for j in responders if j > i][: rule.within]
         if rule.same_turn:
             window = [i, *window]
         if not window:
@@ -195,9 +210,16 @@ def metric(rule: Rule, prep: Prepared) -> list[Finding] | None:
         return _silence(rule, prep)
     if rule.metric == "overlap":
         tolerance = rule.max if rule.max is not None else 0.0
-        return [_finding(rule, prep, j, None, {"metric": "overlap", "value": sec, "max": tolerance, "unit": "seconds",
-                                               "interrupted_turn": i})
-                for j, i, sec in metrics.interruptions(prep.conv, tolerance)]
+        return [
+            _finding(
+                rule,
+                prep,
+                j,
+                None,
+                {"metric": "overlap", "value": sec, "max": tolerance, "unit": "seconds", "interrupted_turn": i},
+            )
+            for j, i, sec in metrics.interruptions(prep.conv, tolerance)
+        ]
     value, anchor, ev = _metric_value(rule, prep)
     if value is None or anchor is None:
         return None
@@ -205,8 +227,11 @@ def metric(rule: Rule, prep: Prepared) -> list[Finding] | None:
     high = rule.max is not None and value > rule.max
     if not (low or high):
         return []
-    return [_finding(rule, prep, anchor, None, {"metric": rule.metric, "value": value, "min": rule.min,
-                                                "max": rule.max, **ev})]
+    return [
+        _finding(
+            rule, prep, anchor, None, {"metric": rule.metric, "value": value, "min": rule.min, "max": rule.max, **ev}
+        )
+    ]
 
 
 def _silence(rule: Rule, prep: Prepared) -> list[Finding] | None:
@@ -218,11 +243,18 @@ def _silence(rule: Rule, prep: Prepared) -> list[Finding] | None:
         stop = nxt if nxt is not None else len(prep.turns)
         candidates = [j for j in in_role(prep, "agent") if i <= j < stop]
         if not any(_eval(rule, rule.match, prep.turns[j]).ok for j in candidates):
-            out.append(_finding(rule, prep, i, None, {"metric": "silence_gap", "value": seconds,
-                                                      "max": rule.gap, "unit": "seconds"}))
+            out.append(
+                _finding(
+                    rule, prep, i, None, {"metric": "silence_gap", "value": seconds, "max": rule.gap, "unit": "seconds"}
+                )
+            )
     return out
 
 
 KINDS: dict[str, Callable[[Rule, Prepared], list[Finding] | None]] = {
-    "forbid": forbid, "require": require, "respond": respond, "order": order, "metric": metric,
+    "forbid": forbid,
+    "require": require,
+    "respond": respond,
+    "order": order,
+    "metric": metric,
 }

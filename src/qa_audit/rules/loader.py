@@ -99,19 +99,29 @@ def load_ruleset(rules_dir: Path) -> RuleSet:
             continue
         if "pack" in doc.data:
             if pack_seen:
-                problems.append(RuleProblem(str(path), doc.line_of(("pack",)),
-                                            f"a second `pack:` section (the first is in {pack_seen})"))
+                problems.append(
+                    RuleProblem(
+                        str(path), doc.line_of(("pack",)), f"a second `pack:` section (the first is in {pack_seen})"
+                    )
+                )
             pack_seen = str(path)
             pack = doc.data["pack"]
             pack_name = pack.get("name", pack_name)
-            policy = ScoringPolicy(base=float(pack.get("base", 100.0)),
-                                   pass_threshold=float(pack.get("pass_threshold", 80.0)))
+            policy = ScoringPolicy(
+                base=float(pack.get("base", 100.0)), pass_threshold=float(pack.get("pass_threshold", 80.0))
+            )
         for i, raw in enumerate(doc.data.get("rules") or []):
             line = doc.line_of(("rules", i))
             rid = raw["id"]
             if rid in seen_ids:
-                problems.append(RuleProblem(str(path), doc.line_of(("rules", i, "id")),
-                                            f"duplicate rule id {rid!r}", f"first defined at {seen_ids[rid]}"))
+                problems.append(
+                    RuleProblem(
+                        str(path),
+                        doc.line_of(("rules", i, "id")),
+                        f"duplicate rule id {rid!r}",
+                        f"first defined at {seen_ids[rid]}",
+                    )
+                )
                 continue
             seen_ids[rid] = f"{path}:{line}"
             if raw.get("enabled", True):
@@ -124,14 +134,21 @@ def load_ruleset(rules_dir: Path) -> RuleSet:
     for rule in rules:
         digest.update(rule.info.version.encode())
     digest.update(json.dumps([policy.base, policy.pass_threshold]).encode())
-    return RuleSet(rules=tuple(rules), policy=policy, version=digest.hexdigest()[:12], name=pack_name,
-                   files=tuple(str(f) for f in files))
+    return RuleSet(
+        rules=tuple(rules),
+        policy=policy,
+        version=digest.hexdigest()[:12],
+        name=pack_name,
+        files=tuple(str(f) for f in files),
+    )
 
 
 def _validate(doc: YamlDoc) -> list[RuleProblem]:
     file = str(doc.path)
-    out = [RuleProblem(file, line, f"duplicate key {where[-1]!r}", "YAML keeps only the last one")
-           for where, line in doc.duplicates]
+    out = [
+        RuleProblem(file, line, f"duplicate key {where[-1]!r}", "YAML keeps only the last one")
+        for where, line in doc.duplicates
+    ]
     if not isinstance(doc.data, dict):
         return [*out, RuleProblem(file, 1, "a rule file is a mapping with a `rules:` list")]
     validator = jsonschema.Draft202012Validator(_schema())
@@ -180,9 +197,15 @@ def _regex_set_problems(rules: list[Rule]) -> list[RuleProblem]:
         return []
     first = where[0][1]
     ids = ", ".join(dict.fromkeys(r.id for _, r in where))
-    return [RuleProblem(first.file, first.line, f"the {len(where)} regexes of the rule set together are too large "
-                        "for the linear-time regex engine (RE2 set over its memory budget)",
-                        f"shorten counted repetitions such as .{{300}} or use phrase lists; rules: {ids}")]
+    return [
+        RuleProblem(
+            first.file,
+            first.line,
+            f"the {len(where)} regexes of the rule set together are too large "
+            "for the linear-time regex engine (RE2 set over its memory budget)",
+            f"shorten counted repetitions such as .{{300}} or use phrase lists; rules: {ids}",
+        )
+    ]
 
 
 def _explain(doc: YamlDoc, err: jsonschema.ValidationError) -> RuleProblem:
@@ -196,11 +219,16 @@ def _explain(doc: YamlDoc, err: jsonschema.ValidationError) -> RuleProblem:
         hint = f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(allowed)}"
         return RuleProblem(file, doc.line_of(where + (key,)), f"unknown key {key!r}", hint)
     if err.validator == "enum":
-        return RuleProblem(file, doc.line_of(where), f"{_name(where)} must be one of {err.validator_value}, "
-                           f"not {err.instance!r}")
+        return RuleProblem(
+            file, doc.line_of(where), f"{_name(where)} must be one of {err.validator_value}, not {err.instance!r}"
+        )
     if err.validator == "required":
-        return RuleProblem(file, doc.line_of(where), f"{_name(where)}: {err.message}",
-                           "every rule needs id, title, kind, severity, points, message, source and examples")
+        return RuleProblem(
+            file,
+            doc.line_of(where),
+            f"{_name(where)}: {err.message}",
+            "every rule needs id, title, kind, severity, points, message, source and examples",
+        )
     return RuleProblem(file, doc.line_of(where), f"{_name(where)}: {err.message}")
 
 
@@ -213,8 +241,9 @@ def _semantic(doc: YamlDoc, i: int, raw: dict[str, Any]) -> list[RuleProblem]:
     out: list[RuleProblem] = []
     for need in _KIND_NEEDS[raw["kind"]] + _METRIC_NEEDS.get(raw.get("metric", ""), ()):
         if need not in raw:
-            out.append(RuleProblem(file, doc.line_of(base), f"rule {raw['id']!r} of kind {raw['kind']!r} "
-                                   f"needs `{need}:`"))
+            out.append(
+                RuleProblem(file, doc.line_of(base), f"rule {raw['id']!r} of kind {raw['kind']!r} needs `{need}:`")
+            )
     if raw["kind"] == "metric" and raw.get("metric") != "silence_gap" and "min" not in raw and "max" not in raw:
         out.append(RuleProblem(file, doc.line_of(base), f"metric rule {raw['id']!r} needs `min:` or `max:`"))
     for key in ("match", "if", "first", "then", "numerator", "denominator"):
@@ -241,9 +270,14 @@ def _check_examples(doc: YamlDoc, base: tuple[Any, ...], examples: dict[str, Any
                 where = (*base, "examples", expected, k, "turns", j)
                 problem = _example_turn_problem(turn)
                 if problem:
-                    out.append(RuleProblem(str(doc.path), doc.line_of(where),
-                                           f"examples.{expected}[{k}].turns[{j}]: {problem}",
-                                           "a turn is a '客服：…' string or {role: agent|customer|system, text: …}"))
+                    out.append(
+                        RuleProblem(
+                            str(doc.path),
+                            doc.line_of(where),
+                            f"examples.{expected}[{k}].turns[{j}]: {problem}",
+                            "a turn is a '客服：…' string or {role: agent|customer|system, text: …}",
+                        )
+                    )
     return out
 
 
@@ -274,8 +308,14 @@ def _check_cond(doc: YamlDoc, where: tuple[Any, ...], cond: dict[str, Any]) -> l
     out: list[RuleProblem] = []
     if len(ops) != 1:
         got = ", ".join(ops) or "none"
-        return [RuleProblem(file, doc.line_of(where), f"a condition needs exactly one operator, got {got}",
-                            f"operators: {', '.join(LEAF_OPS + BOOL_OPS)}")]
+        return [
+            RuleProblem(
+                file,
+                doc.line_of(where),
+                f"a condition needs exactly one operator, got {got}",
+                f"operators: {', '.join(LEAF_OPS + BOOL_OPS)}",
+            )
+        ]
     op = ops[0]
     if op == "at_least" and "of" not in cond:
         out.append(RuleProblem(file, doc.line_of(where + (op,)), "`at_least:` needs `of:` (the phrases)"))
@@ -286,13 +326,24 @@ def _check_cond(doc: YamlDoc, where: tuple[Any, ...], cond: dict[str, Any]) -> l
             re2.compile(cond["regex"])
         except re2.error as exc:
             why = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else exc
-            out.append(RuleProblem(file, doc.line_of(where + ("regex",)), f"bad regex {cond['regex']!r}: {why}",
-                                   "RE2 syntax: no lookaround, no backreferences"))
+            out.append(
+                RuleProblem(
+                    file,
+                    doc.line_of(where + ("regex",)),
+                    f"bad regex {cond['regex']!r}: {why}",
+                    "RE2 syntax: no lookaround, no backreferences",
+                )
+            )
         else:
             if not _re2_set([cond["regex"]]):
-                out.append(RuleProblem(file, doc.line_of(where + ("regex",)),
-                                       f"regex {cond['regex']!r} is too large for the linear-time regex engine",
-                                       "shorten counted repetitions such as .{300}"))
+                out.append(
+                    RuleProblem(
+                        file,
+                        doc.line_of(where + ("regex",)),
+                        f"regex {cond['regex']!r} is too large for the linear-time regex engine",
+                        "shorten counted repetitions such as .{300}",
+                    )
+                )
     if op in ("and", "or"):
         for j, child in enumerate(cond[op]):
             out.extend(_check_cond(doc, where + (op, j), child))
@@ -304,8 +355,9 @@ def _check_cond(doc: YamlDoc, where: tuple[Any, ...], cond: dict[str, Any]) -> l
     return out
 
 
-def _build_cond(raw: dict[str, Any], key: str, inherited: tuple[tuple[str, ...], int, tuple[str, ...]] = ((), 8, ())
-                ) -> Cond:
+def _build_cond(
+    raw: dict[str, Any], key: str, inherited: tuple[tuple[str, ...], int, tuple[str, ...]] = ((), 8, ())
+) -> Cond:
     """Build a condition; exceptions (`unless`, `within`, `unless_before`) on and/or/not apply to every leaf below."""
     op = next(k for k in raw if k in LEAF_OPS or k in BOOL_OPS)
     unless = inherited[0] + tuple(raw.get("unless", ()))
@@ -316,15 +368,22 @@ def _build_cond(raw: dict[str, Any], key: str, inherited: tuple[tuple[str, ...],
         kids = tuple(_build_cond(c, f"{key}.{op}{j}", (unless, within, before)) for j, c in enumerate(raw[op]))
         return Cond(op=op, key=key, children=kids, **common)
     if op == "not":
-        return Cond(op=op, key=key, children=(_build_cond(raw["not"], f"{key}.not", (unless, within, before)),),
-                    **common)
+        return Cond(
+            op=op, key=key, children=(_build_cond(raw["not"], f"{key}.not", (unless, within, before)),), **common
+        )
     if op == "regex":
         return Cond(op=op, key=key, pattern=raw["regex"], **common)
     if op == "at_least":
         return Cond(op=op, key=key, phrases=tuple(raw["of"]), n=int(raw["at_least"]), **common)
     if op == "similar":
-        return Cond(op=op, key=key, phrases=tuple(raw["similar"]), unlike=tuple(raw.get("unlike", ())),
-                    threshold=float(raw.get("threshold", 0.6)), **common)
+        return Cond(
+            op=op,
+            key=key,
+            phrases=tuple(raw["similar"]),
+            unlike=tuple(raw.get("unlike", ())),
+            threshold=float(raw.get("threshold", 0.6)),
+            **common,
+        )
     return Cond(op=op, key=key, phrases=tuple(raw[op]), **common)
 
 
@@ -337,31 +396,62 @@ def _build_rule(raw: dict[str, Any], file: str, line: int) -> Rule:
     # default=str: YAML dates inside free-form example turns are not JSON
     text = json.dumps(raw, sort_keys=True, ensure_ascii=False, default=str)
     version = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
-    info = RuleInfo(id=rid, title=raw["title"], severity=raw["severity"], points=float(raw["points"]),
-                    cap=raw.get("cap"), veto=bool(raw.get("veto", False)), bonus=bool(raw.get("bonus", False)),
-                    message=raw["message"], source=raw["source"], category=raw.get("category", ""),
-                    version=version)
+    info = RuleInfo(
+        id=rid,
+        title=raw["title"],
+        severity=raw["severity"],
+        points=float(raw["points"]),
+        cap=raw.get("cap"),
+        veto=bool(raw.get("veto", False)),
+        bonus=bool(raw.get("bonus", False)),
+        message=raw["message"],
+        source=raw["source"],
+        category=raw.get("category", ""),
+        version=version,
+    )
     where = raw.get("where", {})
     app = raw.get("applies", {})
     trig, resp = raw.get("trigger", {}), raw.get("response", {})
     return Rule(
-        info=info, kind=raw["kind"], description=raw.get("description", ""),
-        where=Scope(role=where.get("role", "agent"), first=where.get("first"), last=where.get("last"),
-                    first_seconds=where.get("first_seconds"), last_seconds=where.get("last_seconds")),
-        applies=Applies(complaint=app.get("complaint"), timing=app.get("timing"), channel=app.get("channel"),
-                        min_turns=app.get("min_turns")),
-        match=_opt_cond(raw.get("match"), f"{rid}:match"), if_=_opt_cond(raw.get("if"), f"{rid}:if"),
-        anchor=raw.get("anchor", "last"), quoted=raw.get("quoted", "ignore"),
+        info=info,
+        kind=raw["kind"],
+        description=raw.get("description", ""),
+        where=Scope(
+            role=where.get("role", "agent"),
+            first=where.get("first"),
+            last=where.get("last"),
+            first_seconds=where.get("first_seconds"),
+            last_seconds=where.get("last_seconds"),
+        ),
+        applies=Applies(
+            complaint=app.get("complaint"),
+            timing=app.get("timing"),
+            channel=app.get("channel"),
+            min_turns=app.get("min_turns"),
+        ),
+        match=_opt_cond(raw.get("match"), f"{rid}:match"),
+        if_=_opt_cond(raw.get("if"), f"{rid}:if"),
+        anchor=raw.get("anchor", "last"),
+        quoted=raw.get("quoted", "ignore"),
         negation=bool(raw.get("negation", True)),
-        trigger=_opt_cond(trig.get("match"), f"{rid}:trigger"), trigger_role=trig.get("role", "customer"),
-        response=_opt_cond(resp.get("match"), f"{rid}:response"), response_role=resp.get("role", "agent"),
-        within=int(resp.get("within", 1)), same_turn=bool(resp.get("same_turn", False)),
-        first=_opt_cond(raw.get("first"), f"{rid}:first"), then=_opt_cond(raw.get("then"), f"{rid}:then"),
-        metric=raw.get("metric", ""), min=raw.get("min"), max=raw.get("max"), gap=float(raw.get("gap", 120.0)),
+        trigger=_opt_cond(trig.get("match"), f"{rid}:trigger"),
+        trigger_role=trig.get("role", "customer"),
+        response=_opt_cond(resp.get("match"), f"{rid}:response"),
+        response_role=resp.get("role", "agent"),
+        within=int(resp.get("within", 1)),
+        same_turn=bool(resp.get("same_turn", False)),
+        first=_opt_cond(raw.get("first"), f"{rid}:first"),
+        then=_opt_cond(raw.get("then"), f"{rid}:then"),
+        metric=raw.get("metric", ""),
+        min=raw.get("min"),
+        max=raw.get("max"),
+        gap=float(raw.get("gap", 120.0)),
         numerator=_opt_cond(raw.get("numerator"), f"{rid}:numerator"),
         denominator=_opt_cond(raw.get("denominator"), f"{rid}:denominator"),
         nearby=_opt_cond(raw.get("unless_nearby", {}).get("match"), f"{rid}:nearby"),
         nearby_turns=int(raw.get("unless_nearby", {}).get("turns", 1)),
-        examples_fire=tuple(raw["examples"]["fire"]), examples_pass=tuple(raw["examples"]["pass"]),
-        file=file, line=line,
+        examples_fire=tuple(raw["examples"]["fire"]),
+        examples_pass=tuple(raw["examples"]["pass"]),
+        file=file,
+        line=line,
     )

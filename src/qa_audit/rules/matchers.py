@@ -125,8 +125,9 @@ def _readings() -> dict[int, str]:
     spec = importlib.util.find_spec("pypinyin")  # a top-level package is located, not run
     if spec is None or spec.origin is None:
         raise ImportError("pypinyin is not installed (pip install pypinyin)")
-    table = importlib.util.spec_from_file_location("qa_audit._pinyin_readings",
-                                                   Path(spec.origin).with_name("pinyin_dict.py"))
+    table = importlib.util.spec_from_file_location(
+        "qa_audit._pinyin_readings", Path(spec.origin).with_name("pinyin_dict.py")
+    )
     module = importlib.util.module_from_spec(table)
     table.loader.exec_module(module)
     return module.pinyin_dict
@@ -149,7 +150,7 @@ def _syllable(ch: str) -> str:
         return ch
     for a, b in (("zh", "z"), ("ch", "c"), ("sh", "s")):
         if s.startswith(a):
-            s = b + s[len(a):]
+            s = b + s[len(a) :]
     if s.endswith("ng"):
         s = s[:-1]
     if s.startswith("l"):
@@ -194,9 +195,9 @@ class FuzzyMatcher:
                 continue
             # a match starts on a syllable near the phrase's first one (an exact match on that very syllable)
             starts = {s for s in distinct if s == target[0] or _near(s, target[0])}
-            for i in [i for i, s in enumerate(sylls[:len(text) - k + 1]) if s in starts]:
-                window = text[i:i + k]
-                if heard_as(window, sylls[i:i + k], phrase, target):
+            for i in [i for i, s in enumerate(sylls[: len(text) - k + 1]) if s in starts]:
+                window = text[i : i + k]
+                if heard_as(window, sylls[i : i + k], phrase, target):
                     hits.append(FuzzyHit((i, i + k), phrase, window))
         return hits
 
@@ -210,8 +211,11 @@ def heard_as(window: str, sylls: list[str], phrase: str, target: tuple[str, ...]
         return True
     k = len(target)
     inexact = sum(1 for s, t in zip(sylls, target, strict=True) if s != t)
-    return all(_near(s, t) for s, t in zip(sylls, target, strict=True)) and inexact <= max(1, k // 2) and \
-        sum(1 for a, b in zip(window, phrase, strict=True) if a == b) >= (k + 1) // 2 - (k == 2)
+    return (
+        all(_near(s, t) for s, t in zip(sylls, target, strict=True))
+        and inexact <= max(1, k // 2)
+        and sum(1 for a, b in zip(window, phrase, strict=True) if a == b) >= (k + 1) // 2 - (k == 2)
+    )
 
 
 _CLAUSE_BREAKS = set(",.!?;:~，。！？；：～、…\n ")
@@ -233,7 +237,7 @@ def clauses(text: str) -> list[Span]:
 
 def _ngrams(text: str) -> Counter[str]:
     """Character 1-3-grams of a clause."""
-    return Counter(text[i:i + n] for n in (1, 2, 3) for i in range(len(text) - n + 1))
+    return Counter(text[i : i + n] for n in (1, 2, 3) for i in range(len(text) - n + 1))
 
 
 def clause_units(text: str) -> list[Span]:
@@ -274,8 +278,8 @@ class SimilarMatcher:
             for g, c in counts.items():
                 both[row, local[g]] = 1.0 + math.log(c)
         both = _unit_rows(both)
-        self._pos = both[:len(self.exemplars)]
-        self._neg = both[len(self.exemplars):] if unlike else None
+        self._pos = both[: len(self.exemplars)]
+        self._neg = both[len(self.exemplars) :] if unlike else None
 
     def find(self, spans: list[Span], counts: np.ndarray) -> list[SimilarHit]:
         """Return the clauses similar enough to an exemplar, best first.

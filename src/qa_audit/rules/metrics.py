@@ -101,7 +101,7 @@ def customer_silences(conv: Conversation, gap: float) -> list[tuple[int, int | N
             continue
         nxt = next((j for j in range(i + 1, len(conv.turns)) if conv.turns[j].role == "customer"), None)
         if nxt is None:
-            last = [x for pair in times[i + 1:] for x in pair if x is not None]
+            last = [x for pair in times[i + 1 :] for x in pair if x is not None]
             if not last:
                 continue
             silent = max(last) - end

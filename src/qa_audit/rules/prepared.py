@@ -35,8 +35,13 @@ class Matchers:
         self.phrases = PhraseIndex(phrases)
         self.regexes = RegexIndex({leaf.pattern for leaf in leaves if leaf.op == "regex"})
         self.fuzzy = {leaf.key: FuzzyMatcher(leaf.phrases) for leaf in leaves if leaf.op == "fuzzy"}
-        self.similar = SimilarSpace({leaf.key: SimilarMatcher(leaf.phrases, leaf.unlike, leaf.threshold)
-                                     for leaf in leaves if leaf.op == "similar"})
+        self.similar = SimilarSpace(
+            {
+                leaf.key: SimilarMatcher(leaf.phrases, leaf.unlike, leaf.threshold)
+                for leaf in leaves
+                if leaf.op == "similar"
+            }
+        )
         self._word_sets: dict[tuple[str, ...], frozenset[str]] = {}
         self._gates: dict[str, Gate | None] = {}
         # a condition's outcome depends on nothing but the normalised turn text: one per
@@ -119,8 +124,9 @@ class PreparedTurn:
         """`evaluate(cond, self, ...)`, looked up when a turn with the same text was evaluated before."""
         if not self.may_match(cond):
             return _NO
-        return self._m.outcomes.get((cond.key, negation, quoted, self.text),
-                                    lambda: evaluate(cond, self, negation=negation, quoted=quoted))
+        return self._m.outcomes.get(
+            (cond.key, negation, quoted, self.text), lambda: evaluate(cond, self, negation=negation, quoted=quoted)
+        )
 
     @cached_property
     def regex_ids(self) -> frozenset[int]:
@@ -178,10 +184,14 @@ class PreparedTurn:
 
     def fuzzy(self, cond: Cond) -> list[Hit]:
         """Pinyin-tolerant hits of a fuzzy condition."""
-        return [Hit(h.span, "fuzzy", h.phrase, h.variant if h.variant != h.phrase else "")
-                for h in self._m.fuzzy[cond.key].find(self.text)]
+        return [
+            Hit(h.span, "fuzzy", h.phrase, h.variant if h.variant != h.phrase else "")
+            for h in self._m.fuzzy[cond.key].find(self.text)
+        ]
 
     def similar(self, cond: Cond) -> list[Hit]:
         """Similarity hits of a `similar` condition."""
-        return [Hit(h.span, "similar", h.exemplar, self.text[h.span[0]:h.span[1]], h.score)
-                for h in self._m.similar.find(cond.key, *self._units)]
+        return [
+            Hit(h.span, "similar", h.exemplar, self.text[h.span[0] : h.span[1]], h.score)
+            for h in self._m.similar.find(cond.key, *self._units)
+        ]

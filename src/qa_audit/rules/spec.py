@@ -107,8 +107,17 @@ class Rule:
 
     def conditions(self) -> list[Cond]:
         """Return every top-level condition of this rule."""
-        conds = (self.match, self.if_, self.trigger, self.response, self.first, self.then,
-                 self.numerator, self.denominator, self.nearby)
+        conds = (
+            self.match,
+            self.if_,
+            self.trigger,
+            self.response,
+            self.first,
+            self.then,
+            self.numerator,
+            self.denominator,
+            self.nearby,
+        )
         return [c for c in conds if c is not None]
 
 

@@ -45,8 +45,10 @@ class FireRate:
 
     def warning(self) -> str:
         """The line printed by `rules check` for a suspicious rule."""
-        return (f"{self.file}:{self.line}: warning: rule {self.rule_id!r} fires on {self.rate:.0%} of the "
-                f"{self.looked} {self.unit} it looks at ({self.fired}); is a phrase or regex too broad?")
+        return (
+            f"{self.file}:{self.line}: warning: rule {self.rule_id!r} fires on {self.rate:.0%} of the "
+            f"{self.looked} {self.unit} it looks at ({self.fired}); is a phrase or regex too broad?"
+        )
 
 
 def fire_rates(ruleset: RuleSet, conversations: Iterable[Conversation]) -> list[FireRate]:
@@ -68,11 +70,12 @@ def fire_rates(ruleset: RuleSet, conversations: Iterable[Conversation]) -> list[
             else:
                 looked[rule.id] += 1
                 fired[rule.id] += bool(findings)
-    return [FireRate(r.id, r.file, r.line, "turns" if r.kind == "forbid" else "conversations",
-                     looked[r.id], fired[r.id]) for r in ruleset.rules]
+    return [
+        FireRate(r.id, r.file, r.line, "turns" if r.kind == "forbid" else "conversations", looked[r.id], fired[r.id])
+        for r in ruleset.rules
+    ]
 
 
-def suspicious(rates: Iterable[FireRate], max_rate: float = MAX_RATE, min_looked: int = MIN_LOOKED
-               ) -> list[FireRate]:
+def suspicious(rates: Iterable[FireRate], max_rate: float = MAX_RATE, min_looked: int = MIN_LOOKED) -> list[FireRate]:
     """The rates above `max_rate` measured on at least `min_looked` turns or conversations."""
     return [r for r in rates if r.looked >= min_looked and r.rate > max_rate]

@@ -83,8 +83,12 @@ def _read(path: Path) -> str:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise YamlError(path, 1, f"rule file is {size / 2**20:.1f} MB; the limit is {MAX_FILE_BYTES >> 20} MB "
-                                     "(split it, or keep huge word lists out of rule files)")
+            raise YamlError(
+                path,
+                1,
+                f"rule file is {size / 2**20:.1f} MB; the limit is {MAX_FILE_BYTES >> 20} MB "
+                "(split it, or keep huge word lists out of rule files)",
+            )
         raw = path.read_bytes()
     except OSError as exc:
         raise YamlError(path, 1, f"cannot read rule file: {exc}") from exc
@@ -92,8 +96,9 @@ def _read(path: Path) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise YamlError(path, line, f"not UTF-8 (规则文件须为UTF-8编码): byte {raw[exc.start]:#04x} "
-                                    f"at line {line}") from exc
+        raise YamlError(
+            path, line, f"not UTF-8 (规则文件须为UTF-8编码): byte {raw[exc.start]:#04x} at line {line}"
+        ) from exc
 
 
 def _marked(path: Path, exc: yaml.MarkedYAMLError) -> YamlError:
@@ -111,8 +116,9 @@ def _check_depth(path: Path, text: str) -> None:
             if isinstance(event, _OPEN):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    raise YamlError(path, event.start_mark.line + 1,
-                                    f"nested more than {MAX_DEPTH} levels deep (嵌套过深)")
+                    raise YamlError(
+                        path, event.start_mark.line + 1, f"nested more than {MAX_DEPTH} levels deep (嵌套过深)"
+                    )
             elif isinstance(event, _CLOSE):
                 depth -= 1
     except yaml.MarkedYAMLError as exc:
@@ -141,9 +147,12 @@ def _check_size(path: Path, root: yaml.Node, max_nodes: int) -> None:
         if done:
             total = 1 + sum(size[id(k)] for k in _children(node))
             if total > max_nodes:
-                raise YamlError(path, node.start_mark.line + 1,
-                                f"expands to more than {max_nodes:,} values (anchors/aliases &x/*x used too "
-                                "many times, or an enormous list); split the file")
+                raise YamlError(
+                    path,
+                    node.start_mark.line + 1,
+                    f"expands to more than {max_nodes:,} values (anchors/aliases &x/*x used too "
+                    "many times, or an enormous list); split the file",
+                )
             size[nid] = total
             open_.discard(nid)
             continue

@@ -73,7 +73,7 @@ def check(rules_dir: Path | None, corpus: tuple[Path, ...], no_corpus: bool, max
         return
     from qa_audit.rules.suspicious import BUNDLED_CORPUS
 
-    inputs = list(corpus) or ([BUNDLED_CORPUS] if BUNDLED_CORPUS.is_dir() else [])
+    inputs = list(corpus) or ([BUNDLED_CORPUS] if BUNDLED_CORPUS else [])
     if not inputs:
         click.echo("no corpus: give --corpus to see how often each rule fires", err=True)
         return

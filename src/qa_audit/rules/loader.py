@@ -16,10 +16,10 @@ import jsonschema
 import re2
 
 from qa_audit.model import RuleInfo, ScoringPolicy
+from qa_audit.paths import schema_file
 from qa_audit.rules.spec import BOOL_OPS, LEAF_OPS, Applies, Cond, Rule, RuleSet, Scope
 from qa_audit.rules.yamlfile import YamlDoc, YamlError, load_yaml
 
-SCHEMA_FILE = "schema.json"
 _KIND_NEEDS = {
     "forbid": ("match",),
     "require": ("match",),
@@ -54,8 +54,7 @@ class RuleLoadError(Exception):
 
 @cache
 def _schema() -> dict[str, Any]:
-    here = Path(__file__).resolve().parents[3] / "rules" / SCHEMA_FILE
-    return json.loads(here.read_text(encoding="utf-8"))
+    return json.loads(schema_file().read_text(encoding="utf-8"))
 
 
 def schema_keys() -> dict[str, list[str]]:

@@ -164,7 +164,9 @@ def read_jddc(data_dir: Path = JDDC_DIR, mapping_path: Path = MAPPING_FILE) -> D
     for name in ("dev.tsv", "test.tsv"):
         path = data_dir / name
         if not path.is_file():
-            raise DataError(f"{path}: JDDC intents not found (they come with the source repository, data/jddc_intents/)")
+            raise DataError(
+                f"{path}: JDDC intents not found (they come with the source repository, data/jddc_intents/)"
+            )
         with path.open(encoding="utf-8") as fh:
             for lineno, line in enumerate(fh, 1):
                 parts = line.rstrip("\n").split("\t")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from qa_audit.cli_common import load_rules_or_exit
 from qa_audit.paths import default_rules_dir
 
 if TYPE_CHECKING:
@@ -16,9 +17,7 @@ if TYPE_CHECKING:
 _DIR = click.argument("rules_dir", required=False, type=click.Path(path_type=Path))
 
 
-def _load(rules_dir: Path | None):
-    from qa_audit.cli import load_rules_or_exit
-
+def _load(rules_dir: Path | None) -> RuleSet:
     return load_rules_or_exit(rules_dir or default_rules_dir())
 
 

@@ -18,20 +18,20 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import chain, islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from qa_audit.model import Audit, ComplaintTag, Conversation, ConversationResult, Rejected, Score
+from qa_audit.auditor import Auditor
+from qa_audit.model import Audit, ComplaintTag, Conversation, ConversationResult, Rejected, RuleLoss, Score
 
 if TYPE_CHECKING:
     from qa_audit.classify import ComplaintTagger
-    from qa_audit.pipeline import Auditor
     from qa_audit.rules import RuleSet
 
 CHUNK = 64  # conversations per task: ~0.1 s of work, large enough to hide the pickling overhead
 IN_FLIGHT_PER_WORKER = 3  # chunks queued per worker: keeps every core busy without reading ahead
 
 Item = Conversation | Rejected
-Outcome = tuple[Audit, Score, ComplaintTag, Mapping[str, Any] | None]  # losses: reused by the reports
+Outcome = tuple[Audit, Score, ComplaintTag, Mapping[str, RuleLoss] | None]  # losses: reused by the reports
 
 _auditor: Auditor | None = None  # one per worker process, built by _init
 
@@ -47,8 +47,6 @@ def available_cpus() -> int:
 def _init(ruleset: RuleSet, tagger: ComplaintTagger) -> None:
     """Pool initializer: build the auditor (rule matchers, model and its segmenter) once per process."""
     global _auditor
-    from qa_audit.pipeline import Auditor
-
     # Ctrl-C reaches the whole process group; only the parent decides how to stop (cleanly)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _auditor = Auditor(ruleset, tagger)
@@ -83,8 +81,6 @@ def audit_in_pool(
     n = min(workers, math.ceil(len(head) / chunk))
     if n <= 1:
         if local is None:
-            from qa_audit.pipeline import Auditor
-
             local = Auditor(ruleset, tagger)
         for item in chain(head, it):
             yield item if isinstance(item, Rejected) else local.audit(item)

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from qa_audit import __version__
+from qa_audit.auditor import Auditor
 from qa_audit.classify import ComplaintTagger
 from qa_audit.model import Conversation, ConversationResult, Rejected
 from qa_audit.privacy import mask_conversation, mask_rejected
 from qa_audit.readers import expand_inputs, read_inputs
 from qa_audit.report.safe import atomic_text
-from qa_audit.rules import Engine, RuleSet
-from qa_audit.scoring import rule_losses, score_conversation
+from qa_audit.rules import RuleSet
 
 
 @dataclass(frozen=True)
@@ -55,24 +55,6 @@ class RunSummary:
     not_processed: int
     data: dict[str, Any] = field(hash=False, compare=False)
     interrupted: bool = False  # stopped early (Ctrl-C): the outputs cover the records read so far
-
-
-class Auditor:
-    """A loaded rule engine and tagger: audit one conversation at a time."""
-
-    def __init__(self, ruleset: RuleSet, tagger: ComplaintTagger) -> None:
-        self.ruleset = ruleset
-        self.engine = Engine(ruleset)
-        self.tagger = tagger
-        self.infos = ruleset.infos()
-
-    def audit(self, conv: Conversation) -> ConversationResult:
-        """Audit, tag and score one conversation."""
-        tag = self.tagger.tag(conv)
-        audit = self.engine.audit(conv, is_complaint=tag.is_complaint)
-        losses = rule_losses(audit, self.infos)
-        score = score_conversation(audit, self.infos, self.ruleset.policy, losses)
-        return ConversationResult(conv, audit, score, tag, self.ruleset.version, losses)
 
 
 _T = TypeVar("_T")

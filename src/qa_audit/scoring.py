@@ -18,9 +18,8 @@ applicable the score is `base`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
-from qa_audit.model import Audit, Finding, RuleInfo, Score, ScoringPolicy
+from qa_audit.model import Audit, Finding, RuleInfo, RuleLoss, Score, ScoringPolicy
 
 FORMULA_ZH = (
     "得分 = 基准分 × (适用规则总分 − 扣分) ÷ 适用规则总分 + 加分，取值 0~基准分",
@@ -34,20 +33,6 @@ FORMULA_EN = (
     "deducted = per rule, points × findings, at most the rule's cap per conversation",
     "a failed veto rule scores 0; passed = not vetoed and score ≥ pass threshold",
 )
-
-
-@dataclass(frozen=True)
-class RuleLoss:
-    """What one rule did to one conversation's score."""
-
-    rule_id: str
-    status: str  # pass | fail | n/a
-    findings: int
-    raw: float  # points of its findings before the cap
-    points: float  # after the cap: deducted (or awarded, for bonus rules)
-    capped: bool
-    bonus: bool
-    veto: bool
 
 
 def _status(rule_id: str, checks: Mapping[str, str], n_findings: int) -> str:

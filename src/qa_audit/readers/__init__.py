@@ -23,7 +23,7 @@ from .tabular import read_csv
 from .text import read_text
 from .xlsx import read_xlsx
 
-__all__ = ["SUFFIXES", "ReadError", "expand_inputs", "read_file", "read_inputs"]
+__all__ = ["SUFFIXES", "DuplicateIds", "ReadError", "expand_inputs", "read_file", "read_inputs"]
 
 
 def read_inputs(
@@ -47,26 +47,38 @@ def read_inputs(
     return _read_all(paths, encoding, overrides)
 
 
+class DuplicateIds:
+    """The duplicate-id check of a run over `paths`: the first conversation read with an id is kept.
+
+    Used by `read_inputs`, and by the Dask engine on the merged results of its per-file tasks, so
+    that both quarantine the same records with the same reason.
+    """
+
+    def __init__(self, paths: Sequence[str | Path]) -> None:
+        self.paths = list(paths)
+        self.first: dict[str, tuple[int, int | None]] = {}  # id -> (index in paths, line) of the kept one
+
+    def check(self, k: int, conv: Conversation) -> Rejected | None:
+        """Return None when `conv` (read from `paths[k]`) is kept, else its quarantine record."""
+        seen = self.first.get(conv.conversation_id)
+        if seen is None:
+            self.first[conv.conversation_id] = (k, conv.line)
+            return None
+        where = f"{self.paths[seen[0]]}:{seen[1]}" if seen[1] is not None else str(self.paths[seen[0]])
+        reason = f"duplicate conversation_id (重复的会话ID) {conv.conversation_id!r}; first read at {where}"
+        return reject(conv.source, conv.line, reason, conv.conversation_id, _summary(conv))
+
+
 def _read_all(
     paths: list[Path], encoding: str | None, overrides: Mapping[str, str]
 ) -> Iterator[Conversation | Rejected]:
-    first: dict[str, tuple[int, int | None]] = {}  # id -> (index in paths, line) of the kept one
+    duplicates = DuplicateIds(paths)
     for k, path in enumerate(paths):
         for item in read_file(path, encoding=encoding, columns=overrides):
             if isinstance(item, Conversation):
-                seen = first.get(item.conversation_id)
-                if seen is not None:
-                    where = f"{paths[seen[0]]}:{seen[1]}" if seen[1] is not None else str(paths[seen[0]])
-                    yield reject(
-                        item.source,
-                        item.line,
-                        f"duplicate conversation_id (重复的会话ID) {item.conversation_id!r}; first read at {where}",
-                        item.conversation_id,
-                        _summary(item),
-                    )
-                    continue
-                first[item.conversation_id] = (k, item.line)
-            yield item
+                yield duplicates.check(k, item) or item
+            else:
+                yield item
 
 
 def read_file(

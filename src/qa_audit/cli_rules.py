@@ -290,3 +290,12 @@ def eval_rules(
                 *("-" if v is None else f"{v:.2f}" for v in (s.precision, s.recall, s.turn_precision, s.turn_recall)),
             )
         )
+
+
+def _register_diff() -> None:
+    from qa_audit.backtest.cli import diff
+
+    rules_group.add_command(diff)
+
+
+_register_diff()

@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = str(ROOT / "sample_transcripts" / "chat_20261121.jsonl")
 MODEL = str(ROOT / "models" / "complaint_type")
 GOLD = str(ROOT / "eval" / "jddc_gold.jsonl")
+RULES = str(ROOT / "rules")
 MISSING = "no_such_dir/nothing_here.jsonl"
 
 # each command line names MISSING in exactly one place; the output dir (-o) is filled in per test
@@ -25,6 +26,10 @@ COMMANDS = {
     "rules test dir": ["rules", "test", MISSING],
     "rules list dir": ["rules", "list", MISSING],
     "rules explain --rules": ["rules", "explain", "must.greeting", "--rules", MISSING],
+    "rules diff --old": ["rules", "diff", "--old", MISSING, "--new", RULES, SAMPLE, "-o", "{out}"],
+    "rules diff --new": ["rules", "diff", "--old", RULES, "--new", MISSING, SAMPLE, "-o", "{out}"],
+    "rules diff input": ["rules", "diff", "--old", RULES, "--new", RULES, MISSING, "-o", "{out}"],
+    "rules diff --model": ["rules", "diff", "--old", RULES, "--new", RULES, SAMPLE, "-o", "{out}", "--model", MISSING],
     "rules eval --gold": ["rules", "eval", "--gold", MISSING, "--transcripts", SAMPLE],
     "rules eval --utterances": ["rules", "eval", "--utterances", MISSING],
     "rules eval --transcripts": ["rules", "eval", "--gold", GOLD, "--transcripts", MISSING],

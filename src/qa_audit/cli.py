@@ -22,21 +22,12 @@ from qa_audit.cli_common import (
     EXIT_QUARANTINED,
     config_error,
     load_rules_or_exit,
+    parse_columns,
 )
 from qa_audit.cli_rules import rules_group
 from qa_audit.paths import default_model_dir, default_rules_dir
 
 __all__ = ["EXIT_CONFIG", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_QUARANTINED", "main", "run"]
-
-
-def _parse_columns(pairs: tuple[str, ...]) -> dict[str, str]:
-    out = {}
-    for pair in pairs:
-        header, sep, field = pair.partition("=")
-        if not sep or not header.strip() or not field.strip():
-            raise config_error(f"--column takes HEADER=FIELD (e.g. 坐席=agent_id), got {pair!r}")
-        out[header.strip()] = field.strip()
-    return out
 
 
 @click.group(name="qa-audit", context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -200,7 +191,7 @@ def audit(
 
     if scheduler is not None and engine != "dask":
         raise config_error("--scheduler is for --engine dask")
-    column_map = _parse_columns(columns)
+    column_map = parse_columns(columns)
     ruleset = load_rules_or_exit(rules_dir or default_rules_dir())
     model_path = model_dir or default_model_dir()
     try:

@@ -30,3 +30,14 @@ def load_rules_or_exit(rules_dir: Path) -> RuleSet:
         for p in exc.problems:
             click.secho(str(p), fg="red", err=True)
         raise config_error(f"{len(exc.problems)} problem(s) in the rule files under {rules_dir}") from None
+
+
+def parse_columns(pairs: tuple[str, ...]) -> dict[str, str]:
+    """Return the --column HEADER=FIELD pairs as a mapping, or exit 2 naming the bad pair."""
+    out = {}
+    for pair in pairs:
+        header, sep, field = pair.partition("=")
+        if not sep or not header.strip() or not field.strip():
+            raise config_error(f"--column takes HEADER=FIELD (e.g. 坐席=agent_id), got {pair!r}")
+        out[header.strip()] = field.strip()
+    return out

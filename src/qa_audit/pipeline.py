@@ -85,6 +85,7 @@ def run_audit(
     counts: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     rule_fails: Counter[str] = Counter()
+    rule_flags: Counter[str] = Counter()  # rules whose only findings were 待复核 flags
     passed = 0
     interrupted = False
     stream = _results(inputs, settings, counts)
@@ -108,8 +109,10 @@ def run_audit(
                     else:
                         counts["audited"] += 1
                         counts["findings"] += len(item.audit.findings)
+                        counts["review_flags"] += sum(not f.deducts for f in item.audit.findings)
                         passed += item.score.passed
                         rule_fails.update(k for k, v in item.audit.checks.items() if v == "fail")
+                        rule_flags.update(k for k, v in item.audit.checks.items() if v == "review")
                         res_f.write(_dump(item.to_json()))
                         yield item
                     if progress:
@@ -127,6 +130,8 @@ def run_audit(
         "quarantined": counts["quarantined"],
         "not_processed": counts["not_processed"],
         "findings": counts["findings"],
+        "findings_deduct": counts["findings"] - counts["review_flags"],
+        "findings_review": counts["review_flags"],
         "passed": passed,
         "interrupted": interrupted,
         "ruleset_version": settings.ruleset.version,
@@ -137,6 +142,7 @@ def run_audit(
         "limit": settings.limit,
         "quarantine_reasons": dict(reasons),
         "rule_failures": dict(rule_fails),
+        "rule_review_flags": dict(rule_flags),
         "inputs": list(inputs),
         "engine": settings.engine,
         "workers": settings.workers,

@@ -283,6 +283,7 @@ def eval_rules(
             gold = load_gold(gold_path, split)
             scores = evaluate_gold(rs, gold, transcripts)
         else:
+            assert utt_path is not None  # set above when --gold is not given
             gold = load_utterances(utt_path, split)
             scores, _ = evaluate_utterances(rs, gold)
     except (GoldError, ReadError) as exc:

@@ -15,7 +15,7 @@ import signal
 import sys
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import chain, islice
 from typing import TYPE_CHECKING
@@ -69,7 +69,7 @@ def audit_in_pool(
     workers: int,
     chunk: int | None = None,
     local: Auditor | None = None,
-) -> Iterator[ConversationResult | Rejected]:
+) -> Generator[ConversationResult | Rejected, None, None]:
     """Audit `items` on `workers` processes; yield results (and Rejected records) in input order.
 
     Uses fewer workers when the input has fewer chunks, and no pool at all (`local`, an in-process

@@ -153,11 +153,13 @@ def score_conversation(
     lost after the per-rule caps; both are in rule points, `Score.score` is on the 0..base scale.
     `losses` are `rule_losses(audit, rules)` when the caller has them already.
     """
-    losses = (rule_losses(audit, rules) if losses is None else losses).values()
+    per_rule = (rule_losses(audit, rules) if losses is None else losses).values()
     possible = 0.0
-    deducted = bonus = 0  # as sum() starts: a conversation without deductions reports 0, not 0.0
+    # as sum() starts: a conversation without deductions reports 0, not 0.0
+    deducted: float = 0
+    bonus: float = 0
     vetoed = False
-    for x in losses:
+    for x in per_rule:
         if x.bonus:
             bonus += x.points
         elif x.status != "n/a":

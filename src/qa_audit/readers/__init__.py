@@ -10,7 +10,7 @@ column mapping) raise `ReadError` at call time, before anything is read.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from ..model import Conversation, Rejected
@@ -31,7 +31,7 @@ def read_inputs(
     *,
     encoding: str | None = None,
     columns: Mapping[str, str] | None = None,
-) -> Iterator[Conversation | Rejected]:
+) -> Generator[Conversation | Rejected, None, None]:
     """Stream every conversation of `inputs` (files, directories, globs) in input order.
 
     `encoding` overrides per-file detection for text formats; `columns` maps a spreadsheet header
@@ -71,7 +71,7 @@ class DuplicateIds:
 
 def _read_all(
     paths: list[Path], encoding: str | None, overrides: Mapping[str, str]
-) -> Iterator[Conversation | Rejected]:
+) -> Generator[Conversation | Rejected, None, None]:
     duplicates = DuplicateIds(paths)
     for k, path in enumerate(paths):
         for item in read_file(path, encoding=encoding, columns=overrides):

@@ -249,8 +249,8 @@ def write_summary(
         row += 1
     zh, en = formula(policy.method)
     for i, line in enumerate(zh + en):
-        label = "评分公式" if i == 0 else "formula" if i == len(zh) else None
-        ws.append([cells.value(label), cells.value(line)])
+        heading = "评分公式" if i == 0 else "formula" if i == len(zh) else None
+        ws.append([cells.value(heading), cells.value(line)])
         row += 1
     for note in [*split_notes, *(f"「{k}」有 {n} 个单元格超过 32,767 字被截断（已标注）" for k, n in notes.items())]:
         ws.append([cells.value("注意 note"), cells.value(note)])

@@ -100,7 +100,10 @@ class TurnLike(Protocol):
     """What a condition needs from a turn (the engine's prepared turn)."""
 
     text: str
-    quotes: list[Span]
+
+    @property
+    def quotes(self) -> list[Span]:
+        """Spans of quoted text (what the agent repeats is not what the agent says)."""
 
     def phrase_spans(self, phrases: tuple[str, ...]) -> list[Span]:
         """Spans of any of these rule phrases, in text order (found by the shared automaton)."""

@@ -81,8 +81,8 @@ class Matchers:
         if cond.op == "and":
             return next((g for g in map(self._gate, cond.children) if g is not None), None)
         if cond.op == "or":
-            gates = [self._gate(c) for c in cond.children]
-            if any(g is None for g in gates):
+            gates = [g for g in map(self._gate, cond.children) if g is not None]
+            if len(gates) < len(cond.children):
                 return None
             return frozenset().union(*(g[0] for g in gates)), frozenset().union(*(g[1] for g in gates))
         return None  # none / not / words / fuzzy / similar can hold without an automaton or RE2 hit

@@ -212,7 +212,7 @@ def _explain(doc: YamlDoc, err: jsonschema.ValidationError) -> RuleProblem:
         title = err.schema.get("title", "")
         hint = f"a {title} needs {', '.join(err.schema['required'])}" if title else ""
         return RuleProblem(file, doc.line_of(where), f"{_name(where)}: {err.message}", hint)
-    if err.validator == "oneOf" and err.schema.get("title") == "condition":
+    if err.validator == "oneOf" and err.schema.get("title") == "condition" and isinstance(err.instance, dict):
         got = ", ".join(operator_of(err.instance)) or "none"
         return RuleProblem(
             file,

@@ -56,7 +56,14 @@ RESPOND = {
     "response": {"match": {"any": ["抱歉"]}},
     "examples": {"fire": [["客户：我要投诉", "客服：嗯"]], "pass": [["客户：我要投诉", "客服：抱歉"]]},
 }
-ORDER = {**FORBID, "id": "t.order", "kind": "order", "match": None, "first": {"any": ["您好"]}, "then": {"any": ["再见"]}}
+ORDER = {
+    **FORBID,
+    "id": "t.order",
+    "kind": "order",
+    "match": None,
+    "first": {"any": ["您好"]},
+    "then": {"any": ["再见"]},
+}
 
 
 def rule(base: dict[str, Any] = FORBID, **changes: Any) -> dict[str, Any]:

@@ -18,10 +18,11 @@ import operator
 import types
 import typing
 from collections.abc import Callable, Iterator
-from functools import cache
 from typing import Any, Literal
 
-from qa_audit.rules.spec import Cond
+from qa_audit.rules.spec import Cond, meta
+
+__all__ = ["COND", "PHRASES", "build", "cond_paths", "meta", "properties", "schema_of"]
 
 PHRASES = {"$ref": "#/$defs/phrases"}
 COND = {"$ref": "#/$defs/cond"}
@@ -29,32 +30,23 @@ COND = {"$ref": "#/$defs/cond"}
 MakeCond = Callable[[dict[str, Any], str], Cond]
 
 
-def meta(
-    description: str = "", *, key: str = "", cond_key: str = "", schema: dict | None = None, **bounds: Any
-) -> dict:
-    """Field metadata: its description, its YAML key (when not the field name), the name its
-    condition is cached under (`cond_key`), a full schema override, or JSON Schema bounds
-    (minimum=0, exclusiveMinimum=0, minLength=1, pattern=...)."""
-    return {"description": description, "key": key, "cond_key": cond_key, "schema": schema, "bounds": bounds}
-
-
 def yaml_key(f: dataclasses.Field) -> str:
     """The YAML key of a spec field."""
     return f.metadata.get("key") or f.name
 
 
-@cache
+@functools.cache
 def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
-def _optional(tp: Any) -> tuple[Any, bool]:
-    """(the type without None, whether None was allowed)."""
+def _type(cls: type, name: str) -> Any:
+    """The type of field `name` of `cls`, without `| None` (a key that may be absent)."""
+    tp = _hints(cls)[name]
     if isinstance(tp, types.UnionType) or typing.get_origin(tp) is typing.Union:
         args = [a for a in typing.get_args(tp) if a is not type(None)]
-        if len(args) < len(typing.get_args(tp)):
-            return (args[0] if len(args) == 1 else functools.reduce(operator.or_, args)), True
-    return tp, False
+        return args[0] if len(args) == 1 else functools.reduce(operator.or_, args)
+    return tp
 
 
 def _is_number(tp: Any) -> bool:
@@ -85,7 +77,7 @@ def _type_schema(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
 def field_schema(cls: type, f: dataclasses.Field, defs: dict[str, Any]) -> dict[str, Any]:
     """The JSON Schema of one field of spec `cls` (type, bounds, default, description)."""
     m = f.metadata
-    tp, _ = _optional(_hints(cls)[f.name])
+    tp = _type(cls, f.name)
     out = dict(m["schema"]) if m.get("schema") else _type_schema(tp, defs)
     out.update(m.get("bounds") or {})
     default = f.default
@@ -129,7 +121,7 @@ def build(cls: type, raw: dict[str, Any], make_cond: MakeCond, prefix: str) -> A
         key = yaml_key(f)
         if key not in raw:
             continue
-        tp, _ = _optional(_hints(cls)[f.name])
+        tp = _type(cls, f.name)
         value = raw[key]
         if value is None:
             kwargs[f.name] = None
@@ -152,7 +144,7 @@ def cond_paths(cls: type, raw: dict[str, Any], where: tuple[Any, ...]) -> Iterat
         key = yaml_key(f)
         if key not in raw:
             continue
-        tp, _ = _optional(_hints(cls)[f.name])
+        tp = _type(cls, f.name)
         if tp is Cond:
             yield (*where, key), raw[key]
         elif dataclasses.is_dataclass(tp) and isinstance(raw[key], dict):

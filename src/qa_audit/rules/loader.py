@@ -117,8 +117,9 @@ def load_ruleset(rules_dir: Path) -> RuleSet:
                 )
                 continue
             seen_ids[rid] = f"{path}:{line}"
-            if raw.get("enabled", True):
-                rules.append(_build_rule(raw, str(path), line))
+            rule = _build_rule(raw, str(path), line)
+            if rule is not None:
+                rules.append(rule)
     if not problems:
         problems = _regex_set_problems(rules)
     if problems:
@@ -295,12 +296,15 @@ def _example_turn_problem(turn: Any) -> str:
     return "not a valid turn"
 
 
-def _build_rule(raw: dict[str, Any], file: str, line: int) -> Rule:
+def _build_rule(raw: dict[str, Any], file: str, line: int) -> Rule | None:
+    """The rule of a validated mapping, or None when it is not `enabled`."""
     rid = raw["id"]
     # default=str: YAML dates inside free-form example turns are not JSON
     text = json.dumps(raw, sort_keys=True, ensure_ascii=False, default=str)
     version = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
     head: Head = build(Head, raw, make_cond, rid)
+    if not head.enabled:
+        return None
     info = RuleInfo(
         id=rid,
         title=head.title,

@@ -12,9 +12,13 @@ from typing import Any, ClassVar, Literal
 from qa_audit.model import RuleInfo, ScoringPolicy
 
 
-def _meta(description: str, **bounds: Any) -> dict[str, Any]:
-    # rules/fields.py `meta`, spelled out here: fields.py imports this module
-    return {"description": description, "key": "", "cond_key": "", "schema": None, "bounds": bounds}
+def meta(
+    description: str = "", *, key: str = "", cond_key: str = "", schema: dict[str, Any] | None = None, **bounds: Any
+) -> dict[str, Any]:
+    """Metadata of a spec field (rules/fields.py): its description, its YAML key when not the field
+    name, the name its condition is cached under (`cond_key`), a whole JSON Schema instead of the one
+    its type gives, or JSON Schema bounds (minimum=0, exclusiveMinimum=0, minLength=1, pattern=...)."""
+    return {"description": description, "key": key, "cond_key": cond_key, "schema": schema, "bounds": bounds}
 
 
 @dataclass(frozen=True)
@@ -47,18 +51,16 @@ Role = Literal["agent", "customer", "any"]
 class Scope:
     """Whose turns a rule looks at, and which of them."""
 
-    role: Role = field(default="agent", metadata=_meta("whose turns are checked"))
-    first: int | None = field(default=None, metadata=_meta("only the first N turns of that role", minimum=1))
-    last: int | None = field(default=None, metadata=_meta("only the last N turns of that role", minimum=1))
+    role: Role = field(default="agent", metadata=meta("whose turns are checked"))
+    first: int | None = field(default=None, metadata=meta("only the first N turns of that role", minimum=1))
+    last: int | None = field(default=None, metadata=meta("only the last N turns of that role", minimum=1))
     first_seconds: float | None = field(
         default=None,
-        metadata=_meta(
-            "only turns starting within the first N seconds (needs timing; n/a without)", exclusiveMinimum=0
-        ),
+        metadata=meta("only turns starting within the first N seconds (needs timing; n/a without)", exclusiveMinimum=0),
     )
     last_seconds: float | None = field(
         default=None,
-        metadata=_meta("only turns starting within the last N seconds (needs timing; n/a without)", exclusiveMinimum=0),
+        metadata=meta("only turns starting within the last N seconds (needs timing; n/a without)", exclusiveMinimum=0),
     )
 
     @property
@@ -71,10 +73,10 @@ class Scope:
 class Applies:
     """When the rule applies at all; otherwise its check is n/a."""
 
-    complaint: bool | None = field(default=None, metadata=_meta("only in (true) or outside (false) a complaint"))
-    timing: bool | None = field(default=None, metadata=_meta("only when the turns carry timing"))
-    channel: Literal["chat", "call"] | None = field(default=None, metadata=_meta("only on this channel"))
-    min_turns: int | None = field(default=None, metadata=_meta("only conversations of at least N turns", minimum=1))
+    complaint: bool | None = field(default=None, metadata=meta("only in (true) or outside (false) a complaint"))
+    timing: bool | None = field(default=None, metadata=meta("only when the turns carry timing"))
+    channel: Literal["chat", "call"] | None = field(default=None, metadata=meta("only on this channel"))
+    min_turns: int | None = field(default=None, metadata=meta("only conversations of at least N turns", minimum=1))
 
 
 class KindSpec:

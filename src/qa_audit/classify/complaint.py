@@ -94,10 +94,6 @@ def _scan(text: str) -> _Scan:
     return found, confused
 
 
-def _points(matches: tuple[Match, ...]) -> int:
-    return points(matches)
-
-
 def turn_cues(index: int, text: str) -> list[Cue]:
     """Return the complaint cues of one customer turn (spans in the original text)."""
     return [Cue(index, (a, b), text[a:b], kind, pts) for a, b, kind, pts in _scan(text)[0]]
@@ -110,7 +106,7 @@ def _customer(conv: Conversation) -> list[tuple[int, str]]:
 def is_complaint_text(text: str, index: int = 0) -> ComplaintResult:
     """Decide one customer utterance: a complaint when its cue points reach COMPLAINT_POINTS."""
     cues = turn_cues(index, text)
-    return ComplaintResult(_points(_scan(text)[0]) >= COMPLAINT_POINTS, tuple(cues))
+    return ComplaintResult(points(_scan(text)[0]) >= COMPLAINT_POINTS, tuple(cues))
 
 
 def detect_complaint(conv: Conversation) -> ComplaintResult:
@@ -131,7 +127,7 @@ def customer_type(conv: Conversation) -> CustomerTypeResult:
     for index, text in _customer(conv):
         matches, confused = _scan(text)
         kinds = {kind for _, _, kind, _ in matches}
-        if kinds & AGITATED_KINDS or ("emphasis" in kinds and _points(matches) >= COMPLAINT_POINTS):
+        if kinds & AGITATED_KINDS or ("emphasis" in kinds and points(matches) >= COMPLAINT_POINTS):
             agitated.extend(
                 Cue(index, (a, b), text[a:b], kind, pts) for a, b, kind, pts in matches if kind in _AGITATED_SHOWN
             )

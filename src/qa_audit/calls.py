@@ -72,7 +72,9 @@ def read_calls(path: str | Path, columns: Mapping[str, str] | None = None) -> tu
     overrides = {}
     for header, field in (columns or {}).items():
         if field not in FIELDS:
-            raise ReadError(f"--calls-column {header}={field}: unknown field (未知字段); expected one of {', '.join(FIELDS)}")
+            raise ReadError(
+                f"--calls-column {header}={field}: unknown field (未知字段); expected one of {', '.join(FIELDS)}"
+            )
         overrides[fold_header(header)] = field
     try:
         with open_text(path, detect_encoding(path), newline="") as f:
@@ -81,7 +83,8 @@ def read_calls(path: str | Path, columns: Mapping[str, str] | None = None) -> tu
             found = _columns(headers, overrides)
             if "call_id" not in found and "file" not in found:
                 raise ReadError(
-                    f"{path}: no call id column (缺少通话ID列) among {headers[:12]}; map one with --calls-column HEADER=call_id"
+                    f"{path}: no call id column (缺少通话ID列) among {headers[:12]}; "
+                    "map one with --calls-column HEADER=call_id"
                 )
             records, problems = [], []
             for line, row in enumerate(rows, start=2):

@@ -52,7 +52,7 @@ def talk_share(conv: Conversation) -> tuple[float | None, str]:
 
 
 def speech_rate(conv: Conversation) -> float | None:
-    """Agent characters per second over agent turns with start and end (the ASR vendor's rate when every turn has one)."""
+    """Agent characters per second over agent turns with start and end (the ASR vendor's rate if every turn has it)."""
     timed = [t for t in conv.turns if t.role == "agent" and t.start is not None and t.end is not None]
     seconds = sum(t.end - t.start for t in timed)
     if seconds <= 0:

@@ -76,7 +76,8 @@ def _read(path: Path, source: str, encoding: str | None, speakers: SpeakerMap, v
         return reject(
             source,
             exc.lineno,
-            f"truncated or invalid ASR result JSON (识别结果不完整或无法解析): {exc.msg} at line {exc.lineno} col {exc.colno}",
+            f"truncated or invalid ASR result JSON (识别结果不完整或无法解析): {exc.msg} "
+            f"at line {exc.lineno} col {exc.colno}",
             raw=text[-2000:],
         )
     except (ValueError, RecursionError) as exc:

@@ -59,7 +59,9 @@ def parse_speaker_map(value: str | None) -> SpeakerMap:
         if all(isinstance(v, dict) for v in data.values()):
             unknown = set(map(str, data)) - {"default", *VENDORS}
             if unknown:
-                raise ReadError(f"--speaker-map {value}: unknown source {sorted(unknown)} (expected default or {VENDORS})")
+                raise ReadError(
+                    f"--speaker-map {value}: unknown source {sorted(unknown)} (expected default or {VENDORS})"
+                )
             maps = {str(k): _pairs(v, f"{value}: {k}") for k, v in data.items()}
             return SpeakerMap(maps.pop("default", {}), maps)
         return SpeakerMap(_pairs(data, value))

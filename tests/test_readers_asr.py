@@ -191,8 +191,9 @@ def test_speech_rate_metric_uses_the_vendor_rate_when_every_agent_turn_has_one()
 
 def test_canonical_json_files_still_take_the_canonical_path(tmp_path: Path) -> None:
     path = tmp_path / "one.json"
+    text = 'JSON pasted by a customer: {"segments": []}'  # ASR keys inside a text value do not count
     path.write_text(
-        json.dumps({"conversation_id": "X1", "turns": [{"role": "客服", "text": "您好"}]}, ensure_ascii=False),
+        json.dumps({"conversation_id": "X1", "turns": [{"role": "客服", "text": text}]}, ensure_ascii=False),
         encoding="utf-8",
     )
     conv = one(path)

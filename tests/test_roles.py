@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from qa_audit.model import Conversation, Roles, Turn
 from qa_audit.paths import default_rules_dir
+from qa_audit.report.tables import roles_label
 from qa_audit.roles_infer import MIN_CONFIDENCE, RolesTally, check_roles, infer_roles
 from qa_audit.rules import Engine, load_ruleset
 from qa_audit.rules.engine import role_dependent
@@ -85,6 +86,12 @@ def test_unclear_inferred_roles_are_na_not_failed(engine: Engine) -> None:
     assert not unclear.roles.usable and not unclear.roles.swapped_suspected
     audit = engine.audit(unclear)
     assert "fail" not in audit.checks.values() and not audit.findings
+
+
+def test_workbook_label_says_why_a_conversation_needs_review() -> None:
+    assert roles_label(Roles("inferred", 0.93)) == "推断 0.93"
+    assert roles_label(Roles("inferred", 0.5, usable=False)) == "推断 0.50；角色无法区分·待复核"
+    assert roles_label(Roles("given", swapped_suspected=True, usable=False)) == "给定；角色疑似颠倒·待复核"
 
 
 def test_rules_on_any_role_stay_applicable(engine: Engine) -> None:

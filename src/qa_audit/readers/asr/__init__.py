@@ -29,7 +29,10 @@ _VENDORS = {m.NAME: m for m in (iflytek, tencent, huawei, alibaba)}
 FORMATS = tuple(_VENDORS)
 MAX_BYTES = 32 << 20  # one call's result is well under 1 MB; bigger is not a single call
 HEAD_BYTES = 64 << 10
-_ASR_KEYS = re.compile(rb'"(Sentences|sentences|ResultDetail|segments|lattice|orderResult|json_1best|BeginTime)"\s*:')
+# a key, not the same word quoted inside a string value (\"segments\": in a chat message)
+_ASR_KEYS = re.compile(
+    rb'(?<!\\)"(Sentences|sentences|ResultDetail|segments|lattice|orderResult|json_1best|BeginTime)"\s*:'
+)
 
 
 def looks_like_asr(path: Path) -> bool:

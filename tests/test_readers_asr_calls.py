@@ -60,6 +60,14 @@ def test_a_file_without_a_call_id_column_is_a_usage_error(tmp_path: Path) -> Non
         read_calls(write(tmp_path, "工号,班组\nA1,一组\n"))
 
 
+def test_an_oversized_call_record_file_is_refused_before_reading(tmp_path: Path) -> None:
+    path = write(tmp_path, "通话ID,工号\n")
+    with path.open("r+b") as f:
+        f.truncate(200 << 20)  # sparse
+    with pytest.raises(ReadError, match="MB limit"):
+        read_calls(path)
+
+
 def test_gb18030_chinese_headers(tmp_path: Path) -> None:
     records, problems = read_calls(write(tmp_path, "通话ID,坐席姓名,班组\nK1,王丽,售后一组\n", "gb18030"))
     assert not problems and (records[0].agent_name, records[0].team) == ("王丽", "售后一组")

@@ -22,6 +22,7 @@ from qa_audit.readers.paths import ReadError
 from qa_audit.readers.values import parse_timestamp
 
 MAX_IDS = 1000  # ids listed per category in summary.json (the counts are always exact)
+MAX_BYTES = 64 << 20  # the records are held in memory for the join: ~500k calls, a big centre's day
 FIELDS: dict[str, tuple[str, ...]] = {
     "call_id": ("call_id", "callid", "通话ID", "通话编号", "呼叫ID", "呼叫编号", "录音ID", "录音编号", "流水号"),
     "file": ("file", "recording", "录音文件", "录音文件名", "文件名", "录音"),
@@ -35,7 +36,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
 _FIELD_OF = {fold_header(s): f for f, names in FIELDS.items() for s in names}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CallRecord:
     """One row of the call-record export."""
 
@@ -77,6 +78,12 @@ def read_calls(path: str | Path, columns: Mapping[str, str] | None = None) -> tu
             )
         overrides[fold_header(header)] = field
     try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise ReadError(
+                f"{path}: call-record file of {size / 2**20:.0f} MB is over the {MAX_BYTES >> 20} MB limit "
+                "(通话记录文件过大); pass the export of the day being audited"
+            )
         with open_text(path, detect_encoding(path), newline="") as f:
             rows = csv.reader(f)
             headers = next(rows, [])

@@ -19,8 +19,9 @@ from qa_audit import __version__
 from qa_audit.classify import ComplaintTagger
 from qa_audit.model import Conversation, ConversationResult, Rejected
 from qa_audit.privacy import mask_conversation, mask_rejected
-from qa_audit.readers import expand_inputs, read_inputs
+from qa_audit.readers import SpeakerMap, expand_inputs, read_inputs
 from qa_audit.report.safe import atomic_text
+from qa_audit.roles_infer import RolesTally, check_roles
 from qa_audit.rules import Engine, RuleSet
 from qa_audit.scoring import rule_losses, score_conversation
 
@@ -42,6 +43,9 @@ class AuditSettings:
     engine: str = "local"  # local | dask
     scheduler: str | None = None  # Dask scheduler address; None starts a local cluster
     mask: bool = True  # mask phone, ID-card, bank-card numbers and e-mail addresses in every output
+    speakers: SpeakerMap | None = None  # --speaker-map: ASR speaker id -> role
+    asr_format: str | None = None  # --input-format: force the ASR vendor of .json files
+    calls: Any = None  # calls.CallJoin of --calls (filled in the main process, before auditing)
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,8 @@ class Auditor:
         self.infos = ruleset.infos()
 
     def audit(self, conv: Conversation) -> ConversationResult:
-        """Audit, tag and score one conversation."""
+        """Audit, tag and score one conversation (after checking whether its roles can be trusted)."""
+        conv = check_roles(conv)
         tag = self.tagger.tag(conv)
         audit = self.engine.audit(conv, is_complaint=tag.is_complaint)
         losses = rule_losses(audit, self.infos)
@@ -105,6 +110,7 @@ def run_audit(
     rule_fails: Counter[str] = Counter()
     rule_flags: Counter[str] = Counter()  # rules whose only findings were 待复核 flags
     passed = 0
+    roles = RolesTally()
     interrupted = False
     stream = _results(inputs, settings, counts)
     try:
@@ -129,6 +135,7 @@ def run_audit(
                         counts["findings"] += len(item.audit.findings)
                         counts["review_flags"] += sum(not f.deducts for f in item.audit.findings)
                         passed += item.score.passed
+                        roles.add(item.conversation)
                         rule_fails.update(k for k, v in item.audit.checks.items() if v == "fail")
                         rule_flags.update(k for k, v in item.audit.checks.items() if v == "review")
                         res_f.write(_dump(item.to_json()))
@@ -161,6 +168,7 @@ def run_audit(
         "quarantine_reasons": dict(reasons),
         "rule_failures": dict(rule_fails),
         "rule_review_flags": dict(rule_flags),
+        "roles": roles.to_json(),
         "inputs": list(inputs),
         "engine": settings.engine,
         "workers": settings.workers,
@@ -169,6 +177,8 @@ def run_audit(
         "outputs": sorted(str(p.relative_to(out)) for p in (*report.paths, *report.split_paths))
         + ["results.jsonl", "quarantine.jsonl", "summary.json"],
     }
+    if settings.calls is not None:
+        data["calls"] = settings.calls.report()
     _write_json(out / "summary.json", data)
     return RunSummary(
         counts["read"],
@@ -186,7 +196,16 @@ def _results(
 ) -> Generator[ConversationResult | Rejected, None, None]:
     """The audited records in input order, on the engine the settings ask for, --limit applied."""
     # validates encoding and column mapping now (ReadError), whichever engine reads the files
-    records = read_inputs(list(inputs), encoding=settings.encoding, columns=settings.columns or None)
+    records = read_inputs(
+        list(inputs),
+        encoding=settings.encoding,
+        columns=settings.columns or None,
+        speakers=settings.speakers,
+        asr_format=settings.asr_format,
+    )
+    if settings.calls is not None:
+        join = settings.calls.apply
+        records = (join(i) if isinstance(i, Conversation) else i for i in records)
     if settings.engine == "dask":
         from qa_audit.distributed import audit_on_dask
 

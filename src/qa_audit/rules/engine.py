@@ -44,6 +44,7 @@ class Engine:
                 self._groups.append(i)
             self._group_of.append(g)
         self._always = frozenset(i for i, g in enumerate(self._group_of) if g < 0)
+        self._role_bound = frozenset(r.id for r in rules if role_dependent(r))
         words = {p for c in conds for leaf in c.leaves() if OPERATORS[leaf.op].user_words for p in leaf.phrases}
         add_user_words(sorted(w for w in words if len(w) >= 2))
 
@@ -81,6 +82,9 @@ class Engine:
                 values[i] = "fail" if any(f.deducts for f in result) else "review" if result else "pass"
                 findings.extend(result)
         findings.sort(key=lambda f: (f.turn_index if f.turn_index is not None else -1, f.rule_id))
+        if conv.roles is not None and not conv.roles.usable:  # roles untrusted: n/a, never fail
+            values = ["n/a" if rid in self._role_bound else v for rid, v in zip(self._ids, values, strict=True)]
+            findings = [f for f in findings if f.rule_id not in self._role_bound]
         return Audit(findings=tuple(findings), checks=dict(zip(self._ids, values, strict=True)))
 
     def _live(self, prep: Prepared) -> set[int]:
@@ -115,6 +119,12 @@ def _gated_rules(rules: tuple[Rule, ...], matchers: Matchers) -> tuple[dict[int,
         for rid in gate[1]:
             by_regex[rid].add(i)
     return dict(by_phrase), dict(by_regex)
+
+
+def role_dependent(rule: Rule) -> bool:
+    """True when a rule's verdict depends on who is the agent: a role-bound scope, a respond or a metric rule."""
+    where = getattr(rule.spec, "where", None)
+    return rule.kind in ("respond", "metric") or where is None or where.role != "any"
 
 
 def applies(rule: Rule, prep: Prepared) -> bool:

@@ -42,6 +42,8 @@ class AuditSettings:
     engine: str = "local"  # local | dask
     scheduler: str | None = None  # Dask scheduler address; None starts a local cluster
     mask: bool = True  # mask phone, ID-card, bank-card numbers and e-mail addresses in every output
+    store: str | None = None  # results store (path, sqlite:///, postgresql://): the run is recorded there too
+    day: str | None = None  # YYYY-MM-DD: the stored day of conversations without started_at (default: today)
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,11 @@ def run_audit(
     interrupted = False
     stream = _results(inputs, settings, counts)
     try:
+        recorder = _open_store(settings, inputs)  # a store that cannot be used stops the run before any record
+    except BaseException:
+        stream.close()
+        raise
+    try:
         with atomic_text(out / "results.jsonl") as res_f, atomic_text(out / "quarantine.jsonl") as q_f:
 
             def audited() -> Iterator[ConversationResult]:
@@ -132,6 +139,8 @@ def run_audit(
                         rule_fails.update(k for k, v in item.audit.checks.items() if v == "fail")
                         rule_flags.update(k for k, v in item.audit.checks.items() if v == "review")
                         res_f.write(_dump(item.to_json()))
+                        if recorder is not None:
+                            recorder.add(item)
                         yield item
                     if progress:
                         progress(counts)
@@ -140,6 +149,10 @@ def run_audit(
             report = write_outputs(
                 out, audited(), infos, settings.ruleset.policy, formats=settings.formats, split_by=settings.split_by
             )
+    except BaseException:
+        if recorder is not None:
+            recorder.abort()
+        raise
     finally:
         stream.close()  # stops worker processes or the Dask client, also on an early stop
     data = {
@@ -170,6 +183,8 @@ def run_audit(
         + ["results.jsonl", "quarantine.jsonl", "summary.json"],
     }
     _write_json(out / "summary.json", data)
+    if recorder is not None:
+        recorder.commit(data)  # last: the store shows the run only once its outputs are complete
     return RunSummary(
         counts["read"],
         counts["audited"],
@@ -179,6 +194,15 @@ def run_audit(
         data,
         interrupted,
     )
+
+
+def _open_store(settings: AuditSettings, inputs: Sequence[str]) -> Any:
+    """Open the run's transaction in the results store (StoreError), or return None without --store."""
+    if not settings.store:
+        return None
+    from qa_audit.store.writer import StoreWriter
+
+    return StoreWriter(settings.store, settings.ruleset, inputs=inputs, model=settings.model_dir, day=settings.day)
 
 
 def _results(

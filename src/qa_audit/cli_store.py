@@ -160,9 +160,7 @@ def review_import(workbooks: tuple[Path, ...], store: str) -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="sample.xlsx")
 @click.option("--team", default=None, help="Only this team.")
 @click.option("--agent", default=None, help="Only this agent id.")
-@click.option(
-    "--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same sample)."
-)
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same sample).")
 def sample(
     store: str,
     day_from: datetime,

@@ -20,7 +20,7 @@ PRECISION_FLAG = 0.9  # rules whose reviewed precision is below this are flagged
 def load_verdicts(conn: Connection) -> dict[str, str]:
     """Return finding id -> verdict for every reviewed finding."""
     r = schema.reviews.c
-    return {fid: verdict for fid, verdict in conn.execute(select(r.finding_id, r.verdict))}
+    return dict(conn.execute(select(r.finding_id, r.verdict)).all())
 
 
 def judged(

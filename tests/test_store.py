@@ -85,7 +85,7 @@ def test_report_has_trends_by_day_with_charts_and_flags_the_biggest_drop(store_u
     assert {"趋势", "复核精度", "发现明细", "会话"} <= set(wb.sheetnames)
     ws = wb["趋势"]
     assert len(ws._charts) == 2
-    rows = [r for r in ws.iter_rows(values_only=True)]
+    rows = list(ws.iter_rows(values_only=True))
     head = next(i for i, r in enumerate(rows) if r[0] == "坐席工号")
     assert rows[head][5:7] == ("2026-11-19", "2026-11-20")  # day by day for a short period
     agent_rows = {r[0]: r for r in rows[head + 1 :] if r[0] and r[0] != "" and r[1] is not None and r[0][0] == "A"}

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+
 from test_store import NIGHT, audit, cli, query, report
 
 UNKNOWN_ID = "ffffffffffffffff"
@@ -61,7 +62,7 @@ def test_reviewer_workbook_changes_agent_score_and_rule_precision(store_url, tmp
     )
     rejected = [f["finding_id"] for f in target["findings"] if f["rule_id"] == rule][:2]
     upheld = next(f["finding_id"] for r in results for f in r["findings"] if r is not target)
-    verdicts = {fid: ("误判", "王质检", "客户先说的你") for fid in rejected}
+    verdicts = dict.fromkeys(rejected, ("误判", "王质检", "客户先说的你"))
     verdicts[upheld] = ("属实", "王质检", "")
     before = report(store_url, "2026-11-19", "2026-11-19", tmp_path / "before")
 
@@ -90,7 +91,7 @@ def test_reviewer_workbook_changes_agent_score_and_rule_precision(store_url, tmp
     single = report(store_url, "2026-11-19", "2026-11-19", tmp_path / "agent", "--agent", target["agent_id"])
     assert single["mean_score"] == pytest.approx((sum(r["score"] for r in agent) + lost) / len(agent), abs=0.01)
     listed = cli("rules", "list", "--store", store_url)
-    assert f"复核精度 0% = 0/2 ⚠" in next(line for line in listed.splitlines() if line.startswith(rule + " "))
+    assert "复核精度 0% = 0/2 ⚠" in next(line for line in listed.splitlines() if line.startswith(rule + " "))
 
     # a later import of the same finding updates its verdict
     verdicts[rejected[0]] = ("属实", "李组长", "复议后属实")

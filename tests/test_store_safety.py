@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
-from test_store import NIGHT, SAMPLES, audit, cli, query, report
 
 from qa_audit.store.connect import store_url as to_url
+from test_store import NIGHT, SAMPLES, audit, cli, query, report
 
 
 def snapshot(store: str) -> tuple:
@@ -61,7 +61,7 @@ def test_a_killed_run_leaves_the_store_as_before(store_url, tmp_path):
         # kill -9 once the run has streamed more than two store batches (and re-audited night 19's ids)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:
-            tmp = [p for p in out.glob(".results.jsonl.*.tmp")] if out.is_dir() else []
+            tmp = list(out.glob(".results.jsonl.*.tmp")) if out.is_dir() else []
             if tmp and sum(1 for _ in tmp[0].open("rb")) > 2500:
                 break
             time.sleep(0.05)
@@ -85,13 +85,16 @@ def test_a_run_whose_outputs_fail_stores_nothing(store_url, tmp_path):
 
 V1_DDL = [
     "CREATE TABLE qa_schema (version INTEGER PRIMARY KEY, applied_at VARCHAR(40) NOT NULL)",
-    "CREATE TABLE qa_rulesets (version VARCHAR(80) PRIMARY KEY, name TEXT NOT NULL, policy TEXT NOT NULL, rules TEXT NOT NULL)",
+    "CREATE TABLE qa_rulesets (version VARCHAR(80) PRIMARY KEY, name TEXT NOT NULL, policy TEXT NOT NULL,"
+    " rules TEXT NOT NULL)",
     "CREATE TABLE qa_runs (run_id {serial} PRIMARY KEY, started_at VARCHAR(40) NOT NULL, finished_at VARCHAR(40),"
     " inputs TEXT NOT NULL, ruleset_name TEXT, ruleset_version VARCHAR(80), model TEXT, qa_audit_version VARCHAR(40),"
     " day_default VARCHAR(10) NOT NULL, read INTEGER, audited INTEGER, quarantined INTEGER, findings INTEGER)",
-    "CREATE TABLE qa_conversations (conversation_id TEXT PRIMARY KEY, run_id INTEGER NOT NULL, day VARCHAR(10) NOT NULL,"
-    " agent_id TEXT, agent_name TEXT, team TEXT, channel TEXT, started_at TEXT, source TEXT, line INTEGER,"
-    " turns TEXT NOT NULL, checks TEXT NOT NULL, score FLOAT NOT NULL, possible FLOAT NOT NULL, deducted FLOAT NOT NULL,"
+    "CREATE TABLE qa_conversations (conversation_id TEXT PRIMARY KEY, run_id INTEGER NOT NULL,"
+    " day VARCHAR(10) NOT NULL, agent_id TEXT, agent_name TEXT, team TEXT, channel TEXT, started_at TEXT,"
+    " source TEXT, line INTEGER,"
+    " turns TEXT NOT NULL, checks TEXT NOT NULL, score FLOAT NOT NULL, possible FLOAT NOT NULL,"
+    " deducted FLOAT NOT NULL,"
     " passed BOOLEAN NOT NULL, vetoed BOOLEAN NOT NULL, ruleset_version VARCHAR(80) NOT NULL, complaint_type TEXT,"
     " complaint_prob FLOAT, complaint_uncertain BOOLEAN, is_complaint BOOLEAN, customer_type TEXT, explanation TEXT)",
     "CREATE TABLE qa_findings (conversation_id TEXT NOT NULL, seq INTEGER NOT NULL, finding_id VARCHAR(40) NOT NULL,"
@@ -102,7 +105,8 @@ V1_DDL = [
     "INSERT INTO qa_rulesets VALUES ('old', 'default', '{\"base\": 100.0, \"pass_threshold\": 80.0}',"
     ' \'[{"id": "dont.harsh", "title": "态度生硬", "severity": "major", "points": 10.0}]\')',
     "INSERT INTO qa_runs (started_at, inputs, day_default) VALUES ('2026-11-01T00:00:00', '[]', '2026-11-01')",
-    "INSERT INTO qa_conversations VALUES ('OLD-1', 1, '2026-11-18', 'A101', '张晓雯', '售后一组', 'chat', NULL, 'x.jsonl', 1,"
+    "INSERT INTO qa_conversations VALUES ('OLD-1', 1, '2026-11-18', 'A101', '张晓雯', '售后一组', 'chat', NULL,"
+    " 'x.jsonl', 1,"
     ' \'[[0, "agent", "你等着", null, null, null]]\', \'{"dont.harsh": "fail"}\', 90, 100, 10, true, false, \'old\','
     " '其他', 0.1, false, false, '要求型', '[]')",
     "INSERT INTO qa_findings VALUES ('OLD-1', 0, 'aaaaaaaaaaaaaaaa', 'dont.harsh', 'deduct', 'major', 10, 0, 'agent',"

@@ -193,6 +193,20 @@ def main() -> None:
     is_flag=True,
     help="Keep phone, ID-card and bank-card numbers and e-mail addresses as read (default: masked in every output).",
 )
+@click.option(
+    "--store",
+    default=None,
+    envvar="QA_AUDIT_STORE",
+    metavar="URL",
+    help="Also record the run in a results store: a file path or sqlite:///… (SQLite), postgresql://… "
+    "(pip install 'qa-audit[postgres]') [env QA_AUDIT_STORE]. A conversation id stored before is replaced.",
+)
+@click.option(
+    "--day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="With --store: the day of conversations without started_at [default: today].",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary on stderr.")
 def audit(
     inputs: tuple[str, ...],
@@ -214,6 +228,8 @@ def audit(
     log_interval: float,
     fail_on_findings: int | None,
     no_mask: bool,
+    store: str | None,
+    day,
     quiet: bool,
 ) -> None:
     """Audit transcripts: every conversation is checked, tagged, scored and written to OUTDIR.
@@ -241,6 +257,7 @@ def audit(
     from qa_audit.pipeline import AuditSettings, run_audit
     from qa_audit.progress import Progress, count_records
     from qa_audit.readers import ReadError, expand_inputs
+    from qa_audit.store.errors import StoreError
 
     if scheduler is not None and engine != "dask":
         raise config_error("--scheduler is for --engine dask")
@@ -279,6 +296,8 @@ def audit(
         speakers=speakers,
         asr_format=asr_format,
         calls=calls,
+        store=store,
+        day=day.date().isoformat() if day else None,
     )
     tty = sys.stderr.isatty()
     progress = None
@@ -291,7 +310,7 @@ def audit(
     try:
         with stop:
             summary = run_audit([str(f) for f in files], settings, progress=progress, stop=stop)
-    except (ReadError, EngineError) as exc:
+    except (ReadError, EngineError, StoreError) as exc:
         raise config_error(str(exc)) from None
     except OSError as exc:
         click.secho(f"写入失败 / cannot write output: {exc}", fg="red", err=True)
@@ -344,6 +363,16 @@ def _register_model_commands() -> None:
 
 
 _register_model_commands()
+
+
+def _register_store_commands() -> None:
+    from qa_audit.cli_store import agreement, report, review, sample
+
+    for cmd in (report, review, sample, agreement):
+        main.add_command(cmd)
+
+
+_register_store_commands()
 
 
 def run() -> None:

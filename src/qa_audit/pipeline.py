@@ -46,6 +46,8 @@ class AuditSettings:
     speakers: SpeakerMap | None = None  # --speaker-map: ASR speaker id -> role
     asr_format: str | None = None  # --input-format: force the ASR vendor of .json files
     calls: Any = None  # calls.CallJoin of --calls (filled in the main process, before auditing)
+    store: str | None = None  # results store (path, sqlite:///, postgresql://): the run is recorded there too
+    day: str | None = None  # YYYY-MM-DD: the stored day of conversations without started_at (default: today)
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,11 @@ def run_audit(
     interrupted = False
     stream = _results(inputs, settings, counts)
     try:
+        recorder = _open_store(settings, inputs)  # a store that cannot be used stops the run before any record
+    except BaseException:
+        stream.close()
+        raise
+    try:
         with atomic_text(out / "results.jsonl") as res_f, atomic_text(out / "quarantine.jsonl") as q_f:
 
             def audited() -> Iterator[ConversationResult]:
@@ -139,6 +146,8 @@ def run_audit(
                         rule_fails.update(k for k, v in item.audit.checks.items() if v == "fail")
                         rule_flags.update(k for k, v in item.audit.checks.items() if v == "review")
                         res_f.write(_dump(item.to_json()))
+                        if recorder is not None:
+                            recorder.add(item)
                         yield item
                     if progress:
                         progress(counts)
@@ -147,6 +156,10 @@ def run_audit(
             report = write_outputs(
                 out, audited(), infos, settings.ruleset.policy, formats=settings.formats, split_by=settings.split_by
             )
+    except BaseException:
+        if recorder is not None:
+            recorder.abort()
+        raise
     finally:
         stream.close()  # stops worker processes or the Dask client, also on an early stop
     data = {
@@ -180,6 +193,8 @@ def run_audit(
     if settings.calls is not None:
         data["calls"] = settings.calls.report()
     _write_json(out / "summary.json", data)
+    if recorder is not None:
+        recorder.commit(data)  # last: the store shows the run only once its outputs are complete
     return RunSummary(
         counts["read"],
         counts["audited"],
@@ -189,6 +204,15 @@ def run_audit(
         data,
         interrupted,
     )
+
+
+def _open_store(settings: AuditSettings, inputs: Sequence[str]) -> Any:
+    """Open the run's transaction in the results store (StoreError), or return None without --store."""
+    if not settings.store:
+        return None
+    from qa_audit.store.writer import StoreWriter
+
+    return StoreWriter(settings.store, settings.ruleset, inputs=inputs, model=settings.model_dir, day=settings.day)
 
 
 def _results(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from qa_audit.classify import ComplaintTagger
 from qa_audit.model import Conversation, ConversationResult
+from qa_audit.roles_infer import check_roles
 from qa_audit.rules import Engine, RuleSet
 from qa_audit.scoring import rule_losses, score_conversation
 
@@ -22,7 +23,8 @@ class Auditor:
         self.infos = ruleset.infos()
 
     def audit(self, conv: Conversation) -> ConversationResult:
-        """Audit, tag and score one conversation."""
+        """Audit, tag and score one conversation (after checking whether its roles can be trusted)."""
+        conv = check_roles(conv)
         tag = self.tagger.tag(conv)
         audit = self.engine.audit(conv, is_complaint=tag.is_complaint)
         losses = rule_losses(audit, self.infos)

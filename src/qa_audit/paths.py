@@ -1,4 +1,4 @@
-"""Where the packaged rule pack, its schema and the model live, and what a source checkout adds.
+"""Where the packaged rule pack and the model live, and what a source checkout adds.
 
 The repository's top-level `rules/` and `models/` folders ship inside the package as
 `qa_audit.default_rules` and `qa_audit.default_models` (see `[tool.setuptools]` in pyproject.toml),
@@ -15,7 +15,6 @@ from pathlib import Path
 
 RULES_PACKAGE = "qa_audit.default_rules"
 MODELS_PACKAGE = "qa_audit.default_models"
-SCHEMA_FILE = "schema.json"
 
 
 def _package_dir(package: str) -> Path:
@@ -41,11 +40,6 @@ def default_rules_dir() -> Path:
 def default_model_dir() -> Path:
     """Return the packaged complaint-type model (override with QA_AUDIT_MODEL)."""
     return Path(os.environ.get("QA_AUDIT_MODEL") or packaged_models_dir() / "complaint_type")
-
-
-def schema_file() -> Path:
-    """Return the JSON Schema of rule files, shipped with the default pack."""
-    return packaged_rules_dir() / SCHEMA_FILE
 
 
 def checkout_path(relative: str) -> Path | None:

@@ -10,13 +10,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..model import Conversation, Rejected, Turn
-from .encoding import has_bad_chars, printable
+from .encoding import bad_text_reason, has_bad_chars, printable
 from .roles import canonical_channel, canonical_role, split_ids
 from .values import parse_seconds, parse_timestamp, to_text
 
 RAW_LIMIT = 2000
 META_FIELDS = ("agent_id", "agent_name", "team")
-_BAD_TEXT = "undecodable bytes or NUL (无法解码的字节)"
 
 
 class _Invalid(Exception):
@@ -80,7 +79,7 @@ def _value(parse: Any, value: Any, what: str) -> Any:
 def _text(value: Any, what: str) -> str | None:
     text = _value(to_text, value, what)
     if text is not None and has_bad_chars(text):
-        raise _Invalid(f"{_BAD_TEXT} in {what}")
+        raise _Invalid(f"{bad_text_reason(text)} in {what}")
     return text
 
 
@@ -127,7 +126,7 @@ def _turn(index: int, turn: Any, hint: str) -> Turn:
     role = canonical_role(role_value)
     if role is None:
         if has_bad_chars(role_value):
-            raise _TurnInvalid(index, f"{_BAD_TEXT} in role")
+            raise _TurnInvalid(index, f"{bad_text_reason(role_value)} in role")
         raise _TurnInvalid(
             index,
             f"unknown role {role_value.strip()!r} (未知角色); "
@@ -139,7 +138,7 @@ def _turn(index: int, turn: Any, hint: str) -> Turn:
     if not isinstance(text, str):
         raise _TurnInvalid(index, f"text is not a string (文本不是字符串), got {type(text).__name__}")
     if has_bad_chars(text):
-        raise _TurnInvalid(index, f"{_BAD_TEXT} in text")
+        raise _TurnInvalid(index, f"{bad_text_reason(text)} in text")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "")
     values: dict[str, Any] = {}
@@ -148,7 +147,7 @@ def _turn(index: int, turn: Any, hint: str) -> Turn:
         if value is None:
             continue
         if isinstance(value, str) and has_bad_chars(value):
-            raise _TurnInvalid(index, f"{_BAD_TEXT} in {key}")
+            raise _TurnInvalid(index, f"{bad_text_reason(value)} in {key}")
         try:
             values[key] = parse(value)
         except ValueError as exc:

@@ -9,7 +9,15 @@ from typing import Any
 
 from ..model import Conversation, Rejected
 from .build import build_conversation, reject
-from .encoding import ASCII_WS, MAX_LINE_CHARS, detect_encoding, has_bad_chars, iter_lines, open_text
+from .encoding import (
+    ASCII_WS,
+    MAX_LINE_CHARS,
+    bad_text_reason,
+    detect_encoding,
+    has_bad_chars,
+    iter_lines,
+    open_text,
+)
 
 _decoder = json.JSONDecoder()
 
@@ -38,9 +46,7 @@ def _record(line: str, source: str, lineno: int, enc: str) -> Conversation | Rej
     obj, error = _parse(line)
     rid = _id_of(obj)
     if has_bad_chars(line):
-        return reject(
-            source, lineno, f"undecodable bytes or NUL (无法解码的字节) at line {lineno} (read as {enc})", rid, line
-        )
+        return reject(source, lineno, f"{bad_text_reason(line, enc)} at line {lineno} (read as {enc})", rid, line)
     if error:
         return reject(source, lineno, error, rid, line)
     if not isinstance(obj, dict):
@@ -124,7 +130,7 @@ def _read_list(text: str, source: str) -> Iterator[Conversation | Rejected]:
         if not isinstance(obj, dict):
             yield reject(source, line, f"not a JSON object (不是JSON对象): got {_kind(obj)}", raw=raw)
         elif has_bad_chars(raw):
-            yield reject(source, line, "undecodable bytes or NUL (无法解码的字节)", _id_of(obj), raw)
+            yield reject(source, line, bad_text_reason(raw), _id_of(obj), raw)
         else:
             yield build_conversation(obj, source=source, line=line, raw=raw)
         pos = _skip(text, end)

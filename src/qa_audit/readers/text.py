@@ -30,7 +30,15 @@ from typing import Any
 
 from ..model import Conversation, Rejected
 from .build import RAW_LIMIT, build_conversation, reject
-from .encoding import ASCII_WS, MAX_LINE_CHARS, detect_encoding, has_bad_chars, iter_lines, open_text
+from .encoding import (
+    ASCII_WS,
+    MAX_LINE_CHARS,
+    bad_text_reason,
+    detect_encoding,
+    has_bad_chars,
+    iter_lines,
+    open_text,
+)
 from .roles import split_ids
 from .values import parse_seconds, parse_timestamp
 
@@ -105,7 +113,7 @@ def _parse(
         if too_long:
             block.fail(f"line {n} longer than {MAX_LINE_CHARS} characters (行过长)")
         elif has_bad_chars(line):
-            block.fail(f"undecodable bytes or NUL (无法解码的字节) at line {n} (read as {enc})")
+            block.fail(f"{bad_text_reason(line, enc)} at line {n} (read as {enc})")
     if block.line:  # a preamble that is the whole file is a conversation too
         yield _emit(block, source, stem)
 

@@ -47,7 +47,7 @@ _TURN = re.compile(
     r"(?:[\[【](?P<stamp>[^\]】]*)[\]】]\s*)?(?P<role>[^\W\d_][^\s:：]{0,11})\s*[:：](?!//)\s*(?P<text>.*)"
 )
 _DIRECTIVE = re.compile(r"#@\s*(?P<key>[\w.]+)\s*[:：]\s*(?P<value>.*)")
-_RANGE = re.compile(r"\s*(.+?)\s*[-~～–—至]\s*(.+?)\s*")
+_RANGE_SEPS = "-~～–—至"
 
 
 @dataclass
@@ -162,8 +162,11 @@ def _stamp(text: str) -> dict[str, Any]:
     text = text.strip()
     if re.match(r"\d{4}\D", text):
         return {"ts": parse_timestamp(text)}
-    if m := _RANGE.fullmatch(text):
-        return {"start": parse_seconds(m[1]), "end": parse_seconds(m[2])}
+    # a range "a - b": the first separator with text on both sides (a scan, not a regex of two
+    # lazy groups around optional spaces, which backtracked quadratically on long stamps)
+    cut = next((i for i in range(1, len(text) - 1) if text[i] in _RANGE_SEPS), None)
+    if cut is not None:
+        return {"start": parse_seconds(text[:cut]), "end": parse_seconds(text[cut + 1 :])}
     return {"start": parse_seconds(text)}
 
 

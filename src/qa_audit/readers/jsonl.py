@@ -18,6 +18,7 @@ from .encoding import (
     iter_lines,
     open_text,
 )
+from .limits import MAX_FILE_BYTES
 
 _decoder = json.JSONDecoder()
 
@@ -34,7 +35,7 @@ def read_jsonl(path: Path, source: str, encoding: str | None = None) -> Iterator
         with open_text(path, enc) as stream:
             for lineno, line, too_long in iter_lines(stream):
                 if too_long:
-                    yield reject(source, lineno, f"line longer than {MAX_LINE_CHARS} characters (行过长)", raw=line)
+                    yield reject(source, lineno, f"line longer than {MAX_LINE_CHARS} characters (行过长; raise it with QA_AUDIT_MAX_RECORD_CHARS)", raw=line)
                 elif line.strip(ASCII_WS):
                     yield _record(line, source, lineno, enc)
     except OSError as exc:
@@ -85,6 +86,10 @@ def read_json(path: Path, source: str, encoding: str | None = None) -> Iterator[
     neither (e.g. JSONL saved as .json) is read as JSONL.
     """
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES.value():
+            yield reject(source, None, MAX_FILE_BYTES.exceeded(size))
+            return
         enc = encoding or detect_encoding(path)
         with open_text(path, enc) as stream:
             text = stream.read()

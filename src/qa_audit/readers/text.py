@@ -111,7 +111,7 @@ def _parse(
             _turn_or_text(block, line, n)
         block.keep(line)
         if too_long:
-            block.fail(f"line {n} longer than {MAX_LINE_CHARS} characters (行过长)")
+            block.fail(f"line {n} longer than {MAX_LINE_CHARS} characters (行过长; raise it with QA_AUDIT_MAX_RECORD_CHARS)")
         elif has_bad_chars(line):
             block.fail(f"{bad_text_reason(line, enc)} at line {n} (read as {enc})")
     if block.line:  # a preamble that is the whole file is a conversation too

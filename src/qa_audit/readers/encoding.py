@@ -22,6 +22,7 @@ SAMPLE_BYTES = 4 << 20  # detection looks at the first 4 MB
 # longer lines (records) are rejected without being held in memory; a JSON record costs up to
 # ~100x its size once parsed, so the default keeps one record well under 1 GB
 MAX_LINE_CHARS = Limit("QA_AUDIT_MAX_RECORD_CHARS", 4 << 20, "record length (characters)").value()
+TOO_LONG = f"line longer than {MAX_LINE_CHARS} characters (行过长; raise it with QA_AUDIT_MAX_RECORD_CHARS)"
 ASCII_WS = " \t\r\n\f\v"  # what counts as a blank line: only these (same set as bytes.strip())
 
 MIXED = "\udbff"  # ends a line that is UTF-8 inside a GB file (decoded as UTF-8, then rejected)

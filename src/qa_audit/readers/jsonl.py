@@ -11,7 +11,7 @@ from ..model import Conversation, Rejected
 from .build import build_conversation, reject
 from .encoding import (
     ASCII_WS,
-    MAX_LINE_CHARS,
+    TOO_LONG,
     bad_text_reason,
     detect_encoding,
     has_bad_chars,
@@ -35,7 +35,7 @@ def read_jsonl(path: Path, source: str, encoding: str | None = None) -> Iterator
         with open_text(path, enc) as stream:
             for lineno, line, too_long in iter_lines(stream):
                 if too_long:
-                    yield reject(source, lineno, f"line longer than {MAX_LINE_CHARS} characters (行过长; raise it with QA_AUDIT_MAX_RECORD_CHARS)", raw=line)
+                    yield reject(source, lineno, TOO_LONG, raw=line)
                 elif line.strip(ASCII_WS):
                     yield _record(line, source, lineno, enc)
     except OSError as exc:

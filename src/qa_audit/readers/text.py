@@ -32,7 +32,7 @@ from ..model import Conversation, Rejected
 from .build import RAW_LIMIT, build_conversation, reject
 from .encoding import (
     ASCII_WS,
-    MAX_LINE_CHARS,
+    TOO_LONG,
     bad_text_reason,
     detect_encoding,
     has_bad_chars,
@@ -111,7 +111,7 @@ def _parse(
             _turn_or_text(block, line, n)
         block.keep(line)
         if too_long:
-            block.fail(f"line {n} longer than {MAX_LINE_CHARS} characters (行过长; raise it with QA_AUDIT_MAX_RECORD_CHARS)")
+            block.fail(f"line {n}: {TOO_LONG}")
         elif has_bad_chars(line):
             block.fail(f"{bad_text_reason(line, enc)} at line {n} (read as {enc})")
     if block.line:  # a preamble that is the whole file is a conversation too

@@ -6,6 +6,7 @@ validation rules and the wording of the reasons exist once.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,7 +26,26 @@ class _Invalid(Exception):
 def reject(source: str, line: int | None, reason: str, record_id: str | None = None, raw: str = "") -> Rejected:
     """Return a Rejected with `raw` made printable and cut to 2000 characters."""
     rid = printable(record_id) if record_id is not None else None
-    return Rejected(source, line, printable(reason), rid, printable(raw[: RAW_LIMIT + 100])[:RAW_LIMIT])
+    return Rejected(source, line, printable(reason), rid, _cut(printable(raw[: RAW_LIMIT + 100]), RAW_LIMIT))
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, not inside a number: the masker, which runs later, must see
+    a number whole or not at all (a cut one would stay readable but for a digit or two)."""
+    if len(text) <= limit:
+        return text
+    end = limit
+    while end > limit - _NUMBER_SPAN and _numberish(text[end - 1]):
+        end -= 1
+    return text[:end] if end > limit - _NUMBER_SPAN else text[:limit]  # a longer run is a blob, not a number
+
+
+def _numberish(ch: str) -> bool:
+    return ch.isdigit() or ch in _NUMBER_CHARS or unicodedata.category(ch) in ("Cf", "Zs", "No")
+
+
+_NUMBER_SPAN = 48  # longer than any phone, ID or card number with separators
+_NUMBER_CHARS = "-\t零〇○一二三四五六七八九幺两"
 
 
 def build_conversation(

@@ -215,15 +215,15 @@ def test_conversation_and_agent_rows_carry_the_scores(out):
     conv = wb["会话"]
     h = header(conv)
     got = {r[0]: r for r in rows(conv)}
-    # C1: 你 (-5) and no goodbye (-10) with the complaint rules n/a: 100 x (65 - 15) / 65
-    assert got["C1"][h.index("得分")] == 76.92
-    assert got["C1"][h.index("合格")] == "否"
+    # C1: 你 (-5) and no goodbye (-10) with the complaint rules n/a: 100 - 15
+    assert got["C1"][h.index("得分")] == 85
+    assert got["C1"][h.index("合格")] == "是"
     assert got["C2"][h.index("一票否决")] == "是" and got["C2"][h.index("得分")] == 0
     assert "complaint.apology" in got["C1"][h.index("不适用规则")]
     agents = wb["坐席"]
     ah = header(agents)
     wang = next(r for r in rows(agents) if r[0] == "A023")
-    assert wang[ah.index("平均分")] == round((76.92 + 0) / 2, 2)
+    assert wang[ah.index("平均分")] == round((85 + 0) / 2, 2)
     assert wang[ah.index("会话数")] == 2
     assert "dont.blame_shift" in wang[ah.index("主要失分规则")]
     rules = {r[0]: r for r in rows(wb["规则"])}
@@ -394,8 +394,8 @@ def test_four_alike_flags_an_agent_who_slips_in_busy_hours_and_says_when_data_is
     results += [make("L1", LI, clean, []), make("L2", LI, clean, [], customer="激动型")]
     agents = {a["agent_id"]: a for a in aggregate(results).agents}
     wang, li = agents["A023"], agents["A031"]
-    # harsh costs 20 of the 65 applicable points (complaint rules n/a): 100 x 45 / 65 = 69.23
-    assert (wang["busy_mean"], wang["quiet_mean"], wang["load_gap"]) == (69.23, 100.0, -30.77)
+    # harsh costs 20 points: 100 - 20
+    assert (wang["busy_mean"], wang["quiet_mean"], wang["load_gap"]) == (80.0, 100.0, -20.0)
     assert wang["consistency"] == "⚠ 忙闲差异大"
     assert wang["mood_gap"] is None  # no agitated customers at all
     assert li["consistency"] == "数据不足"

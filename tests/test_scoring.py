@@ -8,6 +8,7 @@ from qa_audit.model import Audit, Finding, RuleInfo, ScoringPolicy
 from qa_audit.scoring import rule_losses, score_conversation
 
 POLICY = ScoringPolicy(base=100.0, pass_threshold=80.0)
+RESCALED = ScoringPolicy(base=100.0, pass_threshold=80.0, method="rescaled")
 PACK = {
     r.id: r
     for r in (
@@ -46,14 +47,41 @@ def test_all_rules_apply_score_is_base_minus_capped_deductions():
     assert (s.score, s.possible, s.deducted, s.passed, s.vetoed) == (80.0, 100.0, 20.0, True, False)
 
 
-def test_na_rules_leave_the_possible_score_and_the_rest_is_scaled():
-    # not a complaint: the two complaint rules (35 points) are n/a, possible = 65.
-    # one harsh reply costs 20: 100 x (65 - 20) / 65 = 69.23, below the threshold
+def test_na_rules_deduct_nothing_under_the_default_deduction_method():
+    # not a complaint: the two complaint rules (35 points) are n/a; one harsh reply costs 20: 100 - 20
     s = score_conversation(audit([finding("dont.harsh", 2, "急什么")], na=COMPLAINT_RULES), PACK, POLICY)
-    assert s.possible == 65.0
-    assert s.deducted == 20.0
-    assert s.score == 69.23
+    assert (s.possible, s.deducted, s.score, s.passed, s.vetoed) == (65.0, 20.0, 80.0, True, False)
+
+
+def test_rescaled_method_scales_what_remains_by_the_points_possible():
+    # the pack option `scoring: rescaled`: possible = 65, 100 x (65 - 20) / 65 = 69.23, below the threshold
+    s = score_conversation(audit([finding("dont.harsh", 2, "急什么")], na=COMPLAINT_RULES), PACK, RESCALED)
+    assert (s.possible, s.deducted, s.score) == (65.0, 20.0, 69.23)
     assert not s.passed and not s.vetoed
+
+
+def test_a_rule_that_never_fires_or_changes_points_moves_no_other_score():
+    a = audit([finding("dont.harsh", 2, "急什么")], na=COMPLAINT_RULES)
+    before = score_conversation(a, PACK, POLICY).score
+    quiet = {**PACK, "must.new": RuleInfo("must.new", "新规则", "minor", 5)}
+    with_quiet = Audit(a.findings, {**a.checks, "must.new": "pass"})
+    heavier = {**PACK, "must.greeting": RuleInfo("must.greeting", "首句问候", "minor", 40)}
+    assert score_conversation(with_quiet, quiet, POLICY).score == before == 80.0
+    assert score_conversation(a, heavier, POLICY).score == before
+    # under the rescaled method the same never-firing rule moves the score: why it is not the default
+    assert score_conversation(with_quiet, quiet, RESCALED).score != score_conversation(a, PACK, RESCALED).score
+
+
+def test_review_flags_cost_nothing_and_their_rule_is_review():
+    flag = Finding("dont.harsh", "major", 20, 2, "agent", (0, 3), "急什么", "", tier="review")
+    a = Audit((flag,), {**dict.fromkeys(PACK, "pass"), "dont.harsh": "review"})
+    s = score_conversation(a, PACK, POLICY)
+    assert (s.score, s.deducted) == (100.0, 0)
+    loss = rule_losses(a, PACK)["dont.harsh"]
+    assert (loss.status, loss.findings, loss.flags, loss.points) == ("review", 0, 1, 0.0)
+    both = Audit((flag, finding("dont.harsh", 4, "烦不烦")), a.checks)
+    assert score_conversation(both, PACK, POLICY).score == 80.0
+    assert rule_losses(both, PACK)["dont.harsh"].status == "fail"
 
 
 def test_na_is_never_a_loss_compared_with_passing():
@@ -100,8 +128,9 @@ def test_findings_win_over_a_pass_check_and_unknown_rules_still_count():
         (finding("must.goodbye", 7, "好的"), finding("custom.slang", 3, "亲", points=5)), dict.fromkeys(PACK, "pass")
     )
     s = score_conversation(a, PACK, POLICY)
-    # possible 100 + 5 for the unknown rule, deducted 10 + 5: 100 x 90 / 105
-    assert s.possible == 105.0 and s.deducted == 15.0 and s.score == pytest.approx(85.71)
+    # possible 100 + 5 for the unknown rule, deducted 10 + 5: 100 - 15 (rescaled: 100 x 90 / 105)
+    assert s.possible == 105.0 and s.deducted == 15.0 and s.score == 85.0
+    assert score_conversation(a, PACK, RESCALED).score == pytest.approx(85.71)
 
 
 def test_threshold_is_inclusive_and_policy_is_respected():
@@ -109,5 +138,7 @@ def test_threshold_is_inclusive_and_policy_is_respected():
     assert score_conversation(a, PACK, POLICY).passed
     strict = ScoringPolicy(base=100.0, pass_threshold=85.0)
     assert not score_conversation(a, PACK, strict).passed
-    ten = score_conversation(a, PACK, ScoringPolicy(base=10.0, pass_threshold=6.0))
+    ten = score_conversation(a, PACK, ScoringPolicy(base=10.0, pass_threshold=6.0, method="rescaled"))
     assert ten.score == 8.0 and ten.passed
+    # under deduction, points are in the base's units: 20 points off a base of 10 leaves 0
+    assert score_conversation(a, PACK, ScoringPolicy(base=10.0, pass_threshold=6.0)).score == 0.0

@@ -6,12 +6,15 @@ Field names follow the input and output contracts in design.md.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 ROLES = ("agent", "customer", "system")
-CHECK_VALUES = ("pass", "fail", "n/a")
+CHECK_VALUES = ("pass", "fail", "review", "n/a")  # review: only 待复核 flags, nothing deducted
+TIERS = ("deduct", "review")
 
 
 @dataclass(frozen=True)
@@ -87,11 +90,20 @@ class Finding:
     match: str
     message: str
     evidence: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    tier: str = "deduct"  # deduct: costs points; review: 待复核, costs nothing until a reviewer upholds it
+    finding_id: str = ""  # stable across runs: see finding_id()
+
+    @property
+    def deducts(self) -> bool:
+        """True when this finding costs points (tier "deduct")."""
+        return self.tier == "deduct"
 
     def to_json(self) -> dict[str, Any]:
         """Return the finding as a JSON-ready dict."""
         return {
+            "finding_id": self.finding_id,
             "rule_id": self.rule_id,
+            "tier": self.tier,
             "severity": self.severity,
             "points": self.points,
             "turn_index": self.turn_index,
@@ -101,6 +113,12 @@ class Finding:
             "message": self.message,
             "evidence": dict(self.evidence),
         }
+
+
+def finding_id(conversation_id: str, rule_id: str, turn_index: int | None, span: tuple[int, int] | None) -> str:
+    """Return the stable id of a finding: the same on every run for the same conversation, rule, turn and span."""
+    key = json.dumps([conversation_id, rule_id, turn_index, list(span) if span else None], ensure_ascii=False)
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -118,6 +136,8 @@ class RuleInfo:
     source: str = ""
     category: str = ""
     version: str = ""  # content hash of the rule's definition
+    tier: str = "deduct"  # the tier of every finding of this rule ...
+    review_operators: tuple[str, ...] = ()  # ... except hits of these operators, which only flag for review
 
 
 @dataclass(frozen=True)
@@ -126,6 +146,7 @@ class ScoringPolicy:
 
     base: float = 100.0
     pass_threshold: float = 80.0
+    method: str = "deduction"  # deduction (扣分制: base minus deductions) | rescaled (by the points possible)
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,7 @@ def _audit_into(
     counts: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     rule_fails: Counter[str] = Counter()
+    rule_flags: Counter[str] = Counter()  # rules whose only findings were 待复核 flags
     passed = 0
     interrupted = False
     stream = _results(inputs, settings, counts)
@@ -146,8 +147,10 @@ def _audit_into(
                     else:
                         counts["audited"] += 1
                         counts["findings"] += len(item.audit.findings)
+                        counts["review_flags"] += sum(not f.deducts for f in item.audit.findings)
                         passed += item.score.passed
                         rule_fails.update(k for k, v in item.audit.checks.items() if v == "fail")
+                        rule_flags.update(k for k, v in item.audit.checks.items() if v == "review")
                         res_f.write(_dump(item.to_json()))
                         yield item
                     if progress:
@@ -165,6 +168,8 @@ def _audit_into(
         "quarantined": counts["quarantined"],
         "not_processed": counts["not_processed"],
         "findings": counts["findings"],
+        "findings_deduct": counts["findings"] - counts["review_flags"],
+        "findings_review": counts["review_flags"],
         "passed": passed,
         "interrupted": interrupted,
         "ruleset_version": settings.ruleset.version,
@@ -175,6 +180,7 @@ def _audit_into(
         "limit": settings.limit,
         "quarantine_reasons": dict(reasons),
         "rule_failures": dict(rule_fails),
+        "rule_review_flags": dict(rule_flags),
         "inputs": list(inputs),
         "engine": settings.engine,
         "workers": settings.workers,

@@ -1,18 +1,23 @@
 """Score one conversation from its audit: one formula, documented in the README.
 
-    applicable = the non-bonus rules whose check is "pass" or "fail" (n/a rules are left out)
-    possible   = sum of `points` of the applicable rules
-    lost(r)    = min(sum of the points of r's findings, cap(r))     (no cap: no limit)
+Only deducting findings count (tier "deduct"); 待复核 flags (tier "review") cost nothing until a
+reviewer upholds them, and their rule's status is "review".
+
+    lost(r)    = min(sum of the points of r's deducting findings, cap(r))     (no cap: no limit)
     deducted   = sum of lost(r) over the failed rules
     bonus      = sum over bonus rules of min(sum of the points of their findings, cap)
-    score      = clamp(base * (possible - deducted) / possible + bonus, 0, base)
     vetoed     = any veto rule (一票否决) failed  ->  score = 0
     passed     = not vetoed and score >= pass_threshold
 
-When every rule applies and the pack's points add up to `base`, the score is simply
-`base - deducted`; n/a rules shrink `possible`, so what remains is scaled back to `base` and a
-conversation is never marked down for a standard that did not apply to it. With nothing
-applicable the score is `base`.
+Two methods, chosen by the pack (`pack: scoring:`):
+
+- deduction (扣分制, the default): score = clamp(base - deducted + bonus, 0, base). A rule that does
+  not apply (n/a), or never fires, changes nothing: adding a rule or editing one rule's points never
+  moves the score of a conversation that rule does not fail.
+- rescaled: score = clamp(base * (possible - deducted) / possible + bonus, 0, base), where possible
+  = the points of the applicable rules (pass, review or fail; n/a left out). With nothing
+  applicable the score is base. This rewards conversations where few rules apply, and every rule
+  added to the pack moves every score.
 """
 
 from __future__ import annotations
@@ -22,18 +27,41 @@ from dataclasses import dataclass
 
 from qa_audit.model import Audit, Finding, RuleInfo, Score, ScoringPolicy
 
-FORMULA_ZH = (
-    "得分 = 基准分 × (适用规则总分 − 扣分) ÷ 适用规则总分 + 加分，取值 0~基准分",
-    "适用规则总分：通过或不通过的规则的分值之和，不适用(n/a)的规则不计入",
-    "扣分：每条规则 = 分值 × 发现数，每通会话不超过该规则的封顶分",
+_COMMON_ZH = (
+    "扣分：每条规则 = 分值 × 扣分类发现数，每通会话不超过该规则的封顶分；待复核发现不扣分",
     "一票否决规则不通过则得分为 0；未被否决且得分 ≥ 合格线为合格",
 )
-FORMULA_EN = (
-    "score = base × (possible − deducted) / possible + bonus, clamped to [0, base]",
-    "possible = points of the rules that passed or failed (n/a excluded)",
-    "deducted = per rule, points × findings, at most the rule's cap per conversation",
+_COMMON_EN = (
+    "deducted = per rule, points × deducting findings, at most the rule's cap; review flags cost nothing",
     "a failed veto rule scores 0; passed = not vetoed and score ≥ pass threshold",
 )
+FORMULAS = {
+    "deduction": (
+        ("得分 = 基准分 − 扣分 + 加分，取值 0~基准分（扣分制；不适用的规则不扣分）", *_COMMON_ZH),
+        ("score = base − deducted + bonus, clamped to [0, base] (n/a rules deduct nothing)", *_COMMON_EN),
+    ),
+    "rescaled": (
+        (
+            "得分 = 基准分 × (适用规则总分 − 扣分) ÷ 适用规则总分 + 加分，取值 0~基准分",
+            "适用规则总分：通过、待复核或不通过的规则的分值之和，不适用(n/a)的规则不计入",
+            *_COMMON_ZH,
+        ),
+        (
+            "score = base × (possible − deducted) / possible + bonus, clamped to [0, base]",
+            "possible = points of the rules that passed, were flagged or failed (n/a excluded)",
+            *_COMMON_EN,
+        ),
+    ),
+}
+
+
+def formula(method: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return the (Chinese, English) lines that explain the score formula of a scoring method."""
+    return FORMULAS.get(method, FORMULAS["deduction"])
+
+
+# the default method's lines, for callers that do not know the pack
+FORMULA_ZH, FORMULA_EN = formula("deduction")
 
 
 @dataclass(frozen=True)
@@ -42,20 +70,23 @@ class RuleLoss:
 
     rule_id: str
     status: str  # pass | fail | n/a
-    findings: int
+    findings: int  # deducting findings
     raw: float  # points of its findings before the cap
     points: float  # after the cap: deducted (or awarded, for bonus rules)
     capped: bool
     bonus: bool
     veto: bool
+    flags: int = 0  # 待复核 findings, which cost nothing
 
 
-def _status(rule_id: str, checks: Mapping[str, str], n_findings: int) -> str:
-    # Findings are the evidence: a rule with findings failed whatever its check says.
-    if n_findings:
+def _status(rule_id: str, checks: Mapping[str, str], n_deducting: int, n_flags: int) -> str:
+    # Findings are the evidence: a rule with deducting findings failed whatever its check says.
+    if n_deducting:
         return "fail"
+    if n_flags:
+        return "review"
     status = checks.get(rule_id, "n/a")
-    return status if status in ("pass", "fail") else "n/a"
+    return status if status in ("pass", "fail", "review") else "n/a"
 
 
 def rule_losses(audit: Audit, rules: Mapping[str, RuleInfo]) -> dict[str, RuleLoss]:
@@ -89,9 +120,10 @@ def _loss(
     found: list[Finding],
     quiet: dict[tuple[str, str | None], RuleLoss],
 ) -> RuleLoss:
-    status = _status(rid, checks, len(found))
-    if found:
-        raw = sum(float(f.points) for f in found)
+    deducting = [f for f in found if f.deducts]
+    status = _status(rid, checks, len(deducting), len(found) - len(deducting))
+    if deducting:
+        raw = sum(float(f.points) for f in deducting)
     elif status == "fail":
         # a conversation-level failure the engine reported without a finding: one deduction
         raw = float(info.points) if info else 0.0
@@ -102,12 +134,13 @@ def _loss(
     loss = RuleLoss(
         rule_id=rid,
         status=status,
-        findings=len(found),
+        findings=len(deducting),
         raw=raw,
         points=points,
         capped=points < raw,
         bonus=bool(info and info.bonus),
         veto=bool(info and info.veto),
+        flags=len(found) - len(deducting),
     )
     if not found and not raw:
         quiet[(rid, checks.get(rid))] = loss
@@ -153,9 +186,11 @@ def score_conversation(
     base = float(policy.base)
     if vetoed:
         value = 0.0
-    else:
+    elif policy.method == "rescaled":
         kept = base if possible <= 0 else base * max(possible - deducted, 0.0) / possible
         value = min(max(kept + bonus, 0.0), base)
+    else:
+        value = min(max(base - deducted + bonus, 0.0), base)
     value = round(value, 2)
     return Score(
         score=value,

@@ -24,7 +24,7 @@ from qa_audit.report.excel_style import (
     starts_rule,
 )
 from qa_audit.report.tables import Column
-from qa_audit.scoring import FORMULA_EN, FORMULA_ZH
+from qa_audit.scoring import formula
 
 PCT = "0.0%"
 CHART_AGENTS = 30
@@ -247,8 +247,9 @@ def write_summary(
         pct = "pass rate" in label
         ws.append([cells.value(label), cells.styled(value, number_format=PCT) if pct else cells.value(value)])
         row += 1
-    for i, line in enumerate(FORMULA_ZH + FORMULA_EN):
-        label = "评分公式" if i == 0 else "formula" if i == len(FORMULA_ZH) else None
+    zh, en = formula(policy.method)
+    for i, line in enumerate(zh + en):
+        label = "评分公式" if i == 0 else "formula" if i == len(zh) else None
         ws.append([cells.value(label), cells.value(line)])
         row += 1
     for note in [*split_notes, *(f"「{k}」有 {n} 个单元格超过 32,767 字被截断（已标注）" for k, n in notes.items())]:

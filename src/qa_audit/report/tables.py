@@ -68,6 +68,7 @@ FINDING_COLUMNS: tuple[Column, ...] = (
     Column("rule_id", "规则ID", "rule id", 20),
     Column("rule_title", "规则名称", "rule title", 16),
     Column("severity", "严重度", "severity", 8),
+    Column("tier", "处理", "tier: deduct (扣分) / review (待复核: costs nothing until a reviewer upholds it)", 8),
     Column("kind", "类别", "kind: 扣分 deduction / 加分 bonus / 一票否决 veto", 8),
     Column("points", "分值", "points of this finding", 6),
     Column("counted", "计入扣分", "points counted after the rule's cap", 8),
@@ -75,6 +76,7 @@ FINDING_COLUMNS: tuple[Column, ...] = (
     Column("match", "命中词", "matched words", 14),
     Column("message", "说明", "message", 30),
     Column("evidence", "证据", "evidence (JSON)", 30),
+    Column("finding_id", "发现ID", "finding id: the same on every run (reviewer verdicts are matched by it)", 18),
 )
 REVIEW_COLUMNS: tuple[Column, ...] = (
     Column("review_result", "复核结果", "review result (for QA staff)", 10),
@@ -184,7 +186,7 @@ def finding_rows(
     rows = []
     for f in result.audit.findings:
         info = rules.get(f.rule_id)
-        counted = min(float(f.points), left.get(f.rule_id, float(f.points)))
+        counted = min(float(f.points), left.get(f.rule_id, float(f.points))) if f.deducts else 0.0
         left[f.rule_id] = left.get(f.rule_id, 0.0) - counted
         turn = turns.get(f.turn_index) if f.turn_index is not None else None
         text = mark_span(turn.text, f.span, f.match) if turn else ""
@@ -202,6 +204,7 @@ def finding_rows(
                 "rule_id": f.rule_id,
                 "rule_title": info.title if info else "",
                 "severity": f.severity,
+                "tier": f.tier,
                 "kind": _kind(info),
                 "points": float(f.points),
                 "counted": round(counted, 4),
@@ -209,6 +212,7 @@ def finding_rows(
                 "match": f.match,
                 "message": f.message,
                 "evidence": json.dumps(dict(f.evidence), ensure_ascii=False, default=str) if f.evidence else "",
+                "finding_id": f.finding_id,
             }
         )
     return rows

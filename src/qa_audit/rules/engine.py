@@ -86,7 +86,7 @@ class Engine:
             if result is None:
                 values[i] = "n/a"
             else:
-                values[i] = "fail" if result else "pass"
+                values[i] = "fail" if any(f.deducts for f in result) else "review" if result else "pass"
                 findings.extend(result)
         findings.sort(key=lambda f: (f.turn_index if f.turn_index is not None else -1, f.rule_id))
         return Audit(findings=tuple(findings), checks=dict(zip(self._ids, values, strict=True)))

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from qa_audit.model import Conversation, Finding
+from qa_audit.model import Conversation, Finding, finding_id
 from qa_audit.rules import metrics
 from qa_audit.rules.conditions import Hit, Outcome
 from qa_audit.rules.prepared import PreparedTurn
@@ -87,16 +87,20 @@ def _finding(rule: Rule, prep: Prepared, index: int, hit: Hit | None, evidence: 
             evidence["variant"] = hit.variant
         if hit.score is not None:
             evidence["score"] = hit.score
+    info = rule.info
+    review = info.tier == "review" or (hit is not None and hit.op in info.review_operators)
     return Finding(
         rule_id=rule.id,
-        severity=rule.info.severity,
-        points=rule.info.points,
+        severity=info.severity,
+        points=info.points,
         turn_index=index,
         role=turn.turn.role,
         span=span,
         match=match,
-        message=rule.info.message,
+        message=info.message,
         evidence={"kind": rule.kind, **evidence},
+        tier="review" if review else "deduct",
+        finding_id=finding_id(prep.conv.conversation_id, rule.id, index, span),
     )
 
 

@@ -30,6 +30,10 @@ _KIND_NEEDS = {
 _METRIC_NEEDS = {"silence_gap": ("match",), "ratio": ("numerator", "denominator")}
 
 
+# a `similar` hit is a paraphrase judged by a threshold: a reviewer confirms it before it costs points
+DEFAULT_REVIEW_OPERATORS = ("similar",)
+
+
 @dataclass(frozen=True)
 class RuleProblem:
     """One problem in a rule file, pointing at file:line."""
@@ -108,7 +112,9 @@ def load_ruleset(rules_dir: Path) -> RuleSet:
             pack = doc.data["pack"]
             pack_name = pack.get("name", pack_name)
             policy = ScoringPolicy(
-                base=float(pack.get("base", 100.0)), pass_threshold=float(pack.get("pass_threshold", 80.0))
+                base=float(pack.get("base", 100.0)),
+                pass_threshold=float(pack.get("pass_threshold", 80.0)),
+                method=pack.get("scoring", "deduction"),
             )
         for i, raw in enumerate(doc.data.get("rules") or []):
             line = doc.line_of(("rules", i))
@@ -133,7 +139,7 @@ def load_ruleset(rules_dir: Path) -> RuleSet:
     digest = hashlib.sha256()
     for rule in rules:
         digest.update(rule.info.version.encode())
-    digest.update(json.dumps([policy.base, policy.pass_threshold]).encode())
+    digest.update(json.dumps([policy.base, policy.pass_threshold, policy.method]).encode())
     return RuleSet(
         rules=tuple(rules),
         policy=policy,
@@ -408,6 +414,8 @@ def _build_rule(raw: dict[str, Any], file: str, line: int) -> Rule:
         source=raw["source"],
         category=raw.get("category", ""),
         version=version,
+        tier=raw.get("tier", "deduct"),
+        review_operators=tuple(raw.get("review_operators", DEFAULT_REVIEW_OPERATORS)),
     )
     where = raw.get("where", {})
     app = raw.get("applies", {})

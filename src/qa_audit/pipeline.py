@@ -128,6 +128,7 @@ def run_audit(
                         counts["audited"] += 1
                         counts["findings"] += len(item.audit.findings)
                         counts["review_flags"] += sum(not f.deducts for f in item.audit.findings)
+                        counts["empty_turns"] += item.audit.empty_turns
                         passed += item.score.passed
                         rule_fails.update(k for k, v in item.audit.checks.items() if v == "fail")
                         rule_flags.update(k for k, v in item.audit.checks.items() if v == "review")
@@ -150,6 +151,7 @@ def run_audit(
         "findings": counts["findings"],
         "findings_deduct": counts["findings"] - counts["review_flags"],
         "findings_review": counts["review_flags"],
+        "empty_turns_skipped": counts["empty_turns"],
         "passed": passed,
         "interrupted": interrupted,
         "ruleset_version": settings.ruleset.version,

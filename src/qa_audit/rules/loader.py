@@ -436,6 +436,7 @@ def _build_rule(raw: dict[str, Any], file: str, line: int) -> Rule:
             timing=app.get("timing"),
             channel=app.get("channel"),
             min_turns=app.get("min_turns"),
+            complete=app.get("complete"),
         ),
         match=_opt_cond(raw.get("match"), f"{rid}:match"),
         if_=_opt_cond(raw.get("if"), f"{rid}:if"),

@@ -58,6 +58,7 @@ class Applies:
     timing: bool | None = None
     channel: str | None = None
     min_turns: int | None = None
+    complete: bool | None = None  # n/a when the transcript is visibly cut off (see applicability.py)
 
 
 @dataclass(frozen=True)

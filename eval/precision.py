@@ -85,8 +85,10 @@ def sample(findings: list[dict], per_rule: int = PER_RULE) -> dict[str, list[dic
     for f in findings:
         if f.get("tier", "deduct") == "deduct":
             by_rule[f["rule_id"]].append(f)
-    return {r: sorted(fs, key=lambda f: hashlib.sha256(f["finding_id"].encode()).hexdigest())[:per_rule]
-            for r, fs in sorted(by_rule.items())}
+    return {
+        r: sorted(fs, key=lambda f: hashlib.sha256(f["finding_id"].encode()).hexdigest())[:per_rule]
+        for r, fs in sorted(by_rule.items())
+    }
 
 
 def cmd_sample(findings_file: Path, per_rule: int) -> None:
@@ -94,6 +96,10 @@ def cmd_sample(findings_file: Path, per_rule: int) -> None:
     test_ids = gold_test_ids()
     with findings_file.open(encoding="utf-8") as f:
         findings = [x for x in map(json.loads, f) if half(x["conversation_id"], test_ids) == "measure"]
+    # a one-turn reply (pool R) has no conversation: only per-turn language rules (forbid) are judged there
+    findings = [
+        x for x in findings if x["evidence"].get("kind") == "forbid" or not x["conversation_id"].startswith("jddcr-")
+    ]
     texts = _texts()
     for rule_id, picked in sample(findings, per_rule).items():
         for f in picked:
@@ -126,7 +132,15 @@ def cmd_table(path: Path) -> None:
     """Print the markdown table of the README from the verdicts file."""
     with path.open(encoding="utf-8") as f:
         verdicts = [json.loads(line) for line in f if line.strip()]
-    tiers = {v["rule_id"]: v.get("tier", "deduct") for v in verdicts}
+    from qa_audit.rules import load_ruleset  # the tier in force now, from the packaged rules
+
+    infos = load_ruleset(ROOT / "rules").infos()
+    tiers = {
+        r: i.tier
+        if i.tier == "review" or set(i.review_operators) <= {"similar"}
+        else f"deduct ({', '.join(i.review_operators)}: review)"
+        for r, i in infos.items()
+    }
     print("| rule | sampled | upheld | precision | tier |")
     print("|---|---|---|---|---|")
     for rule, n, up, p in table(verdicts):

@@ -76,7 +76,7 @@ def test_deadlines_and_promises_of_own_effort_do_not_deduct(text) -> None:
     "text", ["退款明天肯定到账", "这个保证不会再出问题", "放心，百分之百给您送到", "您放心，包裹一定给您送到家"]
 )
 def test_promised_outcomes_deduct(text) -> None:
-    assert tiers(audit(text), "dont.absolute_promise") == ["deduct"]
+    assert tiers(audit(text), "dont.absolute_promise") == ["review"]  # the whole rule flags (below the floor)
 
 
 def test_a_bare_absolute_word_is_only_flagged() -> None:
@@ -100,7 +100,7 @@ def test_queue_notices_are_not_excuses(text) -> None:
     "text", ["现在咨询的人太多了，我也顾不上", "最近单量太大了，所以才没发", "人手不够，没法一个个打电话"]
 )
 def test_excuses_still_fire(text) -> None:
-    assert tiers(audit(text), "dont.excuse") == ["deduct"]
+    assert tiers(audit(text), "dont.excuse") == ["review"]
 
 
 # --- thanks in advance inside a request ----------------------------------------------------------
@@ -113,7 +113,7 @@ def test_thanks_in_advance_does_not_trigger(thanks) -> None:
 
 @pytest.mark.parametrize("thanks", ["好的，谢谢", "收到了，多谢", "解决了，感谢"])
 def test_thanks_for_help_received_must_be_answered(thanks) -> None:
-    assert audit(f"客户：{thanks}", "客服：嗯嗯").checks["reply.thanks"] == "fail"
+    assert audit(f"客户：{thanks}", "客服：嗯嗯").checks["reply.thanks"] == "review"
     assert audit(f"客户：{thanks}", "客服：不客气哦").checks["reply.thanks"] == "pass"
 
 
@@ -159,7 +159,14 @@ def test_callback_not_triggered_by_hou_inside_a_word_or_a_courier_call(reply) ->
 # --- requests vs statements (请字当头) -----------------------------------------------------------
 @pytest.mark.parametrize(
     "text",
-    ["系统没有提供这个选项", "这是平台为您提供的服务", "这边帮您联系仓库", "我们为您联系快递", "只能重新下单了"],
+    [
+        "系统没有提供这个选项",
+        "这是平台为您提供的服务",
+        "这边帮您联系仓库",
+        "我们为您联系快递",
+        "只能重新下单了",
+        "建议您先联系下物业",
+    ],
 )
 def test_please_first_ignores_statements(text) -> None:
     assert tiers(audit(text), "must.please_first") == []
@@ -167,7 +174,7 @@ def test_please_first_ignores_statements(text) -> None:
 
 @pytest.mark.parametrize("text", ["提供一下订单号", "稍等", "您先拍照上传", "您去找一下物业"])
 def test_please_first_still_fires_on_bare_requests(text) -> None:
-    assert tiers(audit(text), "must.please_first") == ["deduct"]
+    assert tiers(audit(text), "must.please_first") == ["review"]
 
 
 # --- anything else without 吗, and apologies --------------------------------------------------------
@@ -221,7 +228,7 @@ def test_talk_share_is_a_call_standard() -> None:
     assert audit(*lines, channel="call").checks["shape.talk_share"] == "fail"
 
 
-def test_closing_rules_na_when_the_customer_question_is_unanswered_and_say_why() -> None:
+def test_closing_rules_na_when_the_customer_last_message_is_unanswered_and_say_why() -> None:
     result = audit("客服：您好", "客户：查物流", "客服：已经到站了", "客户：那什么时候送？")
     for rule in ("must.goodbye", "must.anything_else"):
         assert result.checks[rule] == "n/a"
@@ -229,17 +236,17 @@ def test_closing_rules_na_when_the_customer_question_is_unanswered_and_say_why()
     assert "must.greeting" not in result.na_reasons
 
 
-def test_closing_rules_apply_when_the_customer_just_acknowledges() -> None:
-    result = audit("客服：您好", "客户：查物流", "客服：已经到站了", "客户：好的")
-    assert result.checks["must.goodbye"] == "fail"
+def test_closing_rules_apply_when_the_agent_has_the_last_word() -> None:
+    result = audit("客服：您好", "客户：查物流", "客服：已经到站了", "客户：好的", "客服：嗯")
+    assert result.checks["must.goodbye"] == "review"  # below the precision floor: a 待复核 flag
     assert result.na_reasons == {}
 
 
 def test_empty_turns_are_skipped_counted_and_never_anchor_a_finding() -> None:
     result = audit("客服：您好", "客户：谢谢", "客服：   ", "客服：嗯", "客户：", "客服：")
     assert result.empty_turns == 3
+    assert result.checks["must.goodbye"] == "review"  # judged on turn 3, the last non-empty agent turn
+    assert [f.turn_index for f in result.findings if f.rule_id == "must.goodbye"] == [3]
     assert all(f.turn_index in (0, 1, 3) for f in result.findings)
     # the empty agent turn after the thanks is not the reply that was judged: the next real one is
     assert [f.turn_index for f in result.findings if f.rule_id == "reply.thanks"] == [1]
-    assert result.checks["must.goodbye"] == "fail"
-    assert [f.turn_index for f in result.findings if f.rule_id == "must.goodbye"] == [3]

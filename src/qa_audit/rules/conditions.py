@@ -88,7 +88,11 @@ def word_cut(text: str, start: int, end: int) -> str | None:
     if end - start != 2:
         return None
     for k in (1, 2):
-        if start - k >= 0 and not (set(text[start - k : start]) & _BREAKS) and dictionary_word(text[start - k : start + 1]):
+        if (
+            start - k >= 0
+            and not (set(text[start - k : start]) & _BREAKS)
+            and dictionary_word(text[start - k : start + 1])
+        ):
             return text[start - k : start + 1]
     return None
 

@@ -35,7 +35,9 @@ def in_role(prep: Prepared, role: str) -> list[int]:
     if found is None:
         # an empty turn is in no rule's scope (never judged, never the anchor of a finding)
         if role == "any":
-            found = [i for i, t in enumerate(prep.conv.turns) if t.role != "system" and not is_empty(prep.turns[i].text)]
+            found = [
+                i for i, t in enumerate(prep.conv.turns) if t.role != "system" and not is_empty(prep.turns[i].text)
+            ]
         else:
             found = [i for i, t in enumerate(prep.conv.turns) if t.role == role and not is_empty(prep.turns[i].text)]
         prep.cache[role] = found

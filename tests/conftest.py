@@ -25,3 +25,28 @@ settings.register_profile(
     print_blob=True,  # a failure prints the @reproduce_failure line to replay it
 )
 settings.load_profile("qa-audit")
+
+
+# --- results store: every store test runs on SQLite and on a real PostgreSQL server (tests/pg_server.py)
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server started for this test run; skips (saying why) when none can be started."""
+    import pg_server
+
+    reason = pg_server.unavailable()
+    if reason:
+        pytest.skip(reason)
+    server = pg_server.Server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    """A new, empty results store: a SQLite file, or a fresh database on the test PostgreSQL server."""
+    if request.param == "sqlite":
+        return str(tmp_path / "qa.db")
+    return request.getfixturevalue("postgres_server").create_database()

@@ -105,6 +105,36 @@ def main() -> None:
     help="Map a spreadsheet header to a field, e.g. --column 坐席=agent_id (repeatable).",
 )
 @click.option(
+    "--speaker-map",
+    default=None,
+    metavar="ID=ROLE,...|FILE.yaml",
+    help="ASR results: which speaker/channel id is the agent, e.g. 0=agent,1=customer, or a YAML file "
+    "with one map per vendor. Without it, roles are inferred from what each speaker says.",
+)
+@click.option(
+    "--input-format",
+    "asr_format",
+    type=click.Choice(["alibaba", "tencent", "huawei", "iflytek"]),
+    default=None,
+    help="Read every .json input as this vendor's ASR result [default: detected from each file's shape].",
+)
+@click.option(
+    "--calls",
+    "calls_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Call-record export (通话记录 CSV) joined to the transcripts by call id or file name: "
+    "fills agent, team, start time; unmatched calls and records are listed in summary.json.",
+)
+@click.option(
+    "--calls-column",
+    "calls_columns",
+    multiple=True,
+    metavar="HEADER=FIELD",
+    help="Map a call-record header to call_id, file, agent_id, agent_name, team, started_at, direction "
+    "or duration (repeatable).",
+)
+@click.option(
     "--limit",
     type=click.IntRange(min=1),
     default=None,
@@ -163,6 +193,20 @@ def main() -> None:
     is_flag=True,
     help="Keep phone, ID-card and bank-card numbers and e-mail addresses as read (default: masked in every output).",
 )
+@click.option(
+    "--store",
+    default=None,
+    envvar="QA_AUDIT_STORE",
+    metavar="URL",
+    help="Also record the run in a results store: a file path or sqlite:///… (SQLite), postgresql://… "
+    "(pip install 'qa-audit[postgres]') [env QA_AUDIT_STORE]. A conversation id stored before is replaced.",
+)
+@click.option(
+    "--day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="With --store: the day of conversations without started_at [default: today].",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary on stderr.")
 def audit(
     inputs: tuple[str, ...],
@@ -171,6 +215,10 @@ def audit(
     model_dir: Path | None,
     encoding: str | None,
     columns: tuple[str, ...],
+    speaker_map: str | None,
+    asr_format: str | None,
+    calls_file: Path | None,
+    calls_columns: tuple[str, ...],
     limit: int | None,
     formats: tuple[str, ...],
     split_by: str | None,
@@ -180,6 +228,8 @@ def audit(
     log_interval: float,
     fail_on_findings: int | None,
     no_mask: bool,
+    store: str | None,
+    day,
     quiet: bool,
 ) -> None:
     """Audit transcripts: every conversation is checked, tagged, scored and written to OUTDIR.
@@ -207,10 +257,14 @@ def audit(
     from qa_audit.pipeline import AuditSettings, run_audit
     from qa_audit.progress import Progress, count_records
     from qa_audit.readers import ReadError, expand_inputs
+    from qa_audit.store.errors import StoreError
 
     if scheduler is not None and engine != "dask":
         raise config_error("--scheduler is for --engine dask")
     column_map = _parse_columns(columns)
+    if engine == "dask" and (speaker_map or calls_file or asr_format):
+        raise config_error("--speaker-map, --input-format and --calls work with --engine local only")
+    speakers, calls = _call_inputs(speaker_map, calls_file, _parse_columns(calls_columns))
     ruleset = load_rules_or_exit(rules_dir or default_rules_dir())
     model_path = model_dir or default_model_dir()
     try:
@@ -221,6 +275,10 @@ def audit(
         files = expand_inputs(list(inputs))
     except ReadError as exc:
         raise config_error(str(exc)) from None
+    if calls_file is not None:  # the call records are not a transcript, also when they sit among them
+        files = [f for f in files if f.resolve() != calls_file.resolve()]
+        if not files:
+            raise config_error("no transcript among the inputs besides the --calls file")
     settings = AuditSettings(
         outdir=outdir,
         ruleset=ruleset,
@@ -235,6 +293,11 @@ def audit(
         engine=engine,
         scheduler=scheduler,
         mask=not no_mask,
+        speakers=speakers,
+        asr_format=asr_format,
+        calls=calls,
+        store=store,
+        day=day.date().isoformat() if day else None,
     )
     tty = sys.stderr.isatty()
     progress = None
@@ -247,7 +310,7 @@ def audit(
     try:
         with stop:
             summary = run_audit([str(f) for f in files], settings, progress=progress, stop=stop)
-    except (ReadError, EngineError) as exc:
+    except (ReadError, EngineError, StoreError) as exc:
         raise config_error(str(exc)) from None
     except OSError as exc:
         click.secho(f"写入失败 / cannot write output: {exc}", fg="red", err=True)
@@ -278,6 +341,17 @@ def audit(
         raise click.exceptions.Exit(EXIT_QUARANTINED)
 
 
+def _call_inputs(speaker_map: str | None, calls_file: Path | None, calls_columns: dict[str, str]):
+    """Parse --speaker-map and read --calls (exit 2 when either is unusable)."""
+    from qa_audit.calls import load_join
+    from qa_audit.readers import ReadError, parse_speaker_map
+
+    try:
+        return parse_speaker_map(speaker_map), load_join(calls_file, calls_columns) if calls_file else None
+    except ReadError as exc:
+        raise config_error(str(exc)) from None
+
+
 main.add_command(rules_group)
 
 
@@ -289,6 +363,16 @@ def _register_model_commands() -> None:
 
 
 _register_model_commands()
+
+
+def _register_store_commands() -> None:
+    from qa_audit.cli_store import agreement, report, review, sample
+
+    for cmd in (report, review, sample, agreement):
+        main.add_command(cmd)
+
+
+_register_store_commands()
 
 
 def run() -> None:

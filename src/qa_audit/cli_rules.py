@@ -131,7 +131,10 @@ def test(rules_dir: Path | None, only: str | None, verbose: bool) -> None:
 @rules_group.command("list")
 @_DIR
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per rule.")
-def list_rules(rules_dir: Path | None, as_json: bool) -> None:
+@click.option(
+    "--store", default=None, metavar="URL", help="Show each rule's reviewed precision from this results store."
+)
+def list_rules(rules_dir: Path | None, as_json: bool, store: str | None) -> None:
     """List the rules in force with severity, points and title.
 
     \b
@@ -140,6 +143,7 @@ def list_rules(rules_dir: Path | None, as_json: bool) -> None:
       qa-audit rules list my_rules/ --json > rules.jsonl
     """
     rs = _load(rules_dir)
+    review = _reviewed_precision(store) if store else {}
     for rule in rs.rules:
         i = rule.info
         if as_json:
@@ -157,12 +161,34 @@ def list_rules(rules_dir: Path | None, as_json: bool) -> None:
                         "source": i.source,
                         "version": i.version,
                         "file": rule.file,
+                        **({"review": review.get(i.id)} if store else {}),
                     },
                     ensure_ascii=False,
                 )
             )
         else:
-            click.echo(f"{i.id:28} {i.severity:8} {i.points:>5g}  {i.title}")
+            click.echo(f"{i.id:28} {i.severity:8} {i.points:>5g}  {i.title}" + _precision_text(review, i.id, store))
+
+
+def _reviewed_precision(store: str) -> dict:
+    from qa_audit.cli_store import open_store
+    from qa_audit.store.verdicts import precision
+
+    with open_store(store) as st, st.reading() as conn:
+        return precision(conn)
+
+
+def _precision_text(review: dict, rule_id: str, store: str | None) -> str:
+    """The reviewed precision shown beside a rule: 属实/(属实+误判) with counts, ⚠ below 90 %."""
+    from qa_audit.store.verdicts import PRECISION_FLAG
+
+    r = review.get(rule_id)
+    if not store:
+        return ""
+    if r is None or r["precision"] is None:
+        return "  [复核精度 —]"
+    warn = " ⚠" if r["precision"] < PRECISION_FLAG else ""
+    return f"  [复核精度 {r['precision']:.0%} = {r['upheld']}/{r['upheld'] + r['rejected']}{warn}]"
 
 
 @rules_group.command("explain")

@@ -30,6 +30,30 @@ class Turn:
     # Semgrep-style annotations used by the sample set as a black-box test of the rules
     expect: tuple[str, ...] = ()
     ok: tuple[str, ...] = ()
+    speaker: str | None = None  # ASR speaker or channel id, as the vendor numbered it
+    # per-turn values from the ASR vendor (speech_rate in characters/second, emotion, silence seconds)
+    extras: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True)
+class Roles:
+    """How far the agent/customer labels of a conversation can be trusted (results.jsonl `roles`)."""
+
+    source: str = "given"  # given (in the input) | mapped (--speaker-map) | inferred (from content)
+    confidence: float = 1.0
+    swapped_suspected: bool = False
+    usable: bool = True  # False: role-dependent rules are n/a and the conversation is listed for review
+    evidence: str = ""  # why, in a few words (for reviewers)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the results.jsonl `roles` object."""
+        return {
+            "source": self.source,
+            "confidence": round(self.confidence, 3),
+            "swapped_suspected": self.swapped_suspected,
+            "usable": self.usable,
+            "evidence": self.evidence,
+        }
 
 
 @dataclass(frozen=True)
@@ -48,6 +72,7 @@ class Conversation:
     # conversation-level annotations (rules with no single turn, e.g. a missing greeting)
     expect: tuple[str, ...] = ()
     ok: tuple[str, ...] = ()
+    roles: Roles | None = None  # None until roles_infer.check_roles has looked at the conversation
 
     @property
     def has_timing(self) -> bool:
@@ -220,6 +245,7 @@ class ConversationResult:
             "is_complaint": t.is_complaint,
             "customer_type": t.customer_type,
             "ruleset_version": self.ruleset_version,
+            "roles": (c.roles or Roles()).to_json(),
             "checks": dict(self.audit.checks),
             "na_reasons": dict(self.audit.na_reasons),
             "empty_turns": self.audit.empty_turns,

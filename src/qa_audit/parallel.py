@@ -17,10 +17,11 @@ import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import replace
 from itertools import chain, islice
 from typing import TYPE_CHECKING, Any
 
-from qa_audit.model import Audit, ComplaintTag, Conversation, ConversationResult, Rejected, Score
+from qa_audit.model import Audit, ComplaintTag, Conversation, ConversationResult, Rejected, Roles, Score
 
 if TYPE_CHECKING:
     from qa_audit.classify import ComplaintTagger
@@ -31,7 +32,7 @@ CHUNK = 64  # conversations per task: ~0.1 s of work, large enough to hide the p
 IN_FLIGHT_PER_WORKER = 3  # chunks queued per worker: keeps every core busy without reading ahead
 
 Item = Conversation | Rejected
-Outcome = tuple[Audit, Score, ComplaintTag, Mapping[str, Any] | None]  # losses: reused by the reports
+Outcome = tuple[Audit, Score, ComplaintTag, Mapping[str, Any] | None, Roles | None]  # losses: reused by the reports
 
 _auditor: Auditor | None = None  # one per worker process, built by _init
 
@@ -60,7 +61,7 @@ def _audit_chunk(convs: list[Conversation]) -> list[Outcome]:
     out = []
     for conv in convs:
         r = _auditor.audit(conv)
-        out.append((r.audit, r.score, r.tag, r.losses))
+        out.append((r.audit, r.score, r.tag, r.losses, r.conversation.roles))
     return out
 
 
@@ -119,8 +120,9 @@ def _collect(
         if isinstance(item, Rejected):
             yield item
         else:
-            audit, score, tag, losses = next(outcomes)
-            yield ConversationResult(item, audit, score, tag, version, losses)
+            audit, score, tag, losses, roles = next(outcomes)
+            conv = item if roles == item.roles else replace(item, roles=roles)  # the worker's roles check
+            yield ConversationResult(conv, audit, score, tag, version, losses)
 
 
 def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:

@@ -19,8 +19,9 @@ from qa_audit import __version__
 from qa_audit.classify import ComplaintTagger
 from qa_audit.model import Conversation, ConversationResult, Rejected
 from qa_audit.privacy import mask_conversation, mask_rejected
-from qa_audit.readers import expand_inputs, read_inputs
+from qa_audit.readers import SpeakerMap, expand_inputs, read_inputs
 from qa_audit.report.safe import atomic_text
+from qa_audit.roles_infer import RolesTally, check_roles
 from qa_audit.rules import Engine, RuleSet
 from qa_audit.scoring import rule_losses, score_conversation
 
@@ -42,6 +43,11 @@ class AuditSettings:
     engine: str = "local"  # local | dask
     scheduler: str | None = None  # Dask scheduler address; None starts a local cluster
     mask: bool = True  # mask phone, ID-card, bank-card numbers and e-mail addresses in every output
+    speakers: SpeakerMap | None = None  # --speaker-map: ASR speaker id -> role
+    asr_format: str | None = None  # --input-format: force the ASR vendor of .json files
+    calls: Any = None  # calls.CallJoin of --calls (filled in the main process, before auditing)
+    store: str | None = None  # results store (path, sqlite:///, postgresql://): the run is recorded there too
+    day: str | None = None  # YYYY-MM-DD: the stored day of conversations without started_at (default: today)
 
 
 @dataclass(frozen=True)
@@ -67,7 +73,8 @@ class Auditor:
         self.infos = ruleset.infos()
 
     def audit(self, conv: Conversation) -> ConversationResult:
-        """Audit, tag and score one conversation."""
+        """Audit, tag and score one conversation (after checking whether its roles can be trusted)."""
+        conv = check_roles(conv)
         tag = self.tagger.tag(conv)
         audit = self.engine.audit(conv, is_complaint=tag.is_complaint)
         losses = rule_losses(audit, self.infos)
@@ -105,8 +112,14 @@ def run_audit(
     rule_fails: Counter[str] = Counter()
     rule_flags: Counter[str] = Counter()  # rules whose only findings were 待复核 flags
     passed = 0
+    roles = RolesTally()
     interrupted = False
     stream = _results(inputs, settings, counts)
+    try:
+        recorder = _open_store(settings, inputs)  # a store that cannot be used stops the run before any record
+    except BaseException:
+        stream.close()
+        raise
     try:
         with atomic_text(out / "results.jsonl") as res_f, atomic_text(out / "quarantine.jsonl") as q_f:
 
@@ -130,9 +143,12 @@ def run_audit(
                         counts["review_flags"] += sum(not f.deducts for f in item.audit.findings)
                         counts["empty_turns"] += item.audit.empty_turns
                         passed += item.score.passed
+                        roles.add(item.conversation)
                         rule_fails.update(k for k, v in item.audit.checks.items() if v == "fail")
                         rule_flags.update(k for k, v in item.audit.checks.items() if v == "review")
                         res_f.write(_dump(item.to_json()))
+                        if recorder is not None:
+                            recorder.add(item)
                         yield item
                     if progress:
                         progress(counts)
@@ -141,6 +157,10 @@ def run_audit(
             report = write_outputs(
                 out, audited(), infos, settings.ruleset.policy, formats=settings.formats, split_by=settings.split_by
             )
+    except BaseException:
+        if recorder is not None:
+            recorder.abort()
+        raise
     finally:
         stream.close()  # stops worker processes or the Dask client, also on an early stop
     data = {
@@ -163,6 +183,7 @@ def run_audit(
         "quarantine_reasons": dict(reasons),
         "rule_failures": dict(rule_fails),
         "rule_review_flags": dict(rule_flags),
+        "roles": roles.to_json(),
         "inputs": list(inputs),
         "engine": settings.engine,
         "workers": settings.workers,
@@ -171,7 +192,11 @@ def run_audit(
         "outputs": sorted(str(p.relative_to(out)) for p in (*report.paths, *report.split_paths))
         + ["results.jsonl", "quarantine.jsonl", "summary.json"],
     }
+    if settings.calls is not None:
+        data["calls"] = settings.calls.report()
     _write_json(out / "summary.json", data)
+    if recorder is not None:
+        recorder.commit(data)  # last: the store shows the run only once its outputs are complete
     return RunSummary(
         counts["read"],
         counts["audited"],
@@ -183,12 +208,30 @@ def run_audit(
     )
 
 
+def _open_store(settings: AuditSettings, inputs: Sequence[str]) -> Any:
+    """Open the run's transaction in the results store (StoreError), or return None without --store."""
+    if not settings.store:
+        return None
+    from qa_audit.store.writer import StoreWriter
+
+    return StoreWriter(settings.store, settings.ruleset, inputs=inputs, model=settings.model_dir, day=settings.day)
+
+
 def _results(
     inputs: Sequence[str], settings: AuditSettings, counts: Counter[str]
 ) -> Generator[ConversationResult | Rejected, None, None]:
     """The audited records in input order, on the engine the settings ask for, --limit applied."""
     # validates encoding and column mapping now (ReadError), whichever engine reads the files
-    records = read_inputs(list(inputs), encoding=settings.encoding, columns=settings.columns or None)
+    records = read_inputs(
+        list(inputs),
+        encoding=settings.encoding,
+        columns=settings.columns or None,
+        speakers=settings.speakers,
+        asr_format=settings.asr_format,
+    )
+    if settings.calls is not None:
+        join = settings.calls.apply
+        records = (join(i) if isinstance(i, Conversation) else i for i in records)
     if settings.engine == "dask":
         from qa_audit.distributed import audit_on_dask
 

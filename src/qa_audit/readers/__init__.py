@@ -14,6 +14,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from ..model import Conversation, Rejected
+from .asr import FORMATS as ASR_FORMATS
+from .asr import SpeakerMap, looks_like_asr, parse_speaker_map, read_asr
 from .build import reject
 from .encoding import check_encoding
 from .headers import normalize_overrides
@@ -23,7 +25,16 @@ from .tabular import read_csv
 from .text import read_text
 from .xlsx import read_xlsx
 
-__all__ = ["SUFFIXES", "ReadError", "expand_inputs", "read_file", "read_inputs"]
+__all__ = [
+    "ASR_FORMATS",
+    "SUFFIXES",
+    "ReadError",
+    "SpeakerMap",
+    "expand_inputs",
+    "parse_speaker_map",
+    "read_file",
+    "read_inputs",
+]
 
 
 def read_inputs(
@@ -31,12 +42,17 @@ def read_inputs(
     *,
     encoding: str | None = None,
     columns: Mapping[str, str] | None = None,
+    speakers: SpeakerMap | None = None,
+    asr_format: str | None = None,
 ) -> Iterator[Conversation | Rejected]:
     """Stream every conversation of `inputs` (files, directories, globs) in input order.
 
     `encoding` overrides per-file detection for text formats; `columns` maps a spreadsheet header
-    to a canonical field (e.g. {"坐席": "agent_id"}). Raises ReadError for bad arguments.
+    to a canonical field (e.g. {"坐席": "agent_id"}); `speakers` maps ASR speaker ids to roles;
+    `asr_format` forces the vendor of every .json file. Raises ReadError for bad arguments.
     """
+    if asr_format is not None and asr_format not in ASR_FORMATS:
+        raise ReadError(f"unknown ASR format {asr_format!r}; expected one of {' '.join(ASR_FORMATS)}")
     paths = expand_inputs(inputs)
     overrides = normalize_overrides(columns)
     if encoding is not None:
@@ -44,15 +60,19 @@ def read_inputs(
             encoding = check_encoding(encoding)
         except LookupError:
             raise ReadError(f"unknown encoding {encoding!r} (未知编码)") from None
-    return _read_all(paths, encoding, overrides)
+    return _read_all(paths, encoding, overrides, speakers or SpeakerMap(), asr_format)
 
 
 def _read_all(
-    paths: list[Path], encoding: str | None, overrides: Mapping[str, str]
+    paths: list[Path],
+    encoding: str | None,
+    overrides: Mapping[str, str],
+    speakers: SpeakerMap,
+    asr_format: str | None,
 ) -> Iterator[Conversation | Rejected]:
     first: dict[str, tuple[int, int | None]] = {}  # id -> (index in paths, line) of the kept one
     for k, path in enumerate(paths):
-        for item in read_file(path, encoding=encoding, columns=overrides):
+        for item in read_file(path, encoding=encoding, columns=overrides, speakers=speakers, asr_format=asr_format):
             if isinstance(item, Conversation):
                 seen = first.get(item.conversation_id)
                 if seen is not None:
@@ -74,11 +94,14 @@ def read_file(
     *,
     encoding: str | None = None,
     columns: Mapping[str, str] | None = None,
+    speakers: SpeakerMap | None = None,
+    asr_format: str | None = None,
 ) -> Iterator[Conversation | Rejected]:
     """Stream the conversations of one file, chosen by suffix (no duplicate check across calls).
 
     `columns` must already be normalised (`headers.normalize_overrides`) when coming from
-    `read_inputs`; a plain mapping works too.
+    `read_inputs`; a plain mapping works too. A .json file shaped like a cloud ASR result (or any
+    .json with `asr_format`) is read as one call (`readers.asr`).
     """
     path = Path(path)
     source = str(path)
@@ -86,6 +109,8 @@ def read_file(
     if suffix == ".jsonl":
         return read_jsonl(path, source, encoding)
     if suffix == ".json":
+        if asr_format or looks_like_asr(path):
+            return read_asr(path, source, encoding, speakers or SpeakerMap(), asr_format)
         return read_json(path, source, encoding)
     if suffix in (".csv", ".tsv"):
         return read_csv(path, source, encoding, normalize_overrides(columns), "\t" if suffix == ".tsv" else None)

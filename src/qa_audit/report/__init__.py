@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from qa_audit.model import ConversationResult, RuleInfo, ScoringPolicy
 from qa_audit.report.aggregate import Aggregator
@@ -39,11 +40,14 @@ def write_outputs(
     *,
     formats: Collection[str] = (),
     split_by: str | None = None,
+    add_sheets: Callable[[Any], None] | None = None,
 ) -> OutputSummary:
     """Write scorecard.xlsx, findings.jsonl and the requested CSV/Parquet tables into `outdir`.
 
     One streaming pass over `results`; each file appears only when complete (temp file +
     os.replace). `split_by="agent"` also writes outdir/by_agent/<agent>.xlsx per agent.
+    `add_sheets(workbook)` is called after the last result, before the workbook is saved, to add
+    sheets of the caller's own (the results store adds trends and reviewed precision).
     Raises ValueError for an unknown format or split key (a usage error).
     """
     unknown = set(formats) - set(FORMATS)
@@ -72,6 +76,8 @@ def write_outputs(
             n_conv += 1
             n_find += len(frows)
         aggregates = agg.result(rules_map, policy)
+        if add_sheets is not None:
+            add_sheets(book.wb)
         book.close(aggregates)
         split_paths = spool.write(outdir, rules, policy) if spool is not None else []
     except BaseException as exc:

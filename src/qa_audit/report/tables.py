@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from qa_audit.model import ConversationResult, Finding, RuleInfo, Turn
+from qa_audit.model import ConversationResult, Finding, Roles, RuleInfo, Turn
 from qa_audit.scoring import RuleLoss
 
 MARK_OPEN, MARK_CLOSE = "【", "】"
@@ -50,6 +50,7 @@ CONVERSATION_COLUMNS: tuple[Column, ...] = (
     Column("complaint_prob", "投诉概率", "complaint probability", 8),
     Column("is_complaint", "是否投诉", "is complaint", 8),
     Column("customer_type", "客户类型", "customer type", 9),
+    Column("roles", "角色", "roles: how decided; 待复核 when they cannot be trusted (role rules n/a)", 16),
     Column("ruleset_version", "规则版本", "rule-set version", 14),
     Column("source", "来源文件", "source file", 24),
     Column("line", "行号", "line", 7),
@@ -157,10 +158,26 @@ def conversation_row(result: ConversationResult, losses: Mapping[str, RuleLoss])
         "complaint_prob": round(float(t.complaint_prob), 4),
         "is_complaint": t.is_complaint,
         "customer_type": t.customer_type,
+        "roles": roles_label(c.roles),
         "ruleset_version": result.ruleset_version,
         "source": c.source,
         "line": c.line,
     }
+
+
+_ROLE_SOURCES = {"given": "给定", "mapped": "映射", "inferred": "推断"}
+
+
+def roles_label(roles: Roles | None) -> str:
+    """The 角色 cell: how the roles were decided, and 待复核 with the reason when they cannot be trusted."""
+    if roles is None:
+        return ""
+    label = _ROLE_SOURCES.get(roles.source, roles.source)
+    if roles.source == "inferred":
+        label += f" {roles.confidence:.2f}"
+    if roles.swapped_suspected:
+        return f"{label}；角色疑似颠倒·待复核"
+    return label if roles.usable else f"{label}；角色无法区分·待复核"
 
 
 def _kind(info: RuleInfo | None) -> str:

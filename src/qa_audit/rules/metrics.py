@@ -52,10 +52,15 @@ def talk_share(conv: Conversation) -> tuple[float | None, str]:
 
 
 def speech_rate(conv: Conversation) -> float | None:
-    """Agent characters per second over agent turns with start and end."""
+    """Agent characters per second over agent turns with start and end (the ASR vendor's rate if every turn has it)."""
     timed = [t for t in conv.turns if t.role == "agent" and t.start is not None and t.end is not None]
     seconds = sum(t.end - t.start for t in timed)
-    return round(sum(_chars(t) for t in timed) / seconds, 2) if seconds > 0 else None
+    if seconds <= 0:
+        return None
+    if all(isinstance(t.extras.get("speech_rate"), (int, float)) for t in timed):
+        # the ASR vendor's own per-sentence rate (it knows the pauses inside a sentence), duration-weighted
+        return round(sum(t.extras["speech_rate"] * (t.end - t.start) for t in timed) / seconds, 2)
+    return round(sum(_chars(t) for t in timed) / seconds, 2)
 
 
 def first_response(conv: Conversation) -> tuple[float | None, int | None]:

@@ -161,6 +161,7 @@ def _audit_into(
                         counts["audited"] += 1
                         counts["findings"] += len(item.audit.findings)
                         counts["review_flags"] += sum(not f.deducts for f in item.audit.findings)
+                        counts["empty_turns"] += item.audit.empty_turns
                         passed += item.score.passed
                         roles.add(item.conversation)
                         rule_fails.update(k for k, v in item.audit.checks.items() if v == "fail")
@@ -190,6 +191,7 @@ def _audit_into(
         "findings": counts["findings"],
         "findings_deduct": counts["findings"] - counts["review_flags"],
         "findings_review": counts["review_flags"],
+        "empty_turns_skipped": counts["empty_turns"],
         "passed": passed,
         "interrupted": interrupted,
         "ruleset_version": settings.ruleset.version,

@@ -171,7 +171,7 @@ def run_audit(tmp_path: Path, *extra: str) -> tuple[Path, str]:
         "turns": [
             # the customer thanks and the agent does not answer 不客气: a finding quotes this turn
             {"role": "customer", "text": "我的手机138 0013 8000，身份证11010519491231002X，谢谢"},
-            {"role": "agent", "text": "好的，退款到卡6222021234567890123，回执发zhang.san@example.com。再见"},
+            {"role": "agent", "text": "好的，退款到卡6222021234567890123，回执发zhang.san@example.com。"},
         ],
     }
     bad = {"conversation_id": "P2", "turns": [{"role": "13800138000", "text": "邮箱zhang.san@example.com"}]}

@@ -66,12 +66,12 @@ def test_formula_text_from_a_transcript_lands_as_a_string(out: Path) -> None:
     ("cid", "score", "possible", "deducted", "passed", "vetoed"),
     [
         # blame-shifting once (10 points); complaint, timing and untriggered reply rules are n/a and
-        # deduct nothing (possible = 121 - 42 = 79 is reported, not used): 100 - 10
-        ("C20261120-0005", 90.0, 79.0, 10.0, True, False),
+        # deduct nothing (possible = 129 - 43 = 86 is reported, not used): 100 - 10
+        ("C20261120-0005", 90.0, 86.0, 10.0, True, False),
         # 你 on two agent turns (2 + 2, under the cap of 6): 100 - 4
-        ("C20261119-0002", 96.0, 80.0, 4.0, True, False),
+        ("C20261119-0002", 96.0, 87.0, 4.0, True, False),
         # the agent insults the customer: dont.abuse is a veto rule, the score is 0 whatever else
-        ("C20261121-0701", 0.0, 79.0, 22.0, False, True),
+        ("C20261121-0701", 0.0, 86.0, 22.0, False, True),
     ],
 )
 def test_scores_match_hand_computation(

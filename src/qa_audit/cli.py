@@ -234,6 +234,7 @@ def audit(
     from qa_audit.classify import ComplaintTagger, ModelError
     from qa_audit.distributed import EngineError
     from qa_audit.interrupt import GracefulStop
+    from qa_audit.outputs import OutdirBusy
     from qa_audit.parallel import available_cpus
     from qa_audit.pipeline import AuditSettings, run_audit
     from qa_audit.progress import Progress, count_records
@@ -291,8 +292,11 @@ def audit(
     try:
         with stop:
             summary = run_audit([str(f) for f in files], settings, progress=progress, stop=stop)
-    except (ReadError, EngineError, StoreError) as exc:
+    except (ReadError, EngineError, StoreError, OutdirBusy) as exc:
         raise config_error(str(exc)) from None
+    except KeyboardInterrupt:  # a second Ctrl-C / SIGTERM: the previous output set is left as it was
+        click.secho(f"中断 aborted: {outdir} still holds the previous complete output set", fg="yellow", err=True)
+        raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
     except OSError as exc:
         click.secho(f"写入失败 / cannot write output: {exc}", fg="red", err=True)
         raise click.exceptions.Exit(EXIT_CONFIG) from None

@@ -193,6 +193,8 @@ class Audit:
 
     findings: tuple[Finding, ...]
     checks: Mapping[str, str] = field(hash=False, compare=False)  # rule id -> pass | fail | n/a
+    na_reasons: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)  # rule id -> why n/a
+    empty_turns: int = 0  # turns with no text: skipped by every rule
 
 
 @dataclass(frozen=True)
@@ -260,5 +262,7 @@ class ConversationResult:
             "ruleset_version": self.ruleset_version,
             "roles": (c.roles or Roles()).to_json(),
             "checks": dict(self.audit.checks),
+            "na_reasons": dict(self.audit.na_reasons),
+            "empty_turns": self.audit.empty_turns,
             "findings": [f.to_json() for f in self.audit.findings],
         }

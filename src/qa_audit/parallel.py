@@ -8,12 +8,14 @@ the results strictly in input order, so every output file is byte-identical to a
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import os
 import signal
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -45,12 +47,38 @@ def available_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _init(ruleset: RuleSet, tagger: ComplaintTagger) -> None:
+def _init(ruleset: RuleSet, tagger: ComplaintTagger, parent: int = 0) -> None:
     """Pool initializer: build the auditor (rule matchers, model and its segmenter) once per process."""
     global _auditor
     # Ctrl-C reaches the whole process group; only the parent decides how to stop (cleanly)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    die_with_parent(parent)
     _auditor = Auditor(ruleset, tagger)
+
+
+def die_with_parent(parent: int) -> None:
+    """End this worker when `parent` dies, even by kill -9 (no orphan keeps a core busy).
+
+    Linux: the kernel sends SIGKILL on the parent's death (prctl PR_SET_PDEATHSIG). Elsewhere a
+    daemon thread checks once a second whether the parent is still there.
+    """
+    if sys.platform == "linux":
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+            if parent and os.getppid() != parent:  # died before the prctl took effect
+                os._exit(1)
+            return
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    if parent:
+        threading.Thread(target=watch, daemon=True, name="qa-audit-parent-watch").start()
 
 
 def _audit_chunk(convs: list[Conversation]) -> list[Outcome]:
@@ -86,7 +114,7 @@ def audit_in_pool(
         for item in chain(head, it):
             yield item if isinstance(item, Rejected) else local.audit(item)
         return
-    pool = ProcessPoolExecutor(n, mp_context=_context(), initializer=_init, initargs=(ruleset, tagger))
+    pool = ProcessPoolExecutor(n, mp_context=_context(), initializer=_init, initargs=(ruleset, tagger, os.getpid()))
     pending: deque[tuple[list[Item], Future[list[Outcome]] | None]] = deque()
     try:
         for part in _chunks(chain(head, it), chunk):

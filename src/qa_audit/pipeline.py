@@ -19,6 +19,7 @@ from qa_audit import __version__
 from qa_audit.auditor import Auditor
 from qa_audit.classify import ComplaintTagger
 from qa_audit.model import Conversation, ConversationResult, Rejected
+from qa_audit.outputs import commit_run, discard_run, locked, start_run
 from qa_audit.privacy import mask_conversation, mask_rejected
 from qa_audit.readers import SpeakerMap, expand_inputs, read_inputs
 from qa_audit.report.safe import atomic_text
@@ -80,13 +81,32 @@ def run_audit(
 
     `progress` is called with the running counts after each record. When `stop()` turns true the
     run takes no further record and finishes its outputs for the records done (summary
-    `interrupted`). Raises ReadError for bad inputs and EngineError when Dask cannot be used.
+    `interrupted`). The whole set is written into a fresh run folder and switched in as a unit
+    (`outputs.commit_run`); on any failure the previous set stays. Raises ReadError for bad
+    inputs, EngineError when Dask cannot be used and OutdirBusy when another run holds OUTDIR.
     """
+    with locked(settings.outdir):
+        remove_stale_temp_files(settings.outdir)
+        stage = start_run(settings.outdir)
+        try:
+            summary = _audit_into(stage, inputs, settings, progress, stop)
+        except BaseException:
+            discard_run(stage)
+            raise
+        commit_run(settings.outdir, stage)
+    return summary
+
+
+def _audit_into(
+    out: Path,
+    inputs: Sequence[str],
+    settings: AuditSettings,
+    progress: Callable[[Mapping[str, int]], None] | None,
+    stop: Callable[[], bool] | None,
+) -> RunSummary:
+    """Run the audit writing every output into the empty folder `out`."""
     from qa_audit.report import write_outputs  # heavy (openpyxl): import only when writing
 
-    out = settings.outdir
-    out.mkdir(parents=True, exist_ok=True)
-    remove_stale_temp_files(out)
     started = time.time()
     counts: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
@@ -122,6 +142,7 @@ def run_audit(
                         counts["audited"] += 1
                         counts["findings"] += len(item.audit.findings)
                         counts["review_flags"] += sum(not f.deducts for f in item.audit.findings)
+                        counts["empty_turns"] += item.audit.empty_turns
                         passed += item.score.passed
                         roles.add(item.conversation)
                         rule_fails.update(k for k, v in item.audit.checks.items() if v == "fail")
@@ -151,6 +172,7 @@ def run_audit(
         "findings": counts["findings"],
         "findings_deduct": counts["findings"] - counts["review_flags"],
         "findings_review": counts["review_flags"],
+        "empty_turns_skipped": counts["empty_turns"],
         "passed": passed,
         "interrupted": interrupted,
         "ruleset_version": settings.ruleset.version,

@@ -26,6 +26,7 @@ numbers (unless they look like one of the above), numbers with other separators 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 
 from qa_audit.model import Conversation, Rejected
@@ -79,9 +80,50 @@ class PersonalData:
     end: int
 
 
+# Characters that can hide a number from the patterns while a reader (or the normaliser) sees it
+# whole: invisible and white-space separators, and styled digits (mathematical, circled, superscript).
+_HIDING = re.compile(
+    "[\t\u00a0\u00ad\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff]| {2}"
+    "|[\u00b2\u00b3\u00b9\u2070-\u2089\u2460-\u24ff\u2776-\u2793\U0001d7ce-\U0001d7ff]"
+)
+
+
+def _view(text: str) -> tuple[str, list[int]]:
+    """The text as a reader sees it, and for each of its characters the offset in `text`.
+
+    Invisible characters are dropped, a run of white space becomes one space and styled digits
+    become ASCII digits; other characters are kept (already folded by _FOLD).
+    """
+    chars: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            if chars and chars[-1] == " ":
+                continue
+            ch = " "
+        elif unicodedata.category(ch) == "Cf" or ch == "\u00ad":
+            continue
+        elif not ch.isascii() and (d := unicodedata.digit(ch, None)) is not None:
+            ch = str(d)
+        chars.append(ch)
+        where.append(i)
+    return "".join(chars), where
+
+
 def find_personal_data(text: str) -> list[PersonalData]:
-    """Return the personal data in `text`, sorted by position, never overlapping."""
+    """Return the personal data in `text`, sorted by position, never overlapping.
+
+    Found on the text as a reader sees it (`_view`) when it holds characters that could split or
+    disguise a number; the spans are in `text` and cover the hidden characters too.
+    """
     folded = text.translate(_FOLD)
+    if _HIDING.search(folded) is not None:
+        view, where = _view(folded)
+        return [PersonalData(p.kind, where[p.start], where[p.end - 1] + 1) for p in _find(view)]
+    return _find(folded)
+
+
+def _find(folded: str) -> list[PersonalData]:
     if _MAYBE.search(folded) is None:
         return []
     found: list[PersonalData] = []

@@ -19,11 +19,14 @@ from qa_audit.normalize import normalize_phrase
 if TYPE_CHECKING:
     import jieba
 
-__all__ = ["Token", "add_user_words", "segment"]
+__all__ = ["Token", "add_user_words", "dictionary_word", "segment"]
 
 # jieba.suggest_freq(word) is the least frequency that keeps a word whole on its own; rule phrases get
 # a margin over it so that they also win against overlapping dictionary words in context.
 _USER_FREQ_FACTOR = 100
+
+# a word of jieba's own dictionary at least this frequent is a real word (钱包 98, 预约 143; junk entries ~0)
+_WORD_FREQ = 20
 
 _lock = threading.Lock()
 _tokenizer: jieba.Tokenizer | None = None
@@ -84,3 +87,10 @@ def add_user_words(words: Iterable[str]) -> None:
                 continue
             _pending.append(word)
             _added.add(word)
+
+
+def dictionary_word(word: str) -> bool:
+    """True when `word` is a common word of jieba's own dictionary; rule phrases added as user words do not count."""
+    if normalize_phrase(word) in _added:
+        return False
+    return _get().FREQ.get(word, 0) >= _WORD_FREQ

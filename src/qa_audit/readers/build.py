@@ -6,17 +6,17 @@ validation rules and the wording of the reasons exist once.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..model import Conversation, Rejected, Turn
-from .encoding import has_bad_chars, printable
+from .encoding import bad_text_reason, has_bad_chars, printable
 from .roles import canonical_channel, canonical_role, split_ids
 from .values import parse_seconds, parse_timestamp, to_text
 
 RAW_LIMIT = 2000
 META_FIELDS = ("agent_id", "agent_name", "team")
-_BAD_TEXT = "undecodable bytes or NUL (无法解码的字节)"
 
 
 class _Invalid(Exception):
@@ -26,7 +26,26 @@ class _Invalid(Exception):
 def reject(source: str, line: int | None, reason: str, record_id: str | None = None, raw: str = "") -> Rejected:
     """Return a Rejected with `raw` made printable and cut to 2000 characters."""
     rid = printable(record_id) if record_id is not None else None
-    return Rejected(source, line, printable(reason), rid, printable(raw[: RAW_LIMIT + 100])[:RAW_LIMIT])
+    return Rejected(source, line, printable(reason), rid, _cut(printable(raw[: RAW_LIMIT + 100]), RAW_LIMIT))
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, not inside a number: the masker, which runs later, must see
+    a number whole or not at all (a cut one would stay readable but for a digit or two)."""
+    if len(text) <= limit:
+        return text
+    end = limit
+    while end > limit - _NUMBER_SPAN and _numberish(text[end - 1]):
+        end -= 1
+    return text[:end] if end > limit - _NUMBER_SPAN else text[:limit]  # a longer run is a blob, not a number
+
+
+def _numberish(ch: str) -> bool:
+    return ch.isdigit() or ch in _NUMBER_CHARS or unicodedata.category(ch) in ("Cf", "Zs", "No")
+
+
+_NUMBER_SPAN = 48  # longer than any phone, ID or card number with separators
+_NUMBER_CHARS = "-\t零〇○一二三四五六七八九幺两"
 
 
 def build_conversation(
@@ -80,7 +99,7 @@ def _value(parse: Any, value: Any, what: str) -> Any:
 def _text(value: Any, what: str) -> str | None:
     text = _value(to_text, value, what)
     if text is not None and has_bad_chars(text):
-        raise _Invalid(f"{_BAD_TEXT} in {what}")
+        raise _Invalid(f"{bad_text_reason(text)} in {what}")
     return text
 
 
@@ -127,7 +146,7 @@ def _turn(index: int, turn: Any, hint: str) -> Turn:
     role = canonical_role(role_value)
     if role is None:
         if has_bad_chars(role_value):
-            raise _TurnInvalid(index, f"{_BAD_TEXT} in role")
+            raise _TurnInvalid(index, f"{bad_text_reason(role_value)} in role")
         raise _TurnInvalid(
             index,
             f"unknown role {role_value.strip()!r} (未知角色); "
@@ -139,7 +158,7 @@ def _turn(index: int, turn: Any, hint: str) -> Turn:
     if not isinstance(text, str):
         raise _TurnInvalid(index, f"text is not a string (文本不是字符串), got {type(text).__name__}")
     if has_bad_chars(text):
-        raise _TurnInvalid(index, f"{_BAD_TEXT} in text")
+        raise _TurnInvalid(index, f"{bad_text_reason(text)} in text")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "")
     values: dict[str, Any] = {}
@@ -148,7 +167,7 @@ def _turn(index: int, turn: Any, hint: str) -> Turn:
         if value is None:
             continue
         if isinstance(value, str) and has_bad_chars(value):
-            raise _TurnInvalid(index, f"{_BAD_TEXT} in {key}")
+            raise _TurnInvalid(index, f"{bad_text_reason(value)} in {key}")
         try:
             values[key] = parse(value)
         except ValueError as exc:

@@ -15,11 +15,19 @@ from typing import TextIO
 
 import charset_normalizer
 
+from .limits import Limit
+
 MARK_ERRORS = "qa_audit.mark"
 SAMPLE_BYTES = 4 << 20  # detection looks at the first 4 MB
-MAX_LINE_CHARS = 32 << 20  # longer lines are rejected without being held in memory
+# longer lines (records) are rejected without being held in memory; a JSON record costs up to
+# ~100x its size once parsed, so the default keeps one record well under 1 GB
+MAX_LINE_CHARS = Limit("QA_AUDIT_MAX_RECORD_CHARS", 4 << 20, "record length (characters)").value()
+TOO_LONG = f"line longer than {MAX_LINE_CHARS} characters (行过长; raise it with QA_AUDIT_MAX_RECORD_CHARS)"
 ASCII_WS = " \t\r\n\f\v"  # what counts as a blank line: only these (same set as bytes.strip())
 
+MIXED = "\udbff"  # ends a line that is UTF-8 inside a GB file (decoded as UTF-8, then rejected)
+MIXED_LINE_CODECS = ("gb18030", "gbk", "gb2312")
+_PASS_THROUGH = 1 << 20  # a GB "line" longer than this is decoded without the UTF-8 check
 _BAD = re.compile("[\x00\ud800-\udfff]")
 _ASCII = bytes(range(128))
 
@@ -39,11 +47,20 @@ def has_bad_chars(text: str) -> bool:
     return _BAD.search(text) is not None
 
 
+def bad_text_reason(text: str, enc: str = "") -> str:
+    """The quarantine reason for a text that `has_bad_chars`: a UTF-8 line in a GB file, or bad bytes."""
+    if MIXED in text:
+        return f"UTF-8 line in a {enc or 'GB18030/GBK'} file (编码混用: 该行是UTF-8编码, 未按乱码审核)"
+    return "undecodable bytes or NUL (无法解码的字节)"
+
+
 def printable(text: str) -> str:
     """Return `text` with undecodable bytes as `\\xNN` and other unsafe characters escaped."""
 
     def esc(m: re.Match[str]) -> str:
         code = ord(m.group())
+        if code == ord(MIXED):
+            return ""
         return f"\\x{code - 0xDC00:02x}" if 0xDC00 <= code <= 0xDCFF else f"\\u{code:04x}"
 
     return _BAD.sub(esc, text)
@@ -103,13 +120,91 @@ def detect_encoding(path: Path) -> str:
     return "gb18030" if gb > utf8 else "utf-8"
 
 
+class _LineCheckingDecoder(codecs.IncrementalDecoder):
+    """Decode a GB file line by line; a non-ASCII line that is valid UTF-8 is decoded as UTF-8 + MIXED.
+
+    GB18030 decodes almost any byte string, so a UTF-8 line pasted into a GBK export would
+    otherwise become mojibake that is audited (and scored) as if the agent had written it.
+    """
+
+    base = "gb18030"
+
+    def __init__(self, errors: str = "strict") -> None:
+        super().__init__(errors)
+        self._pending = b""
+        self._long = codecs.getincrementaldecoder(self.base)(errors)  # inside an over-long line
+        self._in_long = False
+
+    def decode(self, data: bytes, final: bool = False) -> str:  # type: ignore[override]
+        """Decode the complete lines of `data`; keep a partial last line for the next call."""
+        buf = self._pending + bytes(data)
+        cut = len(buf) if final else buf.rfind(b"\n") + 1
+        out = []
+        if self._in_long and cut:  # the rest of an over-long line: no check, as its start
+            head, sep, _ = buf[:cut].partition(b"\n")
+            out.append(self._long.decode(head + sep, final=bool(sep) or final))
+            self._in_long = not sep
+            buf, cut = buf[len(head) + len(sep) :], cut - len(head) - len(sep)
+        lines = buf[:cut].split(b"\n")
+        out.extend(self._line(line + b"\n") for line in lines[:-1])
+        if lines[-1]:
+            out.append(self._line(lines[-1]))
+        self._pending = buf[cut:]
+        if len(self._pending) > _PASS_THROUGH:  # no newline in sight: stop buffering
+            if not self._in_long:
+                self._long.reset()
+            out.append(self._long.decode(self._pending))
+            self._pending, self._in_long = b"", True
+        return "".join(out)
+
+    def _line(self, line: bytes) -> str:
+        if not line.isascii():
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+            else:
+                body = text.rstrip("\r\n")
+                return body + MIXED + text[len(body) :]
+        return line.decode(self.base, self.errors)
+
+    def reset(self) -> None:
+        """Forget any partial line."""
+        self._pending, self._in_long = b"", False
+        self._long.reset()
+
+    def getstate(self) -> tuple[bytes, int]:
+        """The buffered bytes (TextIOWrapper uses this for tell())."""
+        return self._pending, 0
+
+    def setstate(self, state: tuple[bytes, int]) -> None:
+        """Restore buffered bytes."""
+        self._pending = state[0]
+
+
+def _line_checking_codec(name: str) -> codecs.CodecInfo | None:
+    prefix = "qa_audit_lines_"
+    if not name.startswith(prefix) or name[len(prefix) :] not in MIXED_LINE_CODECS:
+        return None
+    base = codecs.lookup(name[len(prefix) :])
+    decoder = type("Decoder", (_LineCheckingDecoder,), {"base": base.name})
+    return codecs.CodecInfo(base.encode, base.decode, incrementaldecoder=decoder, name=name)
+
+
+codecs.register(_line_checking_codec)
+
+
 def open_text(path: Path, encoding: str, newline: str = "\n") -> TextIO:
     """Open `path` for reading as text; bad bytes become markers, lines end at `\\n` only.
 
     A leading UTF-8 BOM is dropped even when the encoding was given as utf-8 (utf-8-sig is used
-    only when the BOM is there: its decoder loses a lone `\xef` at the end of a file).
+    only when the BOM is there: its decoder loses a lone `\xef` at the end of a file). In a
+    GB18030/GBK/GB2312 file each line that is valid UTF-8 (and not ASCII) ends with `MIXED`.
     """
-    if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
+    name = codecs.lookup(encoding).name
+    if name in MIXED_LINE_CODECS:
+        return open(path, encoding=f"qa_audit_lines_{name}", errors=MARK_ERRORS, newline=newline)
+    if name in ("utf-8", "utf-8-sig"):
         with open(path, "rb") as f:
             encoding = "utf-8-sig" if f.read(3) == codecs.BOM_UTF8 else "utf-8"
     return open(path, encoding=encoding, errors=MARK_ERRORS, newline=newline)

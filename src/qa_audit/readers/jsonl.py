@@ -9,7 +9,16 @@ from typing import Any
 
 from ..model import Conversation, Rejected
 from .build import build_conversation, reject
-from .encoding import ASCII_WS, MAX_LINE_CHARS, detect_encoding, has_bad_chars, iter_lines, open_text
+from .encoding import (
+    ASCII_WS,
+    TOO_LONG,
+    bad_text_reason,
+    detect_encoding,
+    has_bad_chars,
+    iter_lines,
+    open_text,
+)
+from .limits import MAX_FILE_BYTES
 
 _decoder = json.JSONDecoder()
 
@@ -26,7 +35,7 @@ def read_jsonl(path: Path, source: str, encoding: str | None = None) -> Iterator
         with open_text(path, enc) as stream:
             for lineno, line, too_long in iter_lines(stream):
                 if too_long:
-                    yield reject(source, lineno, f"line longer than {MAX_LINE_CHARS} characters (行过长)", raw=line)
+                    yield reject(source, lineno, TOO_LONG, raw=line)
                 elif line.strip(ASCII_WS):
                     yield _record(line, source, lineno, enc)
     except OSError as exc:
@@ -38,9 +47,7 @@ def _record(line: str, source: str, lineno: int, enc: str) -> Conversation | Rej
     obj, error = _parse(line)
     rid = _id_of(obj)
     if has_bad_chars(line):
-        return reject(
-            source, lineno, f"undecodable bytes or NUL (无法解码的字节) at line {lineno} (read as {enc})", rid, line
-        )
+        return reject(source, lineno, f"{bad_text_reason(line, enc)} at line {lineno} (read as {enc})", rid, line)
     if error:
         return reject(source, lineno, error, rid, line)
     if not isinstance(obj, dict):
@@ -79,6 +86,10 @@ def read_json(path: Path, source: str, encoding: str | None = None) -> Iterator[
     neither (e.g. JSONL saved as .json) is read as JSONL.
     """
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES.value():
+            yield reject(source, None, MAX_FILE_BYTES.exceeded(size))
+            return
         enc = encoding or detect_encoding(path)
         with open_text(path, enc) as stream:
             text = stream.read()
@@ -124,7 +135,7 @@ def _read_list(text: str, source: str) -> Iterator[Conversation | Rejected]:
         if not isinstance(obj, dict):
             yield reject(source, line, f"not a JSON object (不是JSON对象): got {_kind(obj)}", raw=raw)
         elif has_bad_chars(raw):
-            yield reject(source, line, "undecodable bytes or NUL (无法解码的字节)", _id_of(obj), raw)
+            yield reject(source, line, bad_text_reason(raw), _id_of(obj), raw)
         else:
             yield build_conversation(obj, source=source, line=line, raw=raw)
         pos = _skip(text, end)

@@ -25,6 +25,7 @@ from .values import to_text
 Row = tuple[int, Sequence[Any]]
 HEADER_SEARCH_ROWS = 10  # title rows above the header are skipped, up to this many non-blank rows
 _FIELD_LIMIT = 1 << 26
+MAX_CELL_LINES = 1000  # a quoted cell spanning more lines is taken for an unterminated quote
 _META = ("agent_id", "agent_name", "team", "channel", "started_at")
 
 
@@ -58,9 +59,20 @@ def header_problem(rows: Sequence[Row], overrides: Mapping[str, str]) -> tuple[i
 
 
 def records_from_rows(
-    rows: Sequence[Row], header: tuple[int, dict[str, int]], source: str, *, prefix: str = "", sep: str = ","
+    rows: Sequence[Row],
+    header: tuple[int, dict[str, int]],
+    source: str,
+    *,
+    prefix: str = "",
+    sep: str = ",",
+    bad: Mapping[int, str] | None = None,
 ) -> Iterator[Conversation | Rejected]:
-    """Yield one Conversation or Rejected per conversation id (and per row without an id)."""
+    """Yield one Conversation or Rejected per conversation id (and per row without an id).
+
+    `bad` maps a row number to why that row could not be parsed: its whole conversation is
+    rejected (never audited with a turn missing).
+    """
+    bad = bad or {}
     start, cols = header
     groups: dict[tuple[str, Any], list[Row]] = {}
     for n, cells in rows[start + 1 :]:
@@ -72,6 +84,11 @@ def records_from_rows(
     for (kind, _), group in groups.items():
         n = group[0][0]
         raw = "\n".join(sep.join("" if c is None else str(c) for c in cells) for _, cells in islice(group, 20))
+        broken = next((m for m, _ in group if m in bad), None)
+        if broken is not None:
+            rid = None if kind == "row" else _key(_cell(group[0][1], cols["conversation_id"]))
+            yield reject(source, n, f"{prefix}row {broken}: {bad[broken]}", rid, raw)
+            continue
         if kind == "row":
             yield reject(source, n, f"{prefix}row {n}: missing conversation_id (缺少会话ID)", raw=raw)
             continue
@@ -144,9 +161,9 @@ def read_csv(
             delim = delimiter or max(",\t;", key=first.count)
             # NUL becomes an undecodable-byte marker (the row is rejected); stray \r is dropped, as
             # the csv module would otherwise end a record at it
-            lines = (ln.replace("\r", "").replace("\x00", "\udc00") for ln in chain([first], stream))
-            rows: list[Row] = list(enumerate(csv.reader(lines, delimiter=delim), start=1))
-    except (OSError, csv.Error) as exc:
+            lines = [ln.replace("\r", "").replace("\x00", "\udc00") for ln in chain([first], stream)]
+        rows, bad = parse_rows(lines, delim)
+    except OSError as exc:
         yield reject(source, None, f"cannot read file (无法读取文件): {exc}")
         return
     header = find_header(rows, overrides)
@@ -155,4 +172,65 @@ def read_csv(
         if line is not None:
             yield reject(source, line, reason, raw=delim.join(rows[line - 1][1]))
         return
-    yield from records_from_rows(rows, header, source, sep=delim)
+    yield from records_from_rows(rows, header, source, sep=delim, bad=bad)
+
+
+class _RecordTooLong(Exception):
+    """Internal: a quoted cell ran over MAX_CELL_LINES lines (an unterminated quote)."""
+
+
+def parse_rows(lines: Sequence[str], delim: str) -> tuple[list[Row], dict[int, str]]:
+    """Parse CSV `lines` strictly into numbered rows; return (rows, {row number: problem}).
+
+    A record the csv module cannot parse (an unterminated quote runs to the end of the file or
+    over MAX_CELL_LINES lines; text after a closing quote) becomes a bad row, split naively from
+    its first line so that its conversation id is known, and parsing goes on at the next line.
+    """
+    rows: list[Row] = []
+    bad: dict[int, str] = {}
+    start = 0  # index in `lines` where the current parse begins
+    while start < len(lines):
+        feed = _Feed(lines, start)
+        try:
+            for cells in csv.reader(feed, delimiter=delim, strict=True):
+                rows.append((len(rows) + 1, cells))
+                start += feed.used
+                feed.used = 0
+            return rows, bad
+        except (csv.Error, _RecordTooLong) as exc:
+            row = len(rows) + 1
+            rows.append((row, next(csv.reader([lines[start]], delimiter=delim), [])))
+            bad[row] = _quote_problem(exc, start + 1)
+            start += 1
+    return rows, bad
+
+
+class _Feed:
+    """Lines from `start` on, counting those taken by the record being parsed."""
+
+    def __init__(self, lines: Sequence[str], start: int) -> None:
+        self._lines = islice(lines, start, None)
+        self.used = 0
+
+    def __iter__(self) -> _Feed:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.used += 1
+        if self.used > MAX_CELL_LINES:
+            raise _RecordTooLong
+        return line
+
+
+def _quote_problem(exc: Exception, line: int) -> str:
+    if isinstance(exc, _RecordTooLong):
+        what = f"a quoted cell runs over {MAX_CELL_LINES} lines"
+    elif "end of data" in str(exc):
+        what = "a quoted cell is never closed"
+    else:
+        what = f"bad CSV quoting: {exc}"
+    return (
+        f"unterminated or broken quote at line {line} (引号未闭合或格式错误): {what}; "
+        "the rest of the file is read from the next line"
+    )

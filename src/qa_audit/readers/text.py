@@ -30,7 +30,15 @@ from typing import Any
 
 from ..model import Conversation, Rejected
 from .build import RAW_LIMIT, build_conversation, reject
-from .encoding import ASCII_WS, MAX_LINE_CHARS, detect_encoding, has_bad_chars, iter_lines, open_text
+from .encoding import (
+    ASCII_WS,
+    TOO_LONG,
+    bad_text_reason,
+    detect_encoding,
+    has_bad_chars,
+    iter_lines,
+    open_text,
+)
 from .roles import split_ids
 from .values import parse_seconds, parse_timestamp
 
@@ -39,7 +47,7 @@ _TURN = re.compile(
     r"(?:[\[【](?P<stamp>[^\]】]*)[\]】]\s*)?(?P<role>[^\W\d_][^\s:：]{0,11})\s*[:：](?!//)\s*(?P<text>.*)"
 )
 _DIRECTIVE = re.compile(r"#@\s*(?P<key>[\w.]+)\s*[:：]\s*(?P<value>.*)")
-_RANGE = re.compile(r"\s*(.+?)\s*[-~～–—至]\s*(.+?)\s*")
+_RANGE_SEPS = "-~～–—至"
 
 
 @dataclass
@@ -103,9 +111,9 @@ def _parse(
             _turn_or_text(block, line, n)
         block.keep(line)
         if too_long:
-            block.fail(f"line {n} longer than {MAX_LINE_CHARS} characters (行过长)")
+            block.fail(f"line {n}: {TOO_LONG}")
         elif has_bad_chars(line):
-            block.fail(f"undecodable bytes or NUL (无法解码的字节) at line {n} (read as {enc})")
+            block.fail(f"{bad_text_reason(line, enc)} at line {n} (read as {enc})")
     if block.line:  # a preamble that is the whole file is a conversation too
         yield _emit(block, source, stem)
 
@@ -154,8 +162,11 @@ def _stamp(text: str) -> dict[str, Any]:
     text = text.strip()
     if re.match(r"\d{4}\D", text):
         return {"ts": parse_timestamp(text)}
-    if m := _RANGE.fullmatch(text):
-        return {"start": parse_seconds(m[1]), "end": parse_seconds(m[2])}
+    # a range "a - b": the first separator with text on both sides (a scan, not a regex of two
+    # lazy groups around optional spaces, which backtracked quadratically on long stamps)
+    cut = next((i for i in range(1, len(text) - 1) if text[i] in _RANGE_SEPS), None)
+    if cut is not None:
+        return {"start": parse_seconds(text[:cut]), "end": parse_seconds(text[cut + 1 :])}
     return {"start": parse_seconds(text)}
 
 

@@ -14,6 +14,8 @@ _DATETIME = re.compile(
     r"(?:(?:[ T]+|日)(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})(?:[.,](\d{1,6}))?秒?)?)?"
     r"\s*(Z|[+-]\d{2}:?\d{2})?"
 )
+# one way to match each text (no `\d+\.?\d*`, whose split of a digit run backtracks quadratically)
+_FLOAT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?")
 
 
@@ -65,7 +67,7 @@ def parse_seconds(value: Any) -> float | None:
 
 
 def _seconds_from_text(text: str) -> float:
-    if re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text):
+    if _FLOAT.fullmatch(text):
         return float(text)
     m = _CLOCK.fullmatch(text)
     if not m or int(m.group(2)) >= 60 or float(m.group(3)) >= 60:

@@ -9,6 +9,7 @@ import openpyxl
 
 from ..model import Conversation, Rejected
 from .build import reject
+from .limits import XLSX_MAX_COLUMNS, xlsx_problem
 from .tabular import Row, find_header, header_problem, is_blank, records_from_rows
 
 
@@ -19,6 +20,10 @@ def read_xlsx(path: Path, source: str, overrides: Mapping[str, str]) -> Iterator
     the file is one Rejected naming the headers of the first. A workbook that cannot be opened or
     parsed is one Rejected with line None. Conversations are grouped per worksheet.
     """
+    problem = xlsx_problem(path)
+    if problem is not None:
+        yield reject(source, None, f"cannot read Excel file (无法读取Excel文件): {problem}")
+        return
     try:
         sheets = _load(path)
     except Exception as exc:  # openpyxl raises many types (BadZipFile, KeyError, XML errors) on bad files
@@ -43,7 +48,17 @@ def _load(path: Path) -> list[tuple[str, list[Row]]]:
         out = []
         for ws in wb.worksheets:
             ws.reset_dimensions()  # some writers store a wrong size; read every row there is
-            out.append((ws.title, list(enumerate(ws.iter_rows(values_only=True), start=1))))
+            # only the columns a transcript can use, and no padding: a stray cell at XFD would
+            # otherwise widen every row to 16,384 cells
+            rows = ws.iter_rows(max_col=XLSX_MAX_COLUMNS.value(), values_only=True)
+            out.append((ws.title, [(n, _trim(cells)) for n, cells in enumerate(rows, start=1)]))
         return out
     finally:
         wb.close()
+
+
+def _trim(cells: tuple) -> tuple:
+    end = len(cells)
+    while end and cells[end - 1] is None:
+        end -= 1
+    return cells[:end]

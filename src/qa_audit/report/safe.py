@@ -47,15 +47,18 @@ def csv_text(text: str) -> str:
     return "'" + text if looks_like_formula(text) else text
 
 
-def safe_file_stem(name: str, max_len: int = 80) -> str:
+def safe_file_stem(name: str, max_len: int = 80, max_bytes: int = 120) -> str:
     """Return a file-name stem for `name` that cannot leave its directory or clash after cleaning.
 
     Path separators, dots at the start, control characters and Windows device names are removed;
-    when anything had to change, a short hash of the original is appended so that two different
-    ids never map to the same file.
+    the stem is cut to `max_len` characters and `max_bytes` UTF-8 bytes (file systems allow 255
+    bytes per name, and a temp name adds to it); when anything had to change, a short hash of
+    the original is appended so that two different ids never map to the same file.
     """
     cleaned = unicodedata.normalize("NFKC", name)
     cleaned = _NAME_BAD.sub("_", cleaned).strip("._ ")[:max_len]
+    while len(cleaned.encode("utf-8", "surrogatepass")) > max_bytes:
+        cleaned = cleaned[: max(len(cleaned) - 1, len(cleaned) * 3 // 4)]
     if not cleaned or cleaned.lower().split(".")[0] in _WINDOWS_RESERVED:
         cleaned = "_" + cleaned
     if cleaned != name:

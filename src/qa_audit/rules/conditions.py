@@ -8,6 +8,7 @@ from typing import Any
 from qa_audit.rules.hits import Hit, Outcome, Span, TurnLike
 from qa_audit.rules.operators import OPERATORS
 from qa_audit.rules.spec import Cond
+from qa_audit.segment import dictionary_word
 
 # Multi-character negators anywhere shortly before a match; single characters only right before it.
 NEGATORS = (
@@ -31,6 +32,7 @@ NEGATORS = (
 SHORT_NEGATORS = ("不", "没", "别", "未", "勿")
 _BREAKS = set(",.!?;:~，。！？；：～、…\n")
 _A_NOT_A = re.compile(r"(.)[不没]\1")
+PHRASE_OPS = ("any", "all", "none", "at_least")
 QUOTE_PAIRS = {"「": "」", "『": "』", "“": "”", "‘": "’", '"': '"'}
 
 
@@ -55,6 +57,23 @@ def clause_start(text: str, pos: int) -> int:
     while k >= 0 and (text[k] not in _BREAKS or text[k] == "、") and text[k] != " ":
         k -= 1
     return k + 1
+
+
+def word_cut(text: str, start: int, end: int) -> str | None:
+    """The dictionary word a two-character phrase hit starts inside of (钱包 for 包您 in 钱包您, 预约 for 约吗).
+
+    Only two-character phrases: they are the ones that occur by accident across a word boundary.
+    """
+    if end - start != 2:
+        return None
+    for k in (1, 2):
+        if (
+            start - k >= 0
+            and not (set(text[start - k : start]) & _BREAKS)
+            and dictionary_word(text[start - k : start + 1])
+        ):
+            return text[start - k : start + 1]
+    return None
 
 
 def negator_before(text: str, start: int) -> str | None:
@@ -103,6 +122,8 @@ def _filter(
             why = {"exception": "unless", "phrase": turn.text[near[0][0] : near[0][1]]}
         elif earlier:
             why = {"exception": "unless_before", "phrase": turn.text[earlier[-1][0] : earlier[-1][1]]}
+        elif cond.op in PHRASE_OPS and (cut := word_cut(turn.text, s, e)):
+            why = {"exception": "inside_word", "word": cut}
         elif quoted == "ignore" and any(a <= s < b for a, b in turn.quotes):
             why = {"exception": "quoted"}
         elif negation and (neg := negator_before(turn.text, s)):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from qa_audit.model import Audit, Conversation, Finding
+from qa_audit.rules.applicability import is_empty, na_reason
 from qa_audit.rules.kinds import KINDS, Prepared
 from qa_audit.rules.operators import OPERATORS
 from qa_audit.rules.prepared import Matchers, PreparedTurn
@@ -85,7 +86,12 @@ class Engine:
         if conv.roles is not None and not conv.roles.usable:  # roles untrusted: n/a, never fail
             values = ["n/a" if rid in self._role_bound else v for rid, v in zip(self._ids, values, strict=True)]
             findings = [f for f in findings if f.rule_id not in self._role_bound]
-        return Audit(findings=tuple(findings), checks=dict(zip(self._ids, values, strict=True)))
+        return Audit(
+            findings=tuple(findings),
+            checks=dict(zip(self._ids, values, strict=True)),
+            na_reasons=_na_reasons(rules, prep),
+            empty_turns=sum(is_empty(t.text) for t in prep.turns),
+        )
 
     def _live(self, prep: Prepared) -> set[int]:
         """Indices of the gated rules whose phrases or patterns occur somewhere in the conversation."""
@@ -127,9 +133,20 @@ def role_dependent(rule: Rule) -> bool:
     return rule.kind in ("respond", "metric") or where is None or where.role != "any"
 
 
+def _na_reasons(rules: tuple[Rule, ...], prep: Prepared) -> dict[str, str]:
+    """Rule id -> why it is n/a, for the rules made n/a by the transcript itself (a cut-off end)."""
+    if not any(r.applies.complete for r in rules):
+        return {}
+    roles = [t.role for t in prep.conv.turns]
+    texts = [t.text for t in prep.turns]
+    return {r.id: why for r in rules if (why := na_reason(r.applies.complete, roles, texts))}
+
+
 def applies(rule: Rule, prep: Prepared) -> bool:
     """Whether a rule applies to this conversation at all (else its check is n/a)."""
     a, conv = rule.applies, prep.conv
+    if a.complete and na_reason(a.complete, [t.role for t in conv.turns], [t.text for t in prep.turns]):
+        return False
     if a.complaint is not None and a.complaint != prep.is_complaint:
         return False
     if a.timing and not conv.has_timing:

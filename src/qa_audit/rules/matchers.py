@@ -329,6 +329,7 @@ class SimilarSpace:
     """
 
     ROWS = 50_000
+    CHUNK = 4096  # spans vectorised at once: memory is CHUNK x vocabulary, whatever the turn
 
     def __init__(self, matchers: dict[str, SimilarMatcher]) -> None:
         self.matchers = matchers
@@ -336,8 +337,18 @@ class SimilarSpace:
         self._cols = {key: np.array([self.index[g] for g in m.vocab], dtype=np.intp) for key, m in matchers.items()}
         self._rows = BoundedMemo(self.ROWS)
 
-    def counts(self, text: str, spans: list[Span]) -> np.ndarray:
-        """Sublinear tf of every known n-gram, one row per span of `text`."""
+    def counts(self, text: str, spans: list[Span]) -> np.ndarray | LazyCounts:
+        """Sublinear tf of every known n-gram, one row per span of `text`.
+
+        A dense array for an ordinary turn; for a turn of more than CHUNK spans, a LazyCounts that
+        `find` vectorises CHUNK rows at a time (a 9 MB turn would otherwise be one dense array of
+        800,000 rows by the whole vocabulary).
+        """
+        if len(spans) > self.CHUNK:
+            return LazyCounts(text, spans)
+        return self._dense(text, spans)
+
+    def _dense(self, text: str, spans: list[Span]) -> np.ndarray:
         out = np.zeros((len(spans), len(self.index)))
         rows: list[int] = []
         cols: list[int] = []
@@ -358,6 +369,22 @@ class SimilarSpace:
         pairs = [(index[g], 1.0 + math.log(c)) for g, c in _ngrams(unit).items() if g in index]
         return [i for i, _ in pairs], [v for _, v in pairs]
 
-    def find(self, key: str, spans: list[Span], counts: np.ndarray) -> list[SimilarHit]:
+    def find(self, key: str, spans: list[Span], counts: np.ndarray | LazyCounts) -> list[SimilarHit]:
         """Hits of the `similar` condition `key` on the spans vectorised by `counts`."""
-        return self.matchers[key].find(spans, counts[:, self._cols[key]])
+        matcher, cols = self.matchers[key], self._cols[key]
+        if isinstance(counts, np.ndarray):
+            return matcher.find(spans, counts[:, cols])
+        hits: list[SimilarHit] = []
+        for start in range(0, len(spans), self.CHUNK):
+            part = spans[start : start + self.CHUNK]
+            hits += matcher.find(part, self._dense(counts.text, part)[:, cols])
+        hits.sort(key=lambda h: -h.score)
+        return hits
+
+
+@dataclass(frozen=True)
+class LazyCounts:
+    """The spans of a very long turn, vectorised chunk by chunk when a `similar` condition asks."""
+
+    text: str
+    spans: list[Span]

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 Gate = tuple[frozenset[int], frozenset[int]]  # phrase ids, regex ids: a turn needs one of them
 Problem = tuple[str, str, str]  # (key of the condition it is about, message, hint)
 SIMILAR_THRESHOLD = 0.6
+MAX_EXEMPLARS = 1000  # per `similar` condition: its vectors are exemplars x n-grams
 UNLESS_WITHIN = 8
 
 
@@ -207,8 +208,9 @@ FUZZY = Operator(
 )
 SIMILAR = Operator(
     name="similar",
-    description="exemplar utterances; a clause similar enough to one of them matches",
-    value=PHRASES,
+    description="exemplar utterances (at most 1000: memory grows with exemplars x n-grams); "
+    "a clause similar enough to one of them matches",
+    value={**PHRASES, "maxItems": MAX_EXEMPLARS},
     build=_similar_build,
     hits=lambda cond, turn: turn.similar(cond),
     companions={

@@ -77,6 +77,12 @@ class Applies:
     timing: bool | None = field(default=None, metadata=meta("only when the turns carry timing"))
     channel: Literal["chat", "call"] | None = field(default=None, metadata=meta("only on this channel"))
     min_turns: int | None = field(default=None, metadata=meta("only conversations of at least N turns", minimum=1))
+    complete: bool | None = field(
+        default=None,
+        metadata=meta(
+            "n/a when the transcript is cut off (the customer's last message unanswered); the reason is recorded"
+        ),
+    )
 
 
 class KindSpec:

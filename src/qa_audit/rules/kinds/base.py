@@ -8,6 +8,7 @@ from typing import Any
 
 from qa_audit.model import Conversation, Finding, finding_id
 from qa_audit.rules import metrics
+from qa_audit.rules.applicability import is_empty
 from qa_audit.rules.conditions import Hit, Outcome
 from qa_audit.rules.prepared import PreparedTurn
 from qa_audit.rules.spec import Cond, Rule, Scope
@@ -47,10 +48,12 @@ def in_role(prep: Prepared, role: str) -> list[int]:
     """Indices of the turns spoken by `role` ('any' = agent and customer)."""
     found = prep.cache.get(role)
     if found is None:
+        # an empty turn is in no rule's scope (never judged, never the anchor of a finding)
+        turns = prep.conv.turns
         if role == "any":
-            found = [i for i, t in enumerate(prep.conv.turns) if t.role != "system"]
+            found = [i for i, t in enumerate(turns) if t.role != "system" and not is_empty(prep.turns[i].text)]
         else:
-            found = [i for i, t in enumerate(prep.conv.turns) if t.role == role]
+            found = [i for i, t in enumerate(turns) if t.role == role and not is_empty(prep.turns[i].text)]
         prep.cache[role] = found
     return found
 

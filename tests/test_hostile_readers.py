@@ -1,0 +1,79 @@
+"""Hostile inputs to the readers: nothing is lost silently (read = audited + quarantined)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from qa_audit.cli import main
+from qa_audit.model import Conversation, Rejected
+from qa_audit.readers import read_inputs
+
+
+def _split(items: list) -> tuple[list[Conversation], list[Rejected]]:
+    return [i for i in items if isinstance(i, Conversation)], [i for i in items if isinstance(i, Rejected)]
+
+
+def test_unterminated_quote_quarantines_its_record_and_reads_the_rest(tmp_path: Path) -> None:
+    path = tmp_path / "q.csv"
+    path.write_text('会话ID,角色,内容\nC1,客户,"开头引号\nC2,客户,你好\nC2,客服,您好\nC3,客户,你好\n', encoding="utf-8")
+    convs, bad = _split(list(read_inputs([path])))
+    assert [c.conversation_id for c in convs] == ["C2", "C3"]
+    assert [t.text for t in convs[0].turns] == ["你好", "您好"]
+    assert len(bad) == 1 and bad[0].line == 2 and "quote" in bad[0].reason and bad[0].record_id == "C1"
+
+
+def test_unterminated_quote_in_a_tsv_and_a_legit_multiline_cell(tmp_path: Path) -> None:
+    path = tmp_path / "q.tsv"
+    rows = ["会话ID\t角色\t内容", 'C1\t客户\t"两行\n的内容"', "C1\t客服\t您好", 'C2\t客户\t"坏', "C3\t客户\t你好"]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    convs, bad = _split(list(read_inputs([path])))
+    assert [c.conversation_id for c in convs] == ["C1", "C3"]
+    assert convs[0].turns[0].text == "两行\n的内容"
+    assert [(b.line, b.record_id) for b in bad] == [(4, "C2")]  # row 4 (rows count records)...
+    assert "line 5" in bad[0].reason  # ...and the physical line is named too
+
+
+def test_bad_row_rejects_its_whole_conversation_not_only_the_row(tmp_path: Path) -> None:
+    path = tmp_path / "q.csv"
+    path.write_text('会话ID,角色,内容\nC1,客服,您好\nC1,客户,"坏\nC2,客户,你好\n', encoding="utf-8")
+    convs, bad = _split(list(read_inputs([path])))
+    assert [c.conversation_id for c in convs] == ["C2"]  # C1 is not audited with a turn missing
+    assert [(b.line, b.record_id) for b in bad] == [(2, "C1")] and "row 3" in bad[0].reason
+
+
+def test_cli_counts_add_up_for_the_unterminated_quote(tmp_path: Path) -> None:
+    path = tmp_path / "q.csv"
+    path.write_text('会话ID,角色,内容\nC1,客户,"开头引号\nC2,客户,你好\nC2,客服,您好\nC3,客户,你好\n', encoding="utf-8")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["audit", str(path), "-o", str(out), "-q", "--workers", "1"])
+    assert res.exit_code == 1, res.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert (summary["read"], summary["audited"], summary["quarantined"]) == (3, 2, 1)
+
+
+def test_utf8_line_in_a_gbk_file_is_never_read_as_mojibake(tmp_path: Path) -> None:
+    lines = ["会话ID,角色,内容", "C1,客服,您好，请问有什么可以帮您", "C1,客户,我的快递三天没动了"]
+    utf8_line = "C2,客服,你这个问题我不管"
+    data = b"".join(ln.encode("gbk") + b"\n" for ln in lines) + utf8_line.encode("utf-8") + b"\n"
+    data += "C3,客户,谢谢你们的帮助\n".encode("gbk")
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(data)
+    convs, bad = _split(list(read_inputs([path])))
+    texts = [t.text for c in convs for t in c.turns]
+    assert "你这个问题我不管" not in texts  # not scored...
+    assert not any("浣" in t or "犺" in t for t in texts)  # ...and no mojibake of it either
+    assert [c.conversation_id for c in convs] == ["C1", "C3"]
+    assert [(b.line, b.record_id) for b in bad] == [(4, "C2")]
+    assert "UTF-8" in bad[0].reason and "你这个问题我不管" in bad[0].raw  # shown readable, as written
+
+
+def test_utf8_line_in_a_gbk_text_transcript_is_quarantined(tmp_path: Path) -> None:
+    head = "客服：您好，请问有什么可以帮您？\n客户：我的快递三天没动了\n".encode("gbk")
+    path = tmp_path / "call.txt"
+    path.write_bytes(head * 3 + "客服：你这个问题我不管\n".encode())
+    items = list(read_inputs([path], encoding="gbk"))
+    assert len(items) == 1 and isinstance(items[0], Rejected) and "UTF-8" in items[0].reason
+    assert items[0].line is not None

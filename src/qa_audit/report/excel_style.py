@@ -24,6 +24,7 @@ LINK_FONT = Font(color="0563C1", underline="single")
 BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
 BAD_FONT = Font(color="9C0006")
 WARN_FILL = PatternFill("solid", fgColor="FFEB9C")
+REVIEW_FILL = PatternFill("solid", fgColor="E4DFEC")  # 待复核 flags: lavender, never the red of a deduction
 WRAP = Alignment(wrap_text=True, vertical="top")
 YES, NO = "是", "否"
 
@@ -92,6 +93,32 @@ class CellMaker:
         return row
 
 
+HEADER_HEIGHT = 32.0  # two lines: headers wrap in narrow columns
+LINE_HEIGHT = 15.0  # points per line of 11-point text
+MAX_ROW_HEIGHT = 409.0  # Excel's limit
+
+
+def text_units(text: str) -> int:
+    """Width of `text` in column-width units: a CJK or full-width character takes about 1.8."""
+    return round(sum(1.8 if ord(ch) >= 0x2E80 else 1.0 for ch in text))
+
+
+def wrapped_height(cells: Sequence[tuple[str, float]]) -> float | None:
+    """Row height that shows every (text, column width) pair wrapped in full; None for one line.
+
+    Needed because LibreOffice (and Excel for files it did not write) keep the default height of
+    rows written without one, which cuts wrapped text to its first line on screen and on paper.
+    """
+    lines = 1
+    for text, width in cells:
+        per_line = max(width - 1.0, 1.0)
+        n = sum(max(1, -(-text_units(part) // int(per_line))) for part in text.split("\n"))
+        lines = max(lines, n)
+    if lines == 1:
+        return None
+    return min(lines * LINE_HEIGHT + 2.0, MAX_ROW_HEIGHT)
+
+
 def sheet_location(title: str, row: int, col: int = 1) -> str:
     """Return a hyperlink location like 'Sheet'!A5."""
     return f"'{title.replace(chr(39), chr(39) * 2)}'!{get_column_letter(col)}{row}"
@@ -102,6 +129,7 @@ def prepare_table(ws: Any, columns: Sequence[Column]) -> None:
     for i, col in enumerate(columns, 1):
         ws.column_dimensions[get_column_letter(i)].width = col.width
     ws.freeze_panes = "B2"
+    ws.row_dimensions[1].height = HEADER_HEIGHT
 
 
 def finish_table(ws: Any, columns: Sequence[Column], last_row: int) -> None:

@@ -119,9 +119,16 @@ def main() -> None:
 )
 @click.option(
     "--split-by",
-    type=click.Choice(["agent"]),
+    type=click.Choice(["agent", "team"]),
     default=None,
-    help="Also write one small workbook per agent under OUTDIR/by_agent/.",
+    help="Also write one small workbook per agent (OUTDIR/by_agent/) or per team (OUTDIR/by_team/).",
+)
+@click.option(
+    "--timezone",
+    default="Asia/Shanghai",
+    show_default=True,
+    metavar="ZONE",
+    help="Time zone (IANA name) of the contact centre: the workbook shows times, days and hours in it.",
 )
 @click.option(
     "--workers",
@@ -174,6 +181,7 @@ def audit(
     limit: int | None,
     formats: tuple[str, ...],
     split_by: str | None,
+    timezone: str,
     workers: int | None,
     engine: str,
     scheduler: str | None,
@@ -211,6 +219,12 @@ def audit(
     if scheduler is not None and engine != "dask":
         raise config_error("--scheduler is for --engine dask")
     column_map = _parse_columns(columns)
+    try:
+        from qa_audit.report.labels import zone
+
+        zone(timezone)
+    except ValueError as exc:
+        raise config_error(f"--timezone: {exc}") from None
     ruleset = load_rules_or_exit(rules_dir or default_rules_dir())
     model_path = model_dir or default_model_dir()
     try:
@@ -231,6 +245,7 @@ def audit(
         limit=limit,
         formats=formats,
         split_by=split_by,
+        timezone=timezone,
         workers=workers or available_cpus(),
         engine=engine,
         scheduler=scheduler,

@@ -38,6 +38,7 @@ class AuditSettings:
     limit: int | None = None
     formats: tuple[str, ...] = ()
     split_by: str | None = None
+    timezone: str = "Asia/Shanghai"  # the workbook's times, days and hours
     workers: int = 1  # processes (local engine) or local-cluster workers (dask engine without a scheduler)
     engine: str = "local"  # local | dask
     scheduler: str | None = None  # Dask scheduler address; None starts a local cluster
@@ -138,7 +139,13 @@ def run_audit(
 
             infos = list(settings.ruleset.infos().values())
             report = write_outputs(
-                out, audited(), infos, settings.ruleset.policy, formats=settings.formats, split_by=settings.split_by
+                out,
+                audited(),
+                infos,
+                settings.ruleset.policy,
+                formats=settings.formats,
+                split_by=settings.split_by,
+                timezone=settings.timezone,
             )
     finally:
         stream.close()  # stops worker processes or the Dask client, also on an early stop
@@ -227,7 +234,7 @@ def remove_stale_temp_files(outdir: Path) -> list[Path]:
     Only our own temp names are touched: `.<output name>…tmp` beside the outputs and in `by_agent/`.
     """
     removed = []
-    for folder in (outdir, outdir / "by_agent"):
+    for folder in (outdir, outdir / "by_agent", outdir / "by_team"):
         if not folder.is_dir():
             continue
         for p in folder.iterdir():

@@ -10,7 +10,9 @@ from openpyxl.worksheet.properties import PageSetupProperties
 A4 = 9
 
 
-def print_layout(ws: Any, footer: str, *, title_rows: str | None = "1:1", title_cols: str | None = "A:A") -> None:
+def print_layout(
+    ws: Any, footer: str, *, title_rows: str | None = "1:1", title_cols: str | None = "A:A", grid: bool = True
+) -> None:
     """Set the sheet's print layout; call before its first row (write-only sheets write sheetPr first).
 
     `footer` (the run's date) goes bottom right; the sheet name bottom left; page n of N centred.
@@ -21,7 +23,7 @@ def print_layout(ws: Any, footer: str, *, title_rows: str | None = "1:1", title_
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.6, header=0.2, footer=0.25)
-    ws.print_options.gridLines = True
+    ws.print_options.gridLines = grid  # tables: cell borders on paper; the summary: none
     if title_rows:
         ws.print_title_rows = title_rows
     if title_cols:

@@ -13,7 +13,6 @@ from datetime import tzinfo
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import Cell
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 from openpyxl.styles import Font, PatternFill
@@ -112,23 +111,26 @@ class TranscriptSheet:
         for c in (0, 4):
             first[c].fill = BANNER_FILL
         where: dict[int | None, str] = {None: sheet_location(*table.append(first))}
+        safe_cid = cells.value(cid)
         for index, role, text, time in turns:
             hits = by_turn.get(index, ())
-            values: list[Any] = [cells.value(cid), index + 1, ROLE.get(role, role), time or None]
+            lead = [cid, index + 1, ROLE.get(role, role), time or None]
             if not hits:
+                values: list[Any] = [safe_cid, *lead[1:]]  # the rest are numbers and our own labels
                 height = wrapped_height([(text, self.text_width)])
                 values += [cells.styled(text, alignment=WRAP) if height else cells.value(text), None]
                 where[index] = sheet_location(*table.append(values, None, height))
                 continue
             note = "\n".join(_note(f) for f in hits)
             rich = marked_text(text, [tuple(f["span"]) for f in hits if f.get("span")])
-            text_cell = WriteOnlyCell(cells.ws, value=rich) if rich is not None else cells.styled(text)
-            values += [text_cell, cells.value(note)]
             fill = BAD_FILL if any(f.get("tier") != "review" for f in hits) else REVIEW_FILL
-            out = [v if isinstance(v, Cell) else WriteOnlyCell(cells.ws, value=v) for v in values]
-            for cell in out:
-                cell.fill = fill
-            out[4].alignment = out[5].alignment = WRAP
+            out = [cells.styled(v, fill=fill) for v in lead]
+            if rich is not None:
+                text_cell = WriteOnlyCell(cells.ws, value=rich)
+                text_cell.fill, text_cell.alignment = fill, WRAP
+            else:
+                text_cell = cells.styled(text, fill=fill, alignment=WRAP)
+            out += [text_cell, cells.styled(note, fill=fill, alignment=WRAP)]
             height = wrapped_height([(text, self.text_width), (note, self.note_width)])
             where[index] = sheet_location(*table.append(out, None, height))
         return where

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
-import unicodedata
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from qa_audit.classify.commands import classify_command
-from qa_audit.classify.complaint import _norm_same_length, customer_type, detect_complaint, is_complaint_text
+from qa_audit.classify.complaint import customer_type, detect_complaint, is_complaint_text
 from qa_audit.model import Conversation, Turn
 from qa_audit.paths import default_model_dir
 
@@ -103,29 +100,6 @@ def test_classify_help_teaches_with_examples():
     result = CliRunner().invoke(classify_command, ["--help"])
     assert "qa-audit classify today.jsonl" in result.output
     assert Path(default_model_dir()).is_dir()
-
-
-def _fold_per_char(text: str) -> str:
-    # the definition: NFKC + lower case of each character alone, kept when still one character
-    if unicodedata.is_normalized("NFKC", text) and len(text.lower()) == len(text):
-        return text.lower()
-    out = []
-    for ch in text:
-        n = unicodedata.normalize("NFKC", ch).lower()
-        out.append(n if len(n) == 1 else ch)
-    return "".join(out)
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    st.one_of(
-        st.text(max_size=40),
-        st.lists(st.sampled_from(list("ＡＢ１２！？ﬁİΣσςé\u0301가가㍿ⅫＫ快递投诉TMD ")), max_size=30).map("".join),
-    )
-)
-def test_same_length_normalisation_is_per_character(text):
-    folded = _norm_same_length(text)
-    assert folded == _fold_per_char(text) and len(folded) == len(text)
 
 
 def test_cue_evidence_of_detection_and_customer_type():

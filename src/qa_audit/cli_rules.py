@@ -234,7 +234,12 @@ def _show(example: object) -> str:
     help="Which part of the gold set to measure on.",
 )
 @click.option("--rules", "rules_dir", type=click.Path(path_type=Path), default=None, help="Rule directory.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per rule.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help='One JSON object per rule (with the ids behind every false positive and miss), then {"not_labelled": [...]}.',
+)
 def eval_rules(
     gold_path: Path | None,
     utt_path: Path | None,
@@ -257,7 +262,7 @@ def eval_rules(
       qa-audit rules eval --utterances eval/utterances.jsonl --split test
     """
     from qa_audit.paths import default_jddc_sessions
-    from qa_audit.rules.gold import GoldError, evaluate_gold, load_gold
+    from qa_audit.rules.gold import GoldError, evaluate_gold, load_gold, unlabelled_rules
     from qa_audit.rules.utterances import evaluate_utterances, load_utterances
 
     if (gold_path is None) == (utt_path is None):
@@ -272,9 +277,11 @@ def eval_rules(
             scores = evaluate_gold(rs, gold, transcripts or [default_jddc_sessions()])
     except GoldError as exc:
         raise click.UsageError(str(exc)) from None
+    not_labelled = unlabelled_rules(rs, gold)
     if as_json:
         for s in scores:
             click.echo(json.dumps(s.to_json(), ensure_ascii=False))
+        click.echo(json.dumps({"not_labelled": not_labelled}, ensure_ascii=False))
         return
     fmt = "{:28} {:>5} {:>4} {:>4} {:>4} {:>9} {:>7} {:>10} {:>8}"
     click.echo(f"{len(gold)} {'utterances' if utt_path else 'conversations'} ({split}), ruleset {rs.version}")
@@ -290,3 +297,20 @@ def eval_rules(
                 *("-" if v is None else f"{v:.2f}" for v in (s.precision, s.recall, s.turn_precision, s.turn_recall)),
             )
         )
+    shown = 3
+    for s in scores:
+        for what, ids in (("false positives", s.false_positives), ("misses", s.false_negatives)):
+            if ids:
+                more = f" (+{len(ids) - shown} more, see --json)" if len(ids) > shown else ""
+                click.echo(f"  {s.rule_id} {what}: {', '.join(ids[:shown])}{more}")
+    if not_labelled:
+        click.echo(f"not labelled in this set ({len(not_labelled)}): {', '.join(not_labelled)}")
+
+
+def _register_diff() -> None:
+    from qa_audit.backtest.cli import diff
+
+    rules_group.add_command(diff)
+
+
+_register_diff()

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from qa_audit.normalize import normalize_phrase
-from qa_audit.rules.matchers import Span
+from qa_audit.rules.hits import Hit, Outcome, Span
+from qa_audit.rules.operators import OPERATORS
 from qa_audit.rules.spec import Cond
 
 # Multi-character negators anywhere shortly before a match; single characters only right before it.
@@ -33,26 +32,6 @@ SHORT_NEGATORS = ("不", "没", "别", "未", "勿")
 _BREAKS = set(",.!?;:~，。！？；：～、…\n")
 _A_NOT_A = re.compile(r"(.)[不没]\1")
 QUOTE_PAIRS = {"「": "」", "『": "』", "“": "”", "‘": "’", '"': '"'}
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One match of a leaf operator, in normalised-text characters."""
-
-    span: Span
-    op: str
-    matched: str  # the phrase, pattern or exemplar that matched
-    variant: str = ""  # what the text actually said, when it differs (fuzzy)
-    score: float | None = None  # similarity, for `similar`
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """Whether a condition holds on a turn, the hits that make it hold, and what was set aside."""
-
-    ok: bool
-    hits: tuple[Hit, ...] = ()
-    dropped: tuple[dict[str, Any], ...] = field(default=())
 
 
 def quote_regions(text: str) -> list[Span]:
@@ -120,48 +99,12 @@ class TurnLike(Protocol):
 
 def evaluate(cond: Cond, turn: TurnLike, *, negation: bool = False, quoted: str = "count") -> Outcome:
     """Evaluate `cond` on `turn`; with negation/quoted='ignore', negated or quoted matches do not count."""
-    if cond.op == "and":
-        parts = [evaluate(c, turn, negation=negation, quoted=quoted) for c in cond.children]
-        ok = all(p.ok for p in parts)
-        return Outcome(
-            ok, tuple(h for p in parts for h in p.hits) if ok else (), tuple(d for p in parts for d in p.dropped)
-        )
-    if cond.op == "or":
-        parts = [evaluate(c, turn, negation=negation, quoted=quoted) for c in cond.children]
-        return Outcome(
-            any(p.ok for p in parts),
-            tuple(h for p in parts if p.ok for h in p.hits),
-            tuple(d for p in parts for d in p.dropped),
-        )
-    if cond.op == "not":
-        inner = evaluate(cond.children[0], turn, negation=negation, quoted=quoted)
-        return Outcome(not inner.ok, (), inner.dropped)
-    raw = _leaf_hits(cond, turn)
-    kept, dropped = _filter(cond, raw, turn, negation=negation, quoted=quoted)
-    if cond.op == "none":
-        return Outcome(not kept, (), tuple(dropped))
-    if cond.op == "all":
-        found = {h.matched for h in kept}
-        ok = all(normalize_phrase(p) in found for p in cond.phrases)
-        return Outcome(ok, tuple(kept) if ok else (), tuple(dropped))
-    if cond.op == "at_least":
-        ok = len({h.matched for h in kept}) >= cond.n
-        return Outcome(ok, tuple(kept) if ok else (), tuple(dropped))
-    return Outcome(bool(kept), tuple(kept), tuple(dropped))
-
-
-def _leaf_hits(cond: Cond, turn: TurnLike) -> list[Hit]:
-    if cond.op in ("any", "all", "none", "at_least"):
-        return [Hit(span, cond.op, turn.text[span[0] : span[1]]) for span in turn.phrase_spans(cond.phrases)]
-    if cond.op == "regex":
-        return [
-            Hit(span, "regex", cond.pattern, turn.text[span[0] : span[1]]) for span in turn.regex_spans(cond.pattern)
-        ]
-    if cond.op == "words":
-        return [Hit(span, "words", word) for span, word in turn.word_spans(cond.phrases)]
-    if cond.op == "fuzzy":
-        return turn.fuzzy(cond)
-    return turn.similar(cond)
+    op = OPERATORS[cond.op]
+    if op.combine is not None:
+        return op.combine([evaluate(c, turn, negation=negation, quoted=quoted) for c in cond.children])
+    kept, dropped = _filter(cond, op.hits(cond, turn), turn, negation=negation, quoted=quoted)
+    ok = op.decide(cond, kept)
+    return Outcome(ok, tuple(kept) if ok else (), tuple(dropped))
 
 
 def _filter(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 
 from qa_audit.model import Audit, Conversation, Finding
-from qa_audit.rules.kinds import KINDS, Prepared, scoped
+from qa_audit.rules.kinds import KINDS, Prepared
+from qa_audit.rules.operators import OPERATORS
 from qa_audit.rules.prepared import Matchers, PreparedTurn
 from qa_audit.rules.spec import Rule, RuleSet
 from qa_audit.segment import add_user_words
@@ -22,7 +23,7 @@ class Engine:
         self._by_phrase, self._by_regex = _gated_rules(rules, self.matchers)
         # the regex set runs only on turns of the roles those rules look at (their scope or trigger role)
         regex_gated = set().union(*self._by_regex.values())
-        roles = {_gate_role(rules[i]) for i in regex_gated}
+        roles = {rules[i].spec.gate()[1] for i in regex_gated}
         self._regex_roles = {"agent", "customer"} | roles if "any" in roles else roles
         gated = set().union(*self._by_phrase.values(), regex_gated)
         # gated rules with the same applicability, scope and kind are settled together when none of
@@ -38,18 +39,12 @@ class Engine:
             if i not in gated:
                 self._group_of.append(-1)
                 continue
-            g = groups.setdefault((r.applies, r.where, r.kind), len(groups))
+            g = groups.setdefault((r.applies, getattr(r.spec, "where", None), r.kind), len(groups))
             if g == len(self._groups):
                 self._groups.append(i)
             self._group_of.append(g)
         self._always = frozenset(i for i, g in enumerate(self._group_of) if g < 0)
-        words = {
-            p
-            for c in conds
-            for leaf in c.leaves()
-            if leaf.op in ("any", "all", "at_least", "words")
-            for p in leaf.phrases
-        }
+        words = {p for c in conds for leaf in c.leaves() if OPERATORS[leaf.op].user_words for p in leaf.phrases}
         add_user_words(sorted(w for w in words if len(w) >= 2))
 
     def prepare(self, conv: Conversation, is_complaint: bool) -> Prepared:
@@ -68,12 +63,9 @@ class Engine:
                 ok = applicable[self._akey[i]] = applies(rules[i], prep)
             return ok
 
-        # a settled group: none of its rules' phrases or patterns occurs anywhere, so a forbid rule
-        # passes (n/a without turns in scope) and a respond rule is never triggered
-        settled: list[str | None] = [
-            "pass" if applies_here(i) and rules[i].kind == "forbid" and scoped(rules[i], prep) else "n/a"
-            for i in self._groups
-        ]
+        # a settled group: none of its rules' phrases or patterns occurs anywhere (e.g. a forbid rule
+        # passes, or is n/a without turns in scope; a respond rule is never triggered)
+        settled: list[str | None] = [rules[i].spec.quiet(prep) if applies_here(i) else "n/a" for i in self._groups]
         settled.append(None)  # group -1
         values = [settled[g] for g in self._group_of]
         findings: list[Finding] = []
@@ -82,7 +74,7 @@ class Engine:
                 values[i] = "n/a"
                 continue
             rule = rules[i]
-            result = KINDS[rule.kind](rule, prep)
+            result = KINDS[rule.kind].check(rule, prep)
             if result is None:
                 values[i] = "n/a"
             else:
@@ -105,21 +97,17 @@ class Engine:
         return live
 
 
-def _gate_role(rule: Rule) -> str:
-    return rule.where.role if rule.kind == "forbid" else rule.trigger_role
-
-
 def _gated_rules(rules: tuple[Rule, ...], matchers: Matchers) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
     """Phrase id -> indices of the rules that need it, and regex id -> rule indices (rules that may be settled).
 
-    A forbid rule finds nothing, and a respond rule is never triggered (n/a), when its match (trigger)
-    condition has a gate none of whose phrases or patterns occurs in the conversation.
+    A rule whose kind names a gate condition (forbid: `match`, respond: `trigger.match`) finds nothing
+    when that condition has a gate none of whose phrases or patterns occurs in the conversation.
     """
     by_phrase: dict[int, set[int]] = defaultdict(set)
     by_regex: dict[int, set[int]] = defaultdict(set)
     for i, rule in enumerate(rules):
-        cond = rule.match if rule.kind == "forbid" else rule.trigger if rule.kind == "respond" else None
-        gate = matchers.gate(cond) if cond is not None else None
+        found = rule.spec.gate()
+        gate = matchers.gate(found[0]) if found is not None else None
         if gate is None:
             continue
         for pid in gate[0]:

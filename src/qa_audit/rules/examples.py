@@ -43,7 +43,7 @@ def _turn(i: int, item: Any, default_role: str) -> Turn:
 
 def example_conversation(rule: Rule, example: Any, name: str) -> tuple[Conversation, bool]:
     """Turn an example (utterance, list of '客服：…' lines, or conversation object) into a conversation."""
-    role = rule.trigger_role if rule.kind == "respond" else rule.where.role
+    role = rule.spec.example_role()
     role = "agent" if role == "any" else role
     if isinstance(example, str):
         items, channel, complaint = [example], None, None

@@ -35,6 +35,10 @@ class RuleScore:
     turn_tp: int
     turn_fp: int
     turn_fn: int
+    false_positives: tuple[str, ...] = ()  # ids the rule failed that the labels pass
+    false_negatives: tuple[str, ...] = ()  # ids the labels fail that the rule did not
+    turn_false_positives: tuple[tuple[str, int], ...] = ()  # (conversation id, 0-based turn) for per-turn labels
+    turn_false_negatives: tuple[tuple[str, int], ...] = ()
 
     @staticmethod
     def _ratio(a: int, b: int) -> float | None:
@@ -72,6 +76,10 @@ class RuleScore:
             "recall": self.recall,
             "turn_precision": self.turn_precision,
             "turn_recall": self.turn_recall,
+            "false_positives": list(self.false_positives),
+            "false_negatives": list(self.false_negatives),
+            "turn_false_positives": [{"conversation_id": c, "turn_index": t} for c, t in self.turn_false_positives],
+            "turn_false_negatives": [{"conversation_id": c, "turn_index": t} for c, t in self.turn_false_negatives],
         }
 
 
@@ -118,26 +126,34 @@ def evaluate_gold(ruleset: RuleSet, gold: list[dict], transcripts: Iterable[str 
     engine = Engine(ruleset)
     ids = [r.id for r in ruleset.rules]
     c: dict[str, Counter[str]] = {rid: Counter() for rid in ids}
+    wrong: dict[str, dict[str, list]] = {rid: {"fp": [], "fn": [], "tfp": [], "tfn": []} for rid in ids}
     for cid, row in wanted.items():
         audit = engine.audit(convs[cid], is_complaint=bool(row.get("is_complaint")))
         predicted_turns: dict[str, set[int]] = {}
         for f in audit.findings:
-            predicted_turns.setdefault(f.rule_id, set()).add(f.turn_index)
+            if f.deducts:
+                predicted_turns.setdefault(f.rule_id, set()).add(f.turn_index)
         for rid, label in row["labels"].items():
             if rid not in c:
                 continue
             gold_fail = label.get("status") == "fail"
             pred_fail = audit.checks.get(rid) == "fail"
-            c[rid]["labelled"] += 1
+            # n: the conversations where the gold set says pass or fail (n/a labels are not a judgement)
+            c[rid]["labelled"] += label.get("status") in ("pass", "fail")
             c[rid]["tp"] += gold_fail and pred_fail
             c[rid]["fp"] += pred_fail and not gold_fail
             c[rid]["fn"] += gold_fail and not pred_fail
+            if pred_fail != gold_fail:
+                wrong[rid]["fp" if pred_fail else "fn"].append(cid)
             gold_turns = set(label.get("turns") or [])
             if gold_turns or (pred_fail and ruleset.get(rid).per_turn):
                 pred = predicted_turns.get(rid, set())
                 c[rid]["turn_tp"] += len(gold_turns & pred)
                 c[rid]["turn_fp"] += len(pred - gold_turns)
                 c[rid]["turn_fn"] += len(gold_turns - pred)
+                wrong[rid]["tfp"] += [(cid, t) for t in sorted(pred - gold_turns, key=lambda t: (t is None, t))]
+                wrong[rid]["tfn"] += [(cid, t) for t in sorted(gold_turns - pred)]
+    labelled = {rid for row in gold for rid in row["labels"]}
     return [
         RuleScore(
             rid,
@@ -148,7 +164,17 @@ def evaluate_gold(ruleset: RuleSet, gold: list[dict], transcripts: Iterable[str 
             c[rid]["turn_tp"],
             c[rid]["turn_fp"],
             c[rid]["turn_fn"],
+            tuple(wrong[rid]["fp"]),
+            tuple(wrong[rid]["fn"]),
+            tuple(wrong[rid]["tfp"]),
+            tuple(wrong[rid]["tfn"]),
         )
         for rid in ids
-        if c[rid]["labelled"]
+        if rid in labelled
     ]
+
+
+def unlabelled_rules(ruleset: RuleSet, gold: list[dict]) -> list[str]:
+    """Return the ids of the rules in force that no gold line labels (they cannot be measured here)."""
+    labelled = {rid for row in gold for rid in row["labels"]}
+    return [r.id for r in ruleset.rules if r.id not in labelled]

@@ -1,4 +1,9 @@
-"""Load and strictly validate a directory of YAML rule files (JSON Schema + semantic checks)."""
+"""Load and strictly validate a directory of YAML rule files.
+
+The JSON Schema (generated from the specs: schema_gen.py) refuses every malformed document; the loader
+then adds only what a schema cannot express: duplicate keys, non-finite numbers, RE2 syntax and size,
+`at_least` over the length of its list, duplicate rule ids and a second `pack:` section.
+"""
 
 from __future__ import annotations
 
@@ -13,25 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import re2
 
 from qa_audit.model import RuleInfo, ScoringPolicy
-from qa_audit.rules.spec import BOOL_OPS, LEAF_OPS, Applies, Cond, Rule, RuleSet, Scope
+from qa_audit.rules.fields import build, cond_paths
+from qa_audit.rules.head import Head, Pack
+from qa_audit.rules.kinds import KINDS
+from qa_audit.rules.matchers import re2_set_compiles
+from qa_audit.rules.operators import OPERATORS, make_cond, operator_of
+from qa_audit.rules.spec import Rule, RuleSet
 from qa_audit.rules.yamlfile import YamlDoc, YamlError, load_yaml
-
-SCHEMA_FILE = "schema.json"
-_KIND_NEEDS = {
-    "forbid": ("match",),
-    "require": ("match",),
-    "respond": ("trigger", "response"),
-    "order": ("first", "then"),
-    "metric": ("metric",),
-}
-_METRIC_NEEDS = {"silence_gap": ("match",), "ratio": ("numerator", "denominator")}
-
-
-# a `similar` hit is a paraphrase judged by a threshold: a reviewer confirms it before it costs points
-DEFAULT_REVIEW_OPERATORS = ("similar",)
 
 
 @dataclass(frozen=True)
@@ -57,15 +52,11 @@ class RuleLoadError(Exception):
 
 
 @cache
-def _schema() -> dict[str, Any]:
-    here = Path(__file__).resolve().parents[3] / "rules" / SCHEMA_FILE
-    return json.loads(here.read_text(encoding="utf-8"))
+def _validator() -> jsonschema.Draft202012Validator:
+    # imported here: `python -m qa_audit.rules.schema_gen` must not find its module already imported
+    from qa_audit.rules.schema_gen import schema
 
-
-def schema_keys() -> dict[str, list[str]]:
-    """Return the allowed keys per object kind (for hints)."""
-    defs = _schema()["$defs"]
-    return {name: sorted(d.get("properties", {})) for name, d in defs.items() if "properties" in d}
+    return jsonschema.Draft202012Validator(schema())
 
 
 def rule_files(rules_dir: Path) -> list[Path]:
@@ -109,13 +100,9 @@ def load_ruleset(rules_dir: Path) -> RuleSet:
                     )
                 )
             pack_seen = str(path)
-            pack = doc.data["pack"]
-            pack_name = pack.get("name", pack_name)
-            policy = ScoringPolicy(
-                base=float(pack.get("base", 100.0)),
-                pass_threshold=float(pack.get("pass_threshold", 80.0)),
-                method=pack.get("scoring", "deduction"),
-            )
+            pack = build(Pack, doc.data["pack"], make_cond, "pack")
+            pack_name = pack.name
+            policy = ScoringPolicy(base=pack.base, pass_threshold=pack.pass_threshold, method=pack.scoring)
         for i, raw in enumerate(doc.data.get("rules") or []):
             line = doc.line_of(("rules", i))
             rid = raw["id"]
@@ -130,8 +117,9 @@ def load_ruleset(rules_dir: Path) -> RuleSet:
                 )
                 continue
             seen_ids[rid] = f"{path}:{line}"
-            if raw.get("enabled", True):
-                rules.append(_build_rule(raw, str(path), line))
+            rule = _build_rule(raw, str(path), line)
+            if rule is not None:
+                rules.append(rule)
     if not problems:
         problems = _regex_set_problems(rules)
     if problems:
@@ -157,9 +145,10 @@ def _validate(doc: YamlDoc) -> list[RuleProblem]:
     ]
     if not isinstance(doc.data, dict):
         return [*out, RuleProblem(file, 1, "a rule file is a mapping with a `rules:` list")]
-    validator = jsonschema.Draft202012Validator(_schema())
-    for err in sorted(validator.iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
-        out.append(_explain(doc, err))
+    for err in sorted(_validator().iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
+        problem = _explain(doc, err)
+        if problem not in out:
+            out.append(problem)
     if out:
         return out
     out.extend(_non_finite(doc, doc.data, ()))
@@ -183,23 +172,11 @@ def _non_finite(doc: YamlDoc, value: Any, where: tuple[Any, ...]) -> list[RulePr
     return out
 
 
-def _re2_set(patterns: list[str]) -> bool:
-    """Whether RE2 can compile `patterns` as one set, exactly as the engine's RegexIndex does."""
-    regex_set = re2.Set.SearchSet(re2.Options())
-    try:
-        for p in patterns:
-            regex_set.Add(p)
-        regex_set.Compile()
-    except re2.error:
-        return False
-    return True
-
-
 def _regex_set_problems(rules: list[Rule]) -> list[RuleProblem]:
     """Every regex is compiled into one RE2 set at start-up; a set over RE2's memory budget would only
     fail then, so it is refused here, at load, with the rules that hold the regexes."""
     where = [(leaf.pattern, r) for r in rules for c in r.conditions() for leaf in c.leaves() if leaf.op == "regex"]
-    if not where or _re2_set(sorted({p for p, _ in where})):
+    if not where or re2_set_compiles(sorted({p for p, _ in where})):
         return []
     first = where[0][1]
     ids = ", ".join(dict.fromkeys(r.id for _, r in where))
@@ -215,8 +192,12 @@ def _regex_set_problems(rules: list[Rule]) -> list[RuleProblem]:
 
 
 def _explain(doc: YamlDoc, err: jsonschema.ValidationError) -> RuleProblem:
+    """A schema error in the words of a rule author, at the line of the key it is about."""
     where = tuple(err.absolute_path)
     file = str(doc.path)
+    turn = _example_turn(where)
+    if turn is not None:
+        return _turn_problem(doc, turn)
     if err.validator == "additionalProperties":
         unknown = re.findall(r"'([^']+)' (?:was|were) unexpected", err.message) or re.findall(r"'([^']+)'", err.message)
         key = unknown[0] if unknown else "?"
@@ -229,12 +210,24 @@ def _explain(doc: YamlDoc, err: jsonschema.ValidationError) -> RuleProblem:
             file, doc.line_of(where), f"{_name(where)} must be one of {err.validator_value}, not {err.instance!r}"
         )
     if err.validator == "required":
+        title = err.schema.get("title", "")
+        hint = f"a {title} needs {', '.join(err.schema['required'])}" if title else ""
+        return RuleProblem(file, doc.line_of(where), f"{_name(where)}: {err.message}", hint)
+    if err.validator == "oneOf" and err.schema.get("title") == "condition" and isinstance(err.instance, dict):
+        got = ", ".join(operator_of(err.instance)) or "none"
         return RuleProblem(
             file,
             doc.line_of(where),
-            f"{_name(where)}: {err.message}",
-            "every rule needs id, title, kind, severity, points, message, source and examples",
+            f"a condition needs exactly one operator, got {got}",
+            f"operators: {', '.join(OPERATORS)}",
         )
+    if err.validator == "dependentRequired":
+        key = next(k for k, needs in err.validator_value.items() if k in err.instance and needs[0] not in err.instance)
+        need = err.validator_value[key][0]
+        text = f"`{key}:` needs `{need}:`" if key in OPERATORS else f"`{key}` only goes with `{need}`"
+        return RuleProblem(file, doc.line_of(where + (key,)), text)
+    if err.validator in ("anyOf", "oneOf") and "description" in err.schema:
+        return RuleProblem(file, doc.line_of(where), f"{_name(where)}: {err.schema['description']}")
     return RuleProblem(file, doc.line_of(where), f"{_name(where)}: {err.message}")
 
 
@@ -243,53 +236,48 @@ def _name(where: tuple[Any, ...]) -> str:
 
 
 def _semantic(doc: YamlDoc, i: int, raw: dict[str, Any]) -> list[RuleProblem]:
-    file, base = str(doc.path), ("rules", i)
+    """Checks of a schema-valid rule that a schema cannot express (per operator: `Operator.check`)."""
     out: list[RuleProblem] = []
-    for need in _KIND_NEEDS[raw["kind"]] + _METRIC_NEEDS.get(raw.get("metric", ""), ()):
-        if need not in raw:
-            out.append(
-                RuleProblem(file, doc.line_of(base), f"rule {raw['id']!r} of kind {raw['kind']!r} needs `{need}:`")
-            )
-    if raw["kind"] == "metric" and raw.get("metric") != "silence_gap" and "min" not in raw and "max" not in raw:
-        out.append(RuleProblem(file, doc.line_of(base), f"metric rule {raw['id']!r} needs `min:` or `max:`"))
-    for key in ("match", "if", "first", "then", "numerator", "denominator"):
-        if key in raw:
-            out.extend(_check_cond(doc, base + (key,), raw[key]))
-    for key in ("trigger", "response", "unless_nearby"):
-        if key in raw:
-            out.extend(_check_cond(doc, base + (key, "match"), raw[key]["match"]))
-    out.extend(_check_examples(doc, base, raw["examples"]))
+    for where, cond in cond_paths(KINDS[raw["kind"]].spec, raw, ("rules", i)):
+        out.extend(_check_cond(doc, where, cond))
+    return out
+
+
+def _check_cond(doc: YamlDoc, where: tuple[Any, ...], cond: dict[str, Any]) -> list[RuleProblem]:
+    op = OPERATORS[operator_of(cond)[0]]
+    out = [RuleProblem(str(doc.path), doc.line_of((*where, key)), msg, hint) for key, msg, hint in op.check(cond)]
+    if op.children is not None:
+        for path, _, child in op.children(cond):
+            out.extend(_check_cond(doc, (*where, *path), child))
     return out
 
 
 _TURN_KEYS = ("role", "text", "start", "end", "ts")
 
 
-def _check_examples(doc: YamlDoc, base: tuple[Any, ...], examples: dict[str, Any]) -> list[RuleProblem]:
-    """The turns of an example conversation object are free-form in the schema; check them here."""
-    out: list[RuleProblem] = []
-    for expected in ("fire", "pass"):
-        for k, example in enumerate(examples[expected]):
-            if not isinstance(example, dict):
-                continue  # a string, or a list of strings: the schema checked them
-            for j, turn in enumerate(example["turns"]):
-                where = (*base, "examples", expected, k, "turns", j)
-                problem = _example_turn_problem(turn)
-                if problem:
-                    out.append(
-                        RuleProblem(
-                            str(doc.path),
-                            doc.line_of(where),
-                            f"examples.{expected}[{k}].turns[{j}]: {problem}",
-                            "a turn is a '客服：…' string or {role: agent|customer|system, text: …}",
-                        )
-                    )
-    return out
+def _example_turn(where: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """The path of the example turn an error is in (rules, i, examples, fire|pass, k, turns, j), if any."""
+    if len(where) >= 7 and where[0] == "rules" and where[2] == "examples" and where[5] == "turns":
+        return where[:7]
+    return None
 
 
-def _example_turn_problem(turn: Any) -> str | None:
+def _turn_problem(doc: YamlDoc, where: tuple[Any, ...]) -> RuleProblem:
+    turn: Any = doc.data
+    for step in where:
+        turn = turn[step]
+    _, _, _, expected, k, _, j = where
+    return RuleProblem(
+        str(doc.path),
+        doc.line_of(where),
+        f"examples.{expected}[{k}].turns[{j}]: {_example_turn_problem(turn)}",
+        "a turn is a '客服：…' string or {role: agent|customer|system, text: …}",
+    )
+
+
+def _example_turn_problem(turn: Any) -> str:
     if isinstance(turn, str):
-        return None
+        return "must not be empty"
     if not isinstance(turn, dict):
         return f"expected a string or an object, got {type(turn).__name__}"
     unknown = [str(key) for key in turn if key not in _TURN_KEYS]
@@ -305,161 +293,41 @@ def _example_turn_problem(turn: Any) -> str | None:
             return f"{key} must be seconds >= 0, not {value!r}"
     if turn.get("ts") is not None and not isinstance(turn["ts"], str):
         return f"ts must be an ISO-8601 string in quotes (ts: '2026-11-21T09:12:00'), not {turn['ts']!r}"
-    return None
+    return "not a valid turn"
 
 
-def _check_cond(doc: YamlDoc, where: tuple[Any, ...], cond: dict[str, Any]) -> list[RuleProblem]:
-    file = str(doc.path)
-    ops = [k for k in cond if k in LEAF_OPS or k in BOOL_OPS]
-    out: list[RuleProblem] = []
-    if len(ops) != 1:
-        got = ", ".join(ops) or "none"
-        return [
-            RuleProblem(
-                file,
-                doc.line_of(where),
-                f"a condition needs exactly one operator, got {got}",
-                f"operators: {', '.join(LEAF_OPS + BOOL_OPS)}",
-            )
-        ]
-    op = ops[0]
-    if op == "at_least" and "of" not in cond:
-        out.append(RuleProblem(file, doc.line_of(where + (op,)), "`at_least:` needs `of:` (the phrases)"))
-    if op == "at_least" and "of" in cond and cond["at_least"] > len(cond["of"]):
-        out.append(RuleProblem(file, doc.line_of(where + (op,)), "`at_least` is larger than the phrase list"))
-    if op == "regex":
-        try:
-            re2.compile(cond["regex"])
-        except re2.error as exc:
-            why = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else exc
-            out.append(
-                RuleProblem(
-                    file,
-                    doc.line_of(where + ("regex",)),
-                    f"bad regex {cond['regex']!r}: {why}",
-                    "RE2 syntax: no lookaround, no backreferences",
-                )
-            )
-        else:
-            if not _re2_set([cond["regex"]]):
-                out.append(
-                    RuleProblem(
-                        file,
-                        doc.line_of(where + ("regex",)),
-                        f"regex {cond['regex']!r} is too large for the linear-time regex engine",
-                        "shorten counted repetitions such as .{300}",
-                    )
-                )
-    if op in ("and", "or"):
-        for j, child in enumerate(cond[op]):
-            out.extend(_check_cond(doc, where + (op, j), child))
-    if op == "not":
-        out.extend(_check_cond(doc, where + ("not",), cond["not"]))
-    stray = [k for k in ("unlike", "threshold") if k in cond and op != "similar"]
-    if stray:
-        out.append(RuleProblem(file, doc.line_of(where + (stray[0],)), f"`{stray[0]}` only goes with `similar`"))
-    return out
-
-
-def _build_cond(
-    raw: dict[str, Any], key: str, inherited: tuple[tuple[str, ...], int, tuple[str, ...]] = ((), 8, ())
-) -> Cond:
-    """Build a condition; exceptions (`unless`, `within`, `unless_before`) on and/or/not apply to every leaf below."""
-    op = next(k for k in raw if k in LEAF_OPS or k in BOOL_OPS)
-    unless = inherited[0] + tuple(raw.get("unless", ()))
-    within = int(raw.get("within", inherited[1]))
-    before = inherited[2] + tuple(raw.get("unless_before", ()))
-    common = {"unless": unless, "within": within, "unless_before": before}
-    if op in ("and", "or"):
-        kids = tuple(_build_cond(c, f"{key}.{op}{j}", (unless, within, before)) for j, c in enumerate(raw[op]))
-        return Cond(op=op, key=key, children=kids, **common)
-    if op == "not":
-        return Cond(
-            op=op, key=key, children=(_build_cond(raw["not"], f"{key}.not", (unless, within, before)),), **common
-        )
-    if op == "regex":
-        return Cond(op=op, key=key, pattern=raw["regex"], **common)
-    if op == "at_least":
-        return Cond(op=op, key=key, phrases=tuple(raw["of"]), n=int(raw["at_least"]), **common)
-    if op == "similar":
-        return Cond(
-            op=op,
-            key=key,
-            phrases=tuple(raw["similar"]),
-            unlike=tuple(raw.get("unlike", ())),
-            threshold=float(raw.get("threshold", 0.6)),
-            **common,
-        )
-    return Cond(op=op, key=key, phrases=tuple(raw[op]), **common)
-
-
-def _opt_cond(raw: dict[str, Any] | None, key: str) -> Cond | None:
-    return _build_cond(raw, key) if raw else None
-
-
-def _build_rule(raw: dict[str, Any], file: str, line: int) -> Rule:
+def _build_rule(raw: dict[str, Any], file: str, line: int) -> Rule | None:
+    """The rule of a validated mapping, or None when it is not `enabled`."""
     rid = raw["id"]
     # default=str: YAML dates inside free-form example turns are not JSON
     text = json.dumps(raw, sort_keys=True, ensure_ascii=False, default=str)
     version = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    head: Head = build(Head, raw, make_cond, rid)
+    if not head.enabled:
+        return None
     info = RuleInfo(
         id=rid,
-        title=raw["title"],
-        severity=raw["severity"],
-        points=float(raw["points"]),
-        cap=raw.get("cap"),
-        veto=bool(raw.get("veto", False)),
-        bonus=bool(raw.get("bonus", False)),
-        message=raw["message"],
-        source=raw["source"],
-        category=raw.get("category", ""),
+        title=head.title,
+        severity=head.severity,
+        points=head.points,
+        cap=head.cap,
+        veto=head.veto,
+        bonus=head.bonus,
+        message=head.message,
+        source=head.source,
+        category=head.category,
         version=version,
-        tier=raw.get("tier", "deduct"),
-        review_operators=tuple(raw.get("review_operators", DEFAULT_REVIEW_OPERATORS)),
+        tier=head.tier,
+        review_operators=head.review_operators,
     )
-    where = raw.get("where", {})
-    app = raw.get("applies", {})
-    trig, resp = raw.get("trigger", {}), raw.get("response", {})
     return Rule(
         info=info,
-        kind=raw["kind"],
-        description=raw.get("description", ""),
-        where=Scope(
-            role=where.get("role", "agent"),
-            first=where.get("first"),
-            last=where.get("last"),
-            first_seconds=where.get("first_seconds"),
-            last_seconds=where.get("last_seconds"),
-        ),
-        applies=Applies(
-            complaint=app.get("complaint"),
-            timing=app.get("timing"),
-            channel=app.get("channel"),
-            min_turns=app.get("min_turns"),
-        ),
-        match=_opt_cond(raw.get("match"), f"{rid}:match"),
-        if_=_opt_cond(raw.get("if"), f"{rid}:if"),
-        anchor=raw.get("anchor", "last"),
-        quoted=raw.get("quoted", "ignore"),
-        negation=bool(raw.get("negation", True)),
-        trigger=_opt_cond(trig.get("match"), f"{rid}:trigger"),
-        trigger_role=trig.get("role", "customer"),
-        response=_opt_cond(resp.get("match"), f"{rid}:response"),
-        response_role=resp.get("role", "agent"),
-        within=int(resp.get("within", 1)),
-        same_turn=bool(resp.get("same_turn", False)),
-        first=_opt_cond(raw.get("first"), f"{rid}:first"),
-        then=_opt_cond(raw.get("then"), f"{rid}:then"),
-        metric=raw.get("metric", ""),
-        min=raw.get("min"),
-        max=raw.get("max"),
-        gap=float(raw.get("gap", 120.0)),
-        numerator=_opt_cond(raw.get("numerator"), f"{rid}:numerator"),
-        denominator=_opt_cond(raw.get("denominator"), f"{rid}:denominator"),
-        nearby=_opt_cond(raw.get("unless_nearby", {}).get("match"), f"{rid}:nearby"),
-        nearby_turns=int(raw.get("unless_nearby", {}).get("turns", 1)),
-        examples_fire=tuple(raw["examples"]["fire"]),
-        examples_pass=tuple(raw["examples"]["pass"]),
+        kind=head.kind,
+        spec=build(KINDS[head.kind].spec, raw, make_cond, rid),
+        applies=head.applies,
+        description=head.description,
+        examples_fire=head.examples.fire,
+        examples_pass=head.examples.pass_,
         file=file,
         line=line,
     )

@@ -114,6 +114,18 @@ class RegexIndex:
         return out
 
 
+def re2_set_compiles(patterns: list[str]) -> bool:
+    """Whether RE2 can compile `patterns` as one set (within RE2's default memory budget)."""
+    regex_set = re2.Set.SearchSet(re2.Options())
+    try:
+        for p in patterns:
+            regex_set.Add(p)
+        regex_set.Compile()
+    except re2.error:
+        return False
+    return True
+
+
 @lru_cache(maxsize=1)
 def _readings() -> dict[int, str]:
     """pypinyin's table of single-character readings ('zhōng,zhòng'), loaded without the package.

@@ -19,6 +19,7 @@ from qa_audit.rules.matchers import (
     Span,
     clause_units,
 )
+from qa_audit.rules.operators import OPERATORS, Gate
 from qa_audit.rules.spec import Cond
 from qa_audit.segment import segment
 
@@ -30,16 +31,18 @@ class Matchers:
 
     def __init__(self, conds: list[Cond]) -> None:
         leaves = [leaf for c in conds for leaf in c.leaves()]
-        phrases = {p for leaf in leaves if leaf.op in ("any", "all", "none", "at_least") for p in leaf.phrases}
+        by_engine: dict[str, list[Cond]] = {}
+        for leaf in leaves:
+            by_engine.setdefault(OPERATORS[leaf.op].engine, []).append(leaf)
+        phrases = {p for leaf in by_engine.get("phrases", ()) for p in leaf.phrases}
         phrases |= {p for leaf in leaves for p in leaf.unless + leaf.unless_before}
         self.phrases = PhraseIndex(phrases)
-        self.regexes = RegexIndex({leaf.pattern for leaf in leaves if leaf.op == "regex"})
-        self.fuzzy = {leaf.key: FuzzyMatcher(leaf.phrases) for leaf in leaves if leaf.op == "fuzzy"}
+        self.regexes = RegexIndex({leaf.pattern for leaf in by_engine.get("regex", ())})
+        self.fuzzy = {leaf.key: FuzzyMatcher(leaf.phrases) for leaf in by_engine.get("fuzzy", ())}
         self.similar = SimilarSpace(
             {
                 leaf.key: SimilarMatcher(leaf.phrases, leaf.unlike, leaf.threshold)
-                for leaf in leaves
-                if leaf.op == "similar"
+                for leaf in by_engine.get("similar", ())
             }
         )
         self._word_sets: dict[tuple[str, ...], frozenset[str]] = {}
@@ -74,21 +77,14 @@ class Matchers:
         return self._gates[cond.key]
 
     def _gate(self, cond: Cond) -> Gate | None:
-        if cond.op in ("any", "all", "at_least"):
+        op = OPERATORS[cond.op]
+        if op.children is not None:
+            return op.gate([self._gate(c) for c in cond.children])
+        if not op.gated:
+            return None  # e.g. none / words / fuzzy / similar can hold without an automaton or RE2 hit
+        if op.engine == "phrases":
             return self.phrases.ids_of(cond.phrases), frozenset()
-        if cond.op == "regex":
-            return frozenset(), frozenset({self.regexes.ids[cond.pattern]})
-        if cond.op == "and":
-            return next((g for g in map(self._gate, cond.children) if g is not None), None)
-        if cond.op == "or":
-            gates = [self._gate(c) for c in cond.children]
-            if any(g is None for g in gates):
-                return None
-            return frozenset().union(*(g[0] for g in gates)), frozenset().union(*(g[1] for g in gates))
-        return None  # none / not / words / fuzzy / similar can hold without an automaton or RE2 hit
-
-
-Gate = tuple[frozenset[int], frozenset[int]]
+        return frozenset(), frozenset({self.regexes.ids[cond.pattern]})
 
 
 class TextScan:

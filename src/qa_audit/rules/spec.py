@@ -1,19 +1,29 @@
-"""The compiled form of a rule file: frozen specs that the engine evaluates."""
+"""The compiled form of a rule file: frozen specs that the engine evaluates.
+
+The fields of `Scope` and `Applies` (and of each kind's spec, in rules/kinds/) are the YAML keys:
+rules/fields.py turns them into the JSON Schema and builds them from a rule file.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 from qa_audit.model import RuleInfo, ScoringPolicy
 
-LEAF_OPS = ("any", "all", "none", "at_least", "regex", "words", "fuzzy", "similar")
-BOOL_OPS = ("and", "or", "not")
+
+def meta(
+    description: str = "", *, key: str = "", cond_key: str = "", schema: dict[str, Any] | None = None, **bounds: Any
+) -> dict[str, Any]:
+    """Metadata of a spec field (rules/fields.py): its description, its YAML key when not the field
+    name, the name its condition is cached under (`cond_key`), a whole JSON Schema instead of the one
+    its type gives, or JSON Schema bounds (minimum=0, exclusiveMinimum=0, minLength=1, pattern=...)."""
+    return {"description": description, "key": key, "cond_key": cond_key, "schema": schema, "bounds": bounds}
 
 
 @dataclass(frozen=True)
 class Cond:
-    """A condition on one turn: a leaf operator, or and/or/not over children."""
+    """A condition on one turn: a leaf operator, or and/or/not over children (see rules/operators.py)."""
 
     op: str
     key: str  # unique within the rule set: rule id + path, used for caching and evidence
@@ -29,20 +39,29 @@ class Cond:
 
     def leaves(self) -> list[Cond]:
         """Return every leaf condition below (and including) this one."""
-        if self.op in BOOL_OPS:
+        if self.children:
             return [leaf for child in self.children for leaf in child.leaves()]
         return [self]
+
+
+Role = Literal["agent", "customer", "any"]
 
 
 @dataclass(frozen=True)
 class Scope:
     """Whose turns a rule looks at, and which of them."""
 
-    role: str = "agent"
-    first: int | None = None
-    last: int | None = None
-    first_seconds: float | None = None  # only turns starting within the first N seconds (timing needed)
-    last_seconds: float | None = None  # only turns starting within the last N seconds (timing needed)
+    role: Role = field(default="agent", metadata=meta("whose turns are checked"))
+    first: int | None = field(default=None, metadata=meta("only the first N turns of that role", minimum=1))
+    last: int | None = field(default=None, metadata=meta("only the last N turns of that role", minimum=1))
+    first_seconds: float | None = field(
+        default=None,
+        metadata=meta("only turns starting within the first N seconds (needs timing; n/a without)", exclusiveMinimum=0),
+    )
+    last_seconds: float | None = field(
+        default=None,
+        metadata=meta("only turns starting within the last N seconds (needs timing; n/a without)", exclusiveMinimum=0),
+    )
 
     @property
     def timed(self) -> bool:
@@ -52,44 +71,47 @@ class Scope:
 
 @dataclass(frozen=True)
 class Applies:
-    """When a rule applies at all; otherwise its check is n/a."""
+    """When the rule applies at all; otherwise its check is n/a."""
 
-    complaint: bool | None = None
-    timing: bool | None = None
-    channel: str | None = None
-    min_turns: int | None = None
+    complaint: bool | None = field(default=None, metadata=meta("only in (true) or outside (false) a complaint"))
+    timing: bool | None = field(default=None, metadata=meta("only when the turns carry timing"))
+    channel: Literal["chat", "call"] | None = field(default=None, metadata=meta("only on this channel"))
+    min_turns: int | None = field(default=None, metadata=meta("only conversations of at least N turns", minimum=1))
+
+
+class KindSpec:
+    """Base of the per-kind specs (rules/kinds/*.py): what the engine, the examples runner and the
+    corpus warnings ask of a rule beyond running its check."""
+
+    per_turn: ClassVar[bool] = False  # findings point at the offending turn (else: the whole conversation)
+    fire_unit: ClassVar[str] = "conversations"  # `rules check` rate: per "turns" in scope, or per conversation
+
+    def gate(self) -> tuple[Cond, str] | None:
+        """A condition the rule can find nothing without, and the role whose turns it reads (None: none)."""
+        return None
+
+    def quiet(self, prep: Any) -> str:
+        """The check of an applicable rule whose gate condition has no phrase or pattern in the conversation."""
+        return "n/a"
+
+    def example_role(self) -> str:
+        """The role of an example given as a bare utterance."""
+        return getattr(self, "where", Scope()).role
+
+    def is_per_turn(self) -> bool:
+        """True when findings point at the offending turn; else the rule judges the whole conversation."""
+        return self.per_turn
 
 
 @dataclass(frozen=True)
 class Rule:
-    """One rule, ready to evaluate."""
+    """One rule, ready to evaluate: the fields every rule has, and its kind's spec."""
 
     info: RuleInfo
     kind: str
-    where: Scope
+    spec: Any  # the spec dataclass of its kind (a KindSpec)
     applies: Applies
     description: str = ""
-    match: Cond | None = None
-    if_: Cond | None = None
-    anchor: str = "last"
-    quoted: str = "ignore"
-    negation: bool = True
-    trigger: Cond | None = None
-    trigger_role: str = "customer"
-    response: Cond | None = None
-    response_role: str = "agent"
-    within: int = 1
-    same_turn: bool = False
-    first: Cond | None = None
-    then: Cond | None = None
-    metric: str = ""
-    min: float | None = None
-    max: float | None = None
-    gap: float = 120.0
-    numerator: Cond | None = None
-    denominator: Cond | None = None
-    nearby: Cond | None = None  # forbid: a match does not count when this holds within `nearby_turns` turns
-    nearby_turns: int = 1
     examples_fire: tuple[Any, ...] = field(default=(), hash=False, compare=False)
     examples_pass: tuple[Any, ...] = field(default=(), hash=False, compare=False)
     file: str = ""
@@ -103,22 +125,21 @@ class Rule:
     @property
     def per_turn(self) -> bool:
         """True when findings point at the offending turn; else the rule judges the whole conversation."""
-        return self.kind in ("forbid", "respond", "order") or self.metric in ("silence_gap", "overlap")
+        return self.spec.is_per_turn()
 
     def conditions(self) -> list[Cond]:
         """Return every top-level condition of this rule."""
-        conds = (
-            self.match,
-            self.if_,
-            self.trigger,
-            self.response,
-            self.first,
-            self.then,
-            self.numerator,
-            self.denominator,
-            self.nearby,
-        )
-        return [c for c in conds if c is not None]
+        return _conds(self.spec)
+
+
+def _conds(spec: Any) -> list[Cond]:
+    out: list[Cond] = []
+    for value in vars(spec).values():
+        if isinstance(value, Cond):
+            out.append(value)
+        elif hasattr(value, "__dataclass_fields__") and not isinstance(value, (Scope, Applies)):
+            out.extend(_conds(value))
+    return out
 
 
 @dataclass(frozen=True)

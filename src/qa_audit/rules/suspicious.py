@@ -6,8 +6,9 @@ YAML and passes its own examples, so it is caught by running it over a corpus (y
 transcripts, or the bundled samples) and flagging a high fire rate. It is a warning: a few rules are
 legitimately strict, and a small corpus can mislead.
 
-Fire rate: for a `forbid` rule, the share of the turns in its scope that hold a finding; for the other
-kinds (one verdict per conversation), the share of the conversations it applies to that fail it.
+Fire rate: for a kind counted per turn (`forbid`: its spec's `fire_unit`), the share of the turns in its
+scope that hold a finding; for the other kinds (one verdict per conversation), the share of the
+conversations it applies to that fail it.
 """
 
 from __future__ import annotations
@@ -61,19 +62,16 @@ def fire_rates(ruleset: RuleSet, conversations: Iterable[Conversation]) -> list[
         for rule in ruleset.rules:
             if not applies(rule, prep):
                 continue
-            findings = KINDS[rule.kind](rule, prep)
+            findings = KINDS[rule.kind].check(rule, prep)
             if findings is None:
                 continue
-            if rule.kind == "forbid":
-                looked[rule.id] += len(scoped(rule, prep))
+            if rule.spec.fire_unit == "turns":
+                looked[rule.id] += len(scoped(rule.spec.where, prep))
                 fired[rule.id] += len({f.turn_index for f in findings})
             else:
                 looked[rule.id] += 1
                 fired[rule.id] += bool(findings)
-    return [
-        FireRate(r.id, r.file, r.line, "turns" if r.kind == "forbid" else "conversations", looked[r.id], fired[r.id])
-        for r in ruleset.rules
-    ]
+    return [FireRate(r.id, r.file, r.line, r.spec.fire_unit, looked[r.id], fired[r.id]) for r in ruleset.rules]
 
 
 def suspicious(rates: Iterable[FireRate], max_rate: float = MAX_RATE, min_looked: int = MIN_LOOKED) -> list[FireRate]:

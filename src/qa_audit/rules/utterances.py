@@ -26,9 +26,10 @@ def evaluate_utterances(ruleset: RuleSet, rows: list[dict]) -> tuple[list[RuleSc
     known = {r.id for r in ruleset.rules}
     c: dict[str, Counter[str]] = {}
     misses: list[dict] = []
+    wrong: dict[tuple[str, str], list[str]] = {}
     for row in rows:
         conv = Conversation(str(row.get("id", "")), (Turn(0, row["role"], row["text"]),))
-        fired = {f.rule_id for f in engine.audit(conv, is_complaint=True).findings}
+        fired = {f.rule_id for f in engine.audit(conv, is_complaint=True).findings if f.deducts}
         for rid, truth in row["labels"].items():
             if rid not in known:
                 continue
@@ -39,6 +40,21 @@ def evaluate_utterances(ruleset: RuleSet, rows: list[dict]) -> tuple[list[RuleSc
             k["fp"] += pred and not truth
             k["fn"] += truth and not pred
             if pred != bool(truth):
+                wrong.setdefault((rid, "fp" if pred else "fn"), []).append(str(row.get("id", "")))
                 misses.append({"id": row.get("id"), "rule_id": rid, "expected": bool(truth), "text": row["text"]})
-    scores = [RuleScore(rid, k["labelled"], k["tp"], k["fp"], k["fn"], 0, 0, 0) for rid, k in sorted(c.items())]
+    scores = [
+        RuleScore(
+            rid,
+            k["labelled"],
+            k["tp"],
+            k["fp"],
+            k["fn"],
+            0,
+            0,
+            0,
+            tuple(wrong.get((rid, "fp"), ())),
+            tuple(wrong.get((rid, "fn"), ())),
+        )
+        for rid, k in sorted(c.items())
+    ]
     return scores, misses

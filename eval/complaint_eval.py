@@ -1,0 +1,115 @@
+"""Measure complaint detection on every hand-labelled set, split by split.
+
+Run from the repository root: `python eval/complaint_eval.py [--json]`. Needs the JDDC sessions at
+`../shared/data/jddc_dialogues/sessions.jsonl` (development data, not shipped) for the full turn
+texts, the gold sessions and the flag count over all 874 sessions.
+
+Sets:
+- `labels-2`: `eval/complaint_turns.jsonl` (1,616 turns of 404 sessions; `tune` / `test`).
+- `labels-1`: `models/complaint_labels.csv` (320 turns; even ids `dev`, odd ids `test`).
+- `gold-turns`: `eval/jddc_gold.jsonl` turn level: the first complaint turn is positive, earlier
+  customer turns of a complaint session and every customer turn (4+ characters) of a
+  non-complaint session are negative; turns after the first complaint turn are not labelled.
+- `gold-sessions`: `eval/jddc_gold.jsonl` session level, with `detect_complaint` (what decides n/a).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from qa_audit.classify.complaint import detect_complaint, is_complaint_text  # noqa: E402
+from qa_audit.model import Conversation, Turn  # noqa: E402
+
+SESSIONS = ROOT.parent / "shared" / "data" / "jddc_dialogues" / "sessions.jsonl"
+_MASK = re.compile(r"\[[^\]]*\]")
+
+
+def _sessions() -> dict[str, dict]:
+    with SESSIONS.open(encoding="utf-8") as fh:
+        return {s["conversation_id"]: s for s in map(json.loads, fh)}
+
+
+def _conv(s: dict) -> Conversation:
+    return Conversation(s["conversation_id"], tuple(Turn(i, t["role"], t["text"]) for i, t in enumerate(s["turns"])))
+
+
+def _score(pairs: list[tuple[bool, bool]]) -> dict[str, float | int]:
+    tp = sum(p and g for p, g in pairs)
+    pred = sum(p for p, _ in pairs)
+    gold = sum(g for _, g in pairs)
+    return {
+        "n": len(pairs),
+        "complaints": gold,
+        "predicted": pred,
+        "tp": tp,
+        "precision": round(tp / pred, 3) if pred else 0.0,
+        "recall": round(tp / gold, 3) if gold else 0.0,
+    }
+
+
+def _turn_sets(sessions: dict[str, dict]) -> dict[str, list[tuple[str, bool]]]:
+    sets: dict[str, list[tuple[str, bool]]] = {}
+    for line in (ROOT / "eval" / "complaint_turns.jsonl").open(encoding="utf-8"):
+        r = json.loads(line)
+        text = sessions[r["conversation_id"]]["turns"][r["turn"]]["text"] if sessions else r["text"]
+        sets.setdefault(f"labels-2 {r['split']}", []).append((text, r["is_complaint"]))
+    for r in csv.DictReader((ROOT / "models" / "complaint_labels.csv").open(encoding="utf-8")):
+        part = "dev" if int(r["id"]) % 2 == 0 else "test"
+        sets.setdefault(f"labels-1 {part}", []).append((r["text"], r["is_complaint"] == "1"))
+    if not sessions:
+        return sets
+    for line in (ROOT / "eval" / "jddc_gold.jsonl").open(encoding="utf-8"):
+        g = json.loads(line)
+        first = g.get("first_complaint_turn") if g["is_complaint"] else None
+        for i, t in enumerate(sessions[g["conversation_id"]]["turns"]):
+            if t["role"] != "customer" or (first is not None and i > first):
+                continue
+            if i != first and len(_MASK.sub("", t["text"]).strip()) < 4:
+                continue
+            sets.setdefault(f"gold-turns {g['split']}", []).append((t["text"], i == first))
+    return sets
+
+
+def measure() -> dict[str, dict]:
+    """Return precision/recall per labelled set and split, and the flag count over all sessions."""
+    sessions = _sessions() if SESSIONS.exists() else {}
+    out = {
+        name: _score([(is_complaint_text(text).is_complaint, gold) for text, gold in rows])
+        for name, rows in sorted(_turn_sets(sessions).items())
+    }
+    if sessions:
+        gold_rows: dict[str, list[tuple[bool, bool]]] = {}
+        for line in (ROOT / "eval" / "jddc_gold.jsonl").open(encoding="utf-8"):
+            g = json.loads(line)
+            pred = detect_complaint(_conv(sessions[g["conversation_id"]])).is_complaint
+            gold_rows.setdefault(f"gold-sessions {g['split']}", []).append((pred, bool(g["is_complaint"])))
+        out.update({name: _score(rows) for name, rows in sorted(gold_rows.items())})
+        flagged = sum(detect_complaint(_conv(s)).is_complaint for s in sessions.values())
+        out["all-sessions"] = {"n": len(sessions), "flagged": flagged}
+    return out
+
+
+def main() -> None:
+    """Print the table (or JSON with --json)."""
+    result = measure()
+    if "--json" in sys.argv:
+        print(json.dumps(result, ensure_ascii=False))
+        return
+    print(f"{'set':22} {'n':>5} {'pos':>4} {'pred':>5} {'tp':>4} {'precision':>9} {'recall':>7}")
+    for name, r in result.items():
+        if "flagged" in r:
+            print(f"{name:22} {r['n']:5d} flagged as complaints: {r['flagged']}")
+            continue
+        print(f"{name:22} {r['n']:5d} {r['complaints']:4d} {r['predicted']:5d} {r['tp']:4d} "
+              f"{r['precision']:9.3f} {r['recall']:7.3f}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

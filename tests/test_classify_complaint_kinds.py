@@ -1,0 +1,119 @@
+"""Complaint language by kind, and the look-alikes that must not count (hand-written, not from the data)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from qa_audit.classify.complaint import detect_complaint, is_complaint_text
+from qa_audit.classify.complaint_cues import scan
+from qa_audit.model import Conversation, Turn
+
+TURNS = Path(__file__).resolve().parent.parent / "eval" / "complaint_turns.jsonl"
+
+KINDS = {
+    "explicit threat": ["再这样我就去12315告你们", "我要给你们差评", "信不信我把这事曝光出去", "这事我会去消协反映的"],
+    "anger": ["真是气死我了", "你们这样做太过分了", "简直无语", "烦死了，能不能处理"],
+    "insult": ["什么破快递", "你们就是一群骗子", "垃圾平台", "别再忽悠我了"],
+    "negative verdict": ["你们的服务太差了", "这速度也太慢了吧", "我对处理结果很不满意", "等了这么久，真让人失望"],
+    "blaming the service": ["你们就知道推卸责任", "打了一上午电话都没人接", "你们又送错地址了", "为什么拒绝给我退款"],
+    "repeated failure": ["说了多少次了还是没改", "这已经是第三次打电话问了", "天天催也没见动静", "都五天了还没发货",
+                         "我已经问了好几次了"],
+    "broken promise": ["说好的今天到呢", "不是说昨天就发货吗", "下单的时候明明说包邮", "你们答应过给我回电话的"],
+    "sarcasm and rhetoric": ["道歉有什么用啊", "说了多少次也没见改", "你们就是这么对待顾客的吗", "等送到黄花菜都凉了",
+                             "这就是你们的服务？", "凭什么让我自己出运费"],
+    "compensation": ["必须赔偿我的损失", "今天必须给我一个说法", "耽误了我一天，赔我"],
+    "two weak cues": ["怎么还没发货！", "到底什么时候能到？？", "为什么又还没更新，怎么回事"],
+}  # fmt: skip
+
+LOOK_ALIKES = [
+    "不着急，慢慢来",
+    "好的谢谢，辛苦了",
+    "退款一般多久到账？",
+    "我想申请退货，怎么操作",
+    "不是投诉，就想问下进度",
+    "我没有不满意，就是问问",
+    "怕等太久，想问问什么时候发货",
+    "差评处的评论怎么删除",
+    "这个垃圾袋能装多少",
+    "舒服了，问题解决了",
+    "这款耳机有什么用途",
+    "会不会太慢，我明天要用",
+    "我用了三天了，想问下怎么清洗",
+    "是不是寄错了？我收到的颜色不对",
+    "我朋友跟我说“京东的服务太差了”，我不信",
+    "收到的杯子有裂缝，怎么处理",
+    "降价了能申请价保吗",
+    "好的!谢谢!",
+    "你们客服真负责，点赞",
+    "不会给差评的，放心",
+    "我在手机上找了半天都没看到入口",
+    "试了好几次都不行，是我操作不对吗",
+    "买的电饭煲一直都没拆封，还能退吗",
+]
+
+
+def conv(*texts: str) -> Conversation:
+    return Conversation("C1", tuple(Turn(i, "customer", t) for i, t in enumerate(texts)))
+
+
+@pytest.mark.parametrize(("kind", "text"), [(k, t) for k, ts in KINDS.items() for t in ts])
+def test_each_kind_of_complaint_language_is_a_complaint(kind, text):
+    assert is_complaint_text(text).is_complaint, kind
+
+
+@pytest.mark.parametrize("text", LOOK_ALIKES)
+def test_look_alikes_are_not_complaints(text):
+    assert not is_complaint_text(text).is_complaint
+
+
+def test_traditional_and_full_width_text_is_read_like_simplified():
+    text = "說好的今天到呢？服務態度太差！"
+    result = is_complaint_text(text)
+    assert result.is_complaint
+    assert {c.match for c in result.cues} >= {"說好的", "態度太差"}
+    for cue in result.cues:
+        assert text[cue.span[0] : cue.span[1]] == cue.match
+
+
+def test_a_complaint_in_a_later_turn_is_found_with_its_turn():
+    result = detect_complaint(conv("我的快递到哪了", "好的", "都三天了还没到，太慢了"))
+    assert result.is_complaint and {c.turn_index for c in result.cues} == {2}
+
+
+def test_scan_time_grows_linearly_with_the_text():
+    # pathological input for the cue patterns: number runs, open quotes, 还没/都…了 fragments, no closing marks
+    unit = "都[数字x]" + "3" * 20 + "“还没不是说好" + "!" * 3 + "一直"
+
+    def seconds(n: int) -> float:
+        text = unit * n
+        start = time.perf_counter()
+        scan(text)
+        return time.perf_counter() - start
+
+    seconds(200)  # warm up the compiled patterns
+    small, big = min(seconds(2000) for _ in range(3)), min(seconds(4000) for _ in range(3))
+    assert big < 4 * small + 0.05  # doubling the text at most doubles the time, with a generous margin
+
+
+def _rows(split: str) -> list[tuple[str, bool]]:
+    with TURNS.open(encoding="utf-8") as fh:
+        return [(r["text"], r["is_complaint"]) for r in map(json.loads, fh) if r["split"] == split]
+
+
+@pytest.mark.parametrize(("split", "min_precision", "min_recall"), [("tune", 0.9, 0.7), ("test", 0.75, 0.55)])
+def test_precision_and_recall_on_the_second_labelled_set(split, min_precision, min_recall):
+    # eval/complaint_turns.jsonl: 1,616 hand-labelled JDDC customer turns; `test` was never tuned on.
+    # Floors just under what was measured (tune 0.98 / 0.74, test 0.81 / 0.59): the issue's goal of
+    # 0.85 / 0.8 on held-out turns is NOT reached; these guard against a change making it worse.
+    rows = _rows(split)
+    assert len(rows) > 700
+    pred = [is_complaint_text(text).is_complaint for text, _ in rows]
+    gold = [g for _, g in rows]
+    tp = sum(p and g for p, g in zip(pred, gold, strict=True))
+    assert sum(gold) >= 40
+    assert tp / sum(pred) >= min_precision
+    assert tp / sum(gold) >= min_recall

@@ -22,7 +22,7 @@ from qa_audit.report.excel_columns import TRANSCRIPT_COLUMNS, with_zone
 from qa_audit.report.excel_parts import SplitSheet
 from qa_audit.report.excel_style import BAD_FILL, REVIEW_FILL, WRAP, sheet_location, wrapped_height
 from qa_audit.report.labels import CHANNEL, PASSED, ROLE
-from qa_audit.report.safe import cell_text
+from qa_audit.report.safe import cell_text, looks_like_formula
 from qa_audit.report.tables import turn_time
 
 SHEET = "会话原文"
@@ -128,6 +128,7 @@ class TranscriptSheet:
             if rich is not None:
                 text_cell = WriteOnlyCell(cells.ws, value=rich)
                 text_cell.fill, text_cell.alignment = fill, WRAP
+                text_cell.quotePrefix = looks_like_formula(text)  # stays text when someone edits it
             else:
                 text_cell = cells.styled(text, fill=fill, alignment=WRAP)
             out += [text_cell, cells.styled(note, fill=fill, alignment=WRAP)]

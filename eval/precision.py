@@ -32,6 +32,7 @@ GOLD = ROOT / "eval" / "jddc_gold.jsonl"
 COMPLAINT_TURNS = ROOT / "eval" / "complaint_turns.jsonl"
 VERDICTS = ROOT / "eval" / "precision" / "verdicts.jsonl"
 PER_RULE = 12
+SMALL = 5  # fewer verdicts than this: the count is shown, no precision is claimed
 
 
 def _h(text: str) -> int:
@@ -165,15 +166,19 @@ def cmd_sample(findings_file: Path, per_rule: int, pool: str, skip_judged: bool,
             print(json.dumps(row, ensure_ascii=False))
 
 
-def table(verdicts: list[dict]) -> list[tuple[str, int, int, float]]:
-    """Rows (rule, sampled, upheld, precision) from the verdict records."""
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+def table(verdicts: list[dict]) -> list[tuple[str, str, int, int, float]]:
+    """Rows (rule, data set, sampled, upheld, precision) from the verdict records, one per rule and set.
+
+    The set is `set` when given (round 2), else the round-1 pool (`R` or `G`).
+    """
+    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for v in verdicts:
         if v["verdict"] not in ("upheld", "rejected"):
             raise ValueError(f"{v['finding_id']}: verdict must be upheld or rejected, not {v['verdict']!r}")
-        counts[v["rule_id"]][0] += 1
-        counts[v["rule_id"]][1] += v["verdict"] == "upheld"
-    return [(r, n, up, round(up / n, 2)) for r, (n, up) in sorted(counts.items())]
+        key = (v["rule_id"], v.get("set") or f"{v['pool']}-measure")
+        counts[key][0] += 1
+        counts[key][1] += v["verdict"] == "upheld"
+    return [(r, d, n, up, round(up / n, 2)) for (r, d), (n, up) in sorted(counts.items())]
 
 
 def cmd_table(path: Path) -> None:
@@ -189,10 +194,11 @@ def cmd_table(path: Path) -> None:
         else f"deduct ({', '.join(i.review_operators)}: review)"
         for r, i in infos.items()
     }
-    print("| rule | sampled | upheld | precision | tier |")
-    print("|---|---|---|---|---|")
-    for rule, n, up, p in table(verdicts):
-        print(f"| `{rule}` | {n} | {up} | {p:.2f} | {tiers[rule]} |")
+    print("| rule | sampled | upheld | precision | tier | data |")
+    print("|---|---|---|---|---|---|")
+    for rule, data, n, up, p in table(verdicts):
+        shown = f"{p:.2f}" if n >= SMALL else f"({up}/{n}: n too small)"
+        print(f"| `{rule}` | {n} | {up} | {shown} | {tiers[rule]} | {data} |")
 
 
 def main() -> None:

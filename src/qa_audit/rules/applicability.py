@@ -18,7 +18,9 @@ AWAITING = "会话在坐席提问后结束：客户未作答 (the conversation e
 # the last clause of a turn is a question: a question mark, a question particle at its end, a 请问 with
 # no comma after it (…应该做的呢  请问还有什么可以帮助您的), or an interrogative with a closing 呢
 _LAST_CLAUSE = re.compile(r"[^。！!；;\n]*$")
-_QUESTION = re.compile(r"[?？]|(吗|么|嘛)[\s~～。.…]*$|请问[^，,]*$|(请问|什么|是否|有没有|哪|怎么|多少).*呢[\s~～。.…]*$")
+_QUESTION = re.compile(
+    r"[?？]|(吗|么|嘛)[\s~～。.…]*$|请问[^，,]*$|(请问|什么|是否|有没有|哪|怎么|多少).*呢[\s~～。.…]*$"
+)
 
 
 def is_empty(text: str) -> bool:

@@ -80,7 +80,8 @@ class Applies:
     complete: bool | None = field(
         default=None,
         metadata=meta(
-            "n/a when the transcript is cut off (the customer's last message unanswered); the reason is recorded"
+            "n/a when the transcript is cut off (the customer's last message unanswered) or ends on the agent's"
+            " unanswered question; the reason is recorded"
         ),
     )
 

@@ -119,3 +119,36 @@ def test_a_rule_with_too_many_similar_exemplars_is_a_load_error(tmp_path: Path) 
     res = _capped(check, str(rules))
     assert res.returncode == 2, (res.returncode, res.stderr[-2000:])
     assert "dont.yaml" in res.stdout + res.stderr
+
+
+def test_model_weights_that_inflate_to_gigabytes_are_refused_before_inflating(tmp_path: Path) -> None:
+    import shutil
+
+    import numpy as np
+
+    from qa_audit.classify.model_io import sha256_file
+    from qa_audit.paths import default_model_dir
+
+    model = tmp_path / "model"
+    shutil.copytree(default_model_dir(), model)
+    with np.load(model / "weights.npz") as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    zeros = 1_500_000_000 // 4  # 1.5 GB of float32 zeros deflate to ~1.5 MB
+    with zipfile.ZipFile(model / "weights.npz", "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for key, arr in arrays.items():
+            with zf.open(key + ".npy", "w", force_zip64=True) as fh:
+                if key == "idf":
+                    np.lib.format.write_array_header_1_0(fh, {"descr": "<f4", "fortran_order": False, "shape": (zeros,)})
+                    block = bytes(1 << 24)
+                    for i in range(0, zeros * 4, len(block)):
+                        fh.write(block[: min(len(block), zeros * 4 - i)])
+                else:
+                    np.lib.format.write_array(fh, arr)
+    meta = json.loads((model / "model.json").read_text(encoding="utf-8"))
+    meta["weights_sha256"] = sha256_file(model / "weights.npz")
+    (model / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+    conv = {"conversation_id": "C1", "turns": [{"role": "customer", "text": "快递没到"}]}
+    (tmp_path / "in.jsonl").write_text(json.dumps(conv, ensure_ascii=False) + "\n", encoding="utf-8")
+    res = _capped(AUDIT, str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "out"), "--model", str(model))
+    assert res.returncode == 2, res.stderr[-2000:]
+    assert "weights.npz" in res.stderr and "limit" in res.stderr

@@ -71,12 +71,15 @@ def test_base60_bomb_is_refused_in_linear_time(tmp_path: Path) -> None:
     def seconds(n: int) -> float:
         path = tmp_path / f"b{n}.yaml"
         path.write_text("a:\n  b: " + "1:" * n + "1\n", encoding="utf-8")
-        t0 = time.perf_counter()
-        with pytest.raises(YamlError):
-            load_yaml(path)
-        return max(time.perf_counter() - t0, 0.01)
+        best = float("inf")
+        for _ in range(3):  # the best of three: a busy machine adds noise, never removes it
+            t0 = time.perf_counter()
+            with pytest.raises(YamlError):
+                load_yaml(path)
+            best = min(best, time.perf_counter() - t0)
+        return max(best, 0.01)
 
-    assert seconds(120_000) / seconds(30_000) < 8  # quadratic growth gives 16
+    assert seconds(200_000) / seconds(50_000) < 8  # quadratic growth gives 16
 
 
 @pytest.mark.parametrize("value", ["2026-13-45", "1" * 5000, "1:" * 2000 + "1"])

@@ -23,7 +23,10 @@ from qa_audit.rules.yamlfile import YamlError, load_yaml
 RULES = Path(__file__).resolve().parents[1] / "rules"
 CONV = {
     "conversation_id": "C1",
-    "turns": [{"role": "agent", "text": "您好，请问有什么可以帮您？"}, {"role": "customer", "text": "我的快递三天没动了"}],
+    "turns": [
+        {"role": "agent", "text": "您好，请问有什么可以帮您？"},
+        {"role": "customer", "text": "我的快递三天没动了"},
+    ],
 }
 
 
@@ -50,7 +53,16 @@ def _points(tmp: Path, value: str) -> tuple[Path, int]:
 
 @pytest.mark.parametrize(
     "value",
-    ["1:" * 40_000 + "1", "-1:30", "1:30.5", "2026-13-45", "2026-11-21", "2026-11-21T09:12:00", "1" * 5000, "-" + "9" * 40],
+    [
+        "1:" * 40_000 + "1",
+        "-1:30",
+        "1:30.5",
+        "2026-13-45",
+        "2026-11-21",
+        "2026-11-21T09:12:00",
+        "1" * 5000,
+        "-" + "9" * 40,
+    ],
     ids=["base-60 bomb", "base-60", "base-60 float", "invalid date", "date", "timestamp", "5000 digits", "40 digits"],
 )
 def test_implicit_dates_base60_and_huge_integers_are_refused_with_file_and_line(tmp_path: Path, value: str) -> None:

@@ -138,7 +138,9 @@ def test_model_weights_that_inflate_to_gigabytes_are_refused_before_inflating(tm
         for key, arr in arrays.items():
             with zf.open(key + ".npy", "w", force_zip64=True) as fh:
                 if key == "idf":
-                    np.lib.format.write_array_header_1_0(fh, {"descr": "<f4", "fortran_order": False, "shape": (zeros,)})
+                    np.lib.format.write_array_header_1_0(
+                        fh, {"descr": "<f4", "fortran_order": False, "shape": (zeros,)}
+                    )
                     block = bytes(1 << 24)
                     for i in range(0, zeros * 4, len(block)):
                         fh.write(block[: min(len(block), zeros * 4 - i)])

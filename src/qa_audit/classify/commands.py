@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 
+from qa_audit import jsonsafe
 from qa_audit.classify.data import JDDC_DIR, JDDC_SOURCE, MAPPING_FILE, DataError, holdout_split, read_jddc, read_table
 from qa_audit.classify.metrics import evaluate as evaluate_model
 from qa_audit.classify.metrics import format_report
@@ -151,7 +151,7 @@ def evaluate_command(model_dir, data, text_col, label_col, encoding, as_json) ->
     )
     click.echo(format_report(report, title))
     if as_json:
-        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+        click.echo(jsonsafe.dumps(report.to_json(), ensure_ascii=False))
 
 
 @click.command("classify")
@@ -213,7 +213,7 @@ def classify_command(inputs, model_dir, output, encoding) -> None:
                 "customer_type": tag.customer_type,
                 "evidence": dict(tag.evidence),
             }
-            line = json.dumps(row, ensure_ascii=False)
+            line = jsonsafe.dumps(row, ensure_ascii=False)
             if out:
                 out.write(line + "\n")
             else:

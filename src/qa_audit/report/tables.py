@@ -6,12 +6,12 @@ disagree. Values are plain Python (str, int, float, bool, None); each writer for
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from qa_audit import jsonsafe
 from qa_audit.model import ConversationResult, Finding, Roles, RuleInfo, Turn
 from qa_audit.scoring import RuleLoss
 
@@ -228,7 +228,7 @@ def finding_rows(
                 "turn_text": text if turn else "（整通会话 whole conversation）",
                 "match": f.match,
                 "message": f.message,
-                "evidence": json.dumps(dict(f.evidence), ensure_ascii=False, default=str) if f.evidence else "",
+                "evidence": jsonsafe.dumps(dict(f.evidence), ensure_ascii=False, default=str) if f.evidence else "",
                 "finding_id": f.finding_id,
             }
         )

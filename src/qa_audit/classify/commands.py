@@ -171,10 +171,16 @@ def evaluate_command(model_dir, data, text_col, label_col, encoding, as_json) ->
     help="Write JSONL here instead of standard output.",
 )
 @click.option("--encoding", default=None, help="Input encoding (default: detected).")
-def classify_command(inputs, model_dir, output, encoding) -> None:
+@click.option(
+    "--no-mask",
+    is_flag=True,
+    help="Keep phone, ID-card and bank-card numbers and e-mail addresses as read (default: masked).",
+)
+def classify_command(inputs, model_dir, output, encoding, no_mask) -> None:
     """Tag conversations with complaint type, is_complaint and customer type, without auditing.
 
     Prints one JSON object per conversation; unreadable records are reported on stderr (exit 1).
+    Personal data is masked before anything is tagged or printed, as in `audit`.
 
     \b
     Examples:
@@ -182,6 +188,7 @@ def classify_command(inputs, model_dir, output, encoding) -> None:
       qa-audit classify export.xlsx --model models/my_taxonomy -o tags.jsonl
     """
     from qa_audit.classify.tagger import ComplaintTagger
+    from qa_audit.privacy import mask_conversation, mask_rejected
 
     try:
         from qa_audit.readers import read_inputs
@@ -200,8 +207,11 @@ def classify_command(inputs, model_dir, output, encoding) -> None:
         for item in read_inputs([str(p) for p in inputs], encoding=encoding):
             if not hasattr(item, "turns"):
                 rejected += 1
-                _log(f"skipped {item.source}:{item.line}: {item.reason}")
+                reason = item.reason if no_mask else mask_rejected(item).reason
+                _log(f"skipped {item.source}:{item.line}: {reason}")
                 continue
+            if not no_mask:
+                item = mask_conversation(item)
             tag = tagger.tag(item)
             row = {
                 "conversation_id": item.conversation_id,

@@ -154,3 +154,51 @@ def test_model_weights_that_inflate_to_gigabytes_are_refused_before_inflating(tm
     res = _capped(AUDIT, str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "out"), "--model", str(model))
     assert res.returncode == 2, res.stderr[-2000:]
     assert "weights.npz" in res.stderr and "limit" in res.stderr
+
+
+def test_a_30m_character_line_is_quarantined_in_bounded_memory(tmp_path: Path) -> None:
+    path = tmp_path / "long.jsonl"
+    ok = json.dumps({"conversation_id": "OK", "turns": [{"role": "agent", "text": "您好"}]}, ensure_ascii=False)
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write(ok + "\n")
+        fh.write('{"conversation_id": "BIG", "turns": [{"role": "agent", "text": "')
+        for _ in range(30):
+            fh.write("您" * 1_000_000)
+        fh.write('"}]}\n' + ok.replace("OK", "OK2") + "\n")
+    out = tmp_path / "out"
+    res = _capped(AUDIT, str(path), "-o", str(out))
+    assert res.returncode == 1, res.stderr[-2000:]
+    (bad,) = _quarantine(out)
+    assert bad["line"] == 2 and "QA_AUDIT_MAX_RECORD_CHARS" in bad["reason"]
+    assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["audited"] == 2
+
+
+def _huge_agent_turn(tmp_path: Path) -> Path:
+    """One agent turn of 9.2 MB in 400 000 lines, ending with a deflection the `similar` operator finds."""
+    text = "".join("这是第%d句话，好\n" % (i % 997) for i in range(400_000)) + "这个不归我们管，你打别的电话吧"
+    conv = {
+        "conversation_id": "HUGE",
+        "turns": [{"role": "customer", "text": "快递没到"}, {"role": "agent", "text": text}],
+    }
+    path = tmp_path / "huge.jsonl"
+    path.write_text(json.dumps(conv, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert path.stat().st_size > 9_000_000
+    return path
+
+
+def test_a_9mb_agent_turn_is_quarantined_by_a_limit_in_bounded_memory(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    res = _capped(AUDIT, str(_huge_agent_turn(tmp_path)), "-o", str(out))
+    assert res.returncode == 1, res.stderr[-2000:]
+    (bad,) = _quarantine(out)
+    assert "limit" in bad["reason"] or "longer than" in bad["reason"]
+    assert "QA_AUDIT_MAX_RECORD_CHARS" in bad["reason"]  # the line (4.4 M characters) is over the record limit
+
+
+def test_a_9mb_agent_turn_admitted_by_raised_limits_is_audited_in_bounded_memory(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    env = {"QA_AUDIT_MAX_TURN_CHARS": "10000000", "QA_AUDIT_MAX_RECORD_CHARS": "10000000"}
+    res = _capped(AUDIT, str(_huge_agent_turn(tmp_path)), "-o", str(out), env=env)
+    assert res.returncode == 0, res.stderr[-2000:]
+    (row,) = [json.loads(x) for x in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert row["conversation_id"] == "HUGE" and row["checks"]

@@ -175,7 +175,7 @@ def test_a_30m_character_line_is_quarantined_in_bounded_memory(tmp_path: Path) -
 
 def _huge_agent_turn(tmp_path: Path) -> Path:
     """One agent turn of 9.2 MB in 400 000 lines, ending with a deflection the `similar` operator finds."""
-    text = "".join("这是第%d句话，好\n" % (i % 997) for i in range(400_000)) + "这个不归我们管，你打别的电话吧"
+    text = "".join(f"这是第{i % 997}句话，好\n" for i in range(400_000)) + "这个不归我们管，你打别的电话吧"
     conv = {
         "conversation_id": "HUGE",
         "turns": [{"role": "customer", "text": "快递没到"}, {"role": "agent", "text": text}],

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from qa_audit import jsonsafe
 from qa_audit.cli_common import load_rules_or_exit
 from qa_audit.paths import default_rules_dir
 
@@ -317,7 +318,7 @@ def eval_rules(
     not_labelled = unlabelled_rules(rs, gold)
     if as_json:
         for s in scores:
-            click.echo(json.dumps(s.to_json(), ensure_ascii=False))
+            click.echo(jsonsafe.dumps(s.to_json(), ensure_ascii=False))
         click.echo(json.dumps({"not_labelled": not_labelled}, ensure_ascii=False))
         return
     fmt = "{:28} {:>5} {:>4} {:>4} {:>4} {:>9} {:>7} {:>10} {:>8}"

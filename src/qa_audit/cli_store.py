@@ -7,13 +7,14 @@ QA_AUDIT_STORE environment variable, as for `qa-audit audit --store`.
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
+
+from qa_audit import jsonsafe
 
 _STORE = click.option(
     "--store",
@@ -114,7 +115,7 @@ def report(
             err=True,
         )
     if as_json:
-        click.echo(json.dumps(summary, ensure_ascii=False))
+        click.echo(jsonsafe.dumps(summary, ensure_ascii=False))
 
 
 @click.group()
@@ -224,6 +225,6 @@ def agreement(workbook: Path, as_json: bool) -> None:
     for rid, r in [*result["rules"].items(), ("(all)", result["overall"])]:
         click.echo(f"{rid:28} " + " ".join(f"{fmt(r[name]):>18}" for name, _, _ in PAIRS))
     if as_json:
-        click.echo(json.dumps({**result, "problems": problems}, ensure_ascii=False))
+        click.echo(jsonsafe.dumps({**result, "problems": problems}, ensure_ascii=False))
     if problems:
         raise click.exceptions.Exit(EXIT_QUARANTINED)

@@ -6,7 +6,6 @@ scorecard stay in memory.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections import Counter
@@ -15,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from qa_audit import __version__
+from qa_audit import __version__, jsonsafe
 from qa_audit.auditor import Auditor
 from qa_audit.classify import ComplaintTagger
 from qa_audit.model import Conversation, ConversationResult, Rejected
@@ -69,7 +68,7 @@ _T = TypeVar("_T")
 
 
 def _dump(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return jsonsafe.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def run_audit(
@@ -339,5 +338,5 @@ def _limited(stream: Iterator[_T], limit: int | None, counts: Counter[str]) -> G
 
 def _write_json(path: Path, data: Any) -> None:
     with atomic_text(path) as f:
-        json.dump(data, f, ensure_ascii=False, indent=2)
+        jsonsafe.dump(data, f, ensure_ascii=False, indent=2)
         f.write("\n")

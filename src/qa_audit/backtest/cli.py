@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 
+from qa_audit import jsonsafe
 from qa_audit.paths import default_model_dir
 
 
@@ -100,7 +100,7 @@ def diff(
         data = summary.data
         write_diff_workbook(outdir / "diff.xlsx", data, summary.diffs)
         with atomic_text(outdir / "diff_summary.json") as fh:
-            json.dump(data, fh, ensure_ascii=False, indent=2)
+            jsonsafe.dump(data, fh, ensure_ascii=False, indent=2)
     except ReadError as exc:
         raise config_error(str(exc)) from None
     except OSError as exc:
@@ -117,5 +117,5 @@ def diff(
     lines += [f"  {rid}: +{c['added']} -{c['removed']} ~{c['changed']}" for rid, c in data["per_rule"].items()]
     click.echo("\n".join(lines), err=as_json)
     if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False))
+        click.echo(jsonsafe.dumps(data, ensure_ascii=False))
     sys.exit(1 if data["quarantined"] else 0)

@@ -6,7 +6,10 @@ Rule files come from many hands, so loading is bounded whatever the file holds:
 - nesting deeper than `MAX_DEPTH` is refused from the event stream, before a tree is built (the C
   composer recurses and would crash on a file of ten thousand `[`);
 - a file whose anchors and aliases (`&a` / `*a`) expand to more than `MAX_NODES` values is refused
-  before it is expanded (the "billion laughs": 9 aliases of 9 aliases... is 10 lines and 10^9 values).
+  before it is expanded (the "billion laughs": 9 aliases of 9 aliases... is 10 lines and 10^9 values);
+- YAML 1.1's implicit dates (`2026-11-21`), base-60 numbers (`1:30`, and `1:1:1:...`, whose conversion
+  is quadratic) and integers of more than `MAX_INT_DIGITS` digits are refused with their line and a
+  hint to quote them: a rule file has no use for them, and each was an internal error or a hang.
 Time and memory are therefore linear in a file of at most `MAX_FILE_BYTES`.
 """
 
@@ -23,8 +26,42 @@ Path_ = tuple[Any, ...]
 MAX_FILE_BYTES = 16 << 20
 MAX_DEPTH = 40  # a rule is ~4 levels deep and conditions rarely nest 5 more; deeper is a mistake or an attack
 MAX_NODES = 500_000  # values after expanding aliases; ~10 times the largest realistic phrase list
+MAX_INT_DIGITS = 18  # points, seconds and counts are small; int() of thousands of digits is slow or fails
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser is ~10x faster
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser is ~10x faster
+_QUOTE = "; put it in quotes if it is text (加引号)"
+
+
+class _Loader(_Base):
+    """The safe loader without YAML 1.1's implicit dates, base-60 numbers and huge integers."""
+
+
+def _refuse(what: str):
+    def construct(loader: Any, node: yaml.ScalarNode) -> Any:
+        raise yaml.constructor.ConstructorError(None, None, f"{what} {node.value[:40]!r}{_QUOTE}", node.start_mark)
+
+    return construct
+
+
+def _number(base: Any):
+    def construct(loader: Any, node: yaml.ScalarNode) -> Any:
+        value = str(node.value)
+        if ":" in value:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"base-60 number {value[:40]!r} (YAML 1.1){_QUOTE}", node.start_mark
+            )
+        if sum(c.isdigit() for c in value.partition(".")[0]) > MAX_INT_DIGITS:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a number of more than {MAX_INT_DIGITS} digits{_QUOTE}", node.start_mark
+            )
+        return base(loader, node)
+
+    return construct
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _refuse("a date or time"))
+_Loader.add_constructor("tag:yaml.org,2002:int", _number(yaml.constructor.SafeConstructor.construct_yaml_int))
+_Loader.add_constructor("tag:yaml.org,2002:float", _number(yaml.constructor.SafeConstructor.construct_yaml_float))
 _OPEN = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
 _CLOSE = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 
@@ -104,6 +141,8 @@ def _read(path: Path) -> str:
 def _marked(path: Path, exc: yaml.MarkedYAMLError) -> YamlError:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else 1
+    if "maximum nesting depth" in str(exc.problem):  # libyaml's own limit, met while it scans ahead
+        return YamlError(path, line, f"nested more than {MAX_DEPTH} levels deep (嵌套过深)")
     hint = " (object tags such as !!python/object are refused)" if "constructor" in str(exc) else ""
     return YamlError(path, line, f"invalid YAML: {exc.problem or exc}{hint}")
 

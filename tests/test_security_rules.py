@@ -52,7 +52,7 @@ def test_billion_laughs_is_refused_before_it_is_expanded(tmp_path):
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
     path = tmp_path / "laughs.yaml"
     path.write_text("\n".join(lines) + "\nrules: []\n", encoding="utf-8")
-    assert ":6: expands to more than 500,000 values" in refusal(path)  # a5: the first list past the limit
+    assert ":6:5: QA001 expands to more than 500,000 values" in refusal(path)  # a5: the first list past the limit
 
 
 def test_a_value_that_contains_itself_is_refused(tmp_path):
@@ -82,7 +82,7 @@ def test_deep_conditions_are_a_load_error_in_rules_check(tmp_path):
     )
     result = CliRunner().invoke(main, ["rules", "check", str(tmp_path), "--no-corpus"])
     assert result.exit_code == 2, result.output
-    assert f"{tmp_path / 'r.yaml'}:9: nested more than 40 levels deep" in result.output
+    assert f"{tmp_path / 'r.yaml'}:9:234: QA001 nested more than 40 levels deep" in result.output
 
 
 @pytest.mark.parametrize(

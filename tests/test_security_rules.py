@@ -136,7 +136,7 @@ def test_rules_check_warns_about_a_rule_that_fires_on_most_turns(tmp_path):
         {"id": "t.shift", "match": {"any": ["不归我们管"]}},
     )
     result = CliRunner().invoke(main, ["rules", "check", str(rules), "--corpus", str(SAMPLES)])
-    assert result.exit_code == 0, result.output + result.stderr
+    assert result.exit_code == 1, result.output + result.stderr  # its own pass example fires too
     assert f"{rules / 'r.yaml'}:" in result.stderr and "'t.everything' fires on 100% of the" in result.stderr
     assert "t.shift" not in result.stderr
     assert "1 rule(s) fire suspiciously often" in result.stdout
@@ -152,4 +152,5 @@ def test_rules_check_without_a_corpus_only_validates(tmp_path):
     rules = write_rules(tmp_path / "rules", {"id": "t.everything", "match": {"regex": "."}})
     shutil.copytree(rules, tmp_path / "copy")
     result = CliRunner().invoke(main, ["rules", "check", str(tmp_path / "copy"), "--no-corpus"])
-    assert result.exit_code == 0 and "fires on" not in result.stderr and result.stdout.startswith("ok: 1 rules")
+    assert "fires on" not in result.stderr and result.stdout.startswith("ok: 1 rules")
+    assert result.exit_code == 1 and "QA501 t.everything example pass[0]" in result.stderr  # `.` fires on 您好

@@ -8,7 +8,7 @@
   `similar`, whose matching is not plain containment), and only when the shorter phrase is judged the
   same way inside the longer one: not when it is two characters long (a two-character hit inside a
   dictionary word does not count, a longer phrase is not cut so) nor when the longer one holds a negator
-  before it (不满意 is not covered by 满意: a negated hit does not count).
+  or an `unless_before` phrase before it (不满意 is not covered by 满意: a negated hit does not count).
 - More than `MAX_PHRASES` phrases in one rule is a warning (QA402): such lists belong in a word list
   maintained elsewhere, and every one of them slows every audit.
 """
@@ -34,15 +34,21 @@ _MAX_SUB = 40  # longest phrase looked for inside another (longer ones are rare 
 Where = tuple[Any, ...]
 
 
+def _holds_any(text: str, phrases: set[str]) -> bool:
+    return bool(text) and any(p and p in text for p in phrases)
+
+
 def phrase_problems(doc: YamlDoc, i: int, raw: dict[str, Any]) -> list[RuleProblem]:
     """Errors and warnings about the phrase lists of rule `i` of a schema-valid file."""
     out: list[RuleProblem] = []
+    lists = list(_phrase_lists(raw, ("rules", i)))
+    before = {normalize_phrase(p) for _, key, phrases in lists if key == "unless_before" for p in phrases}
     total = 0
-    for where, key, phrases in _phrase_lists(raw, ("rules", i)):
+    for where, key, phrases in lists:
         total += len(phrases)
         out.extend(_blank(doc, where + (key,), phrases))
         if key in _ONE_HIT_ENOUGH:
-            out.extend(_covered(doc, where + (key,), phrases))
+            out.extend(_covered(doc, where + (key,), phrases, before))
     if total > MAX_PHRASES:
         line, col = doc.mark_of(("rules", i, "id"), value=True)
         out.append(
@@ -92,7 +98,7 @@ def _blank(doc: YamlDoc, where: Where, phrases: list[str]) -> list[RuleProblem]:
     return out
 
 
-def _covered(doc: YamlDoc, where: Where, phrases: list[str]) -> list[RuleProblem]:
+def _covered(doc: YamlDoc, where: Where, phrases: list[str], before: set[str]) -> list[RuleProblem]:
     first: dict[str, int] = {}
     for k, phrase in enumerate(phrases):
         first.setdefault(normalize_phrase(phrase), k)
@@ -104,7 +110,7 @@ def _covered(doc: YamlDoc, where: Where, phrases: list[str]) -> list[RuleProblem
         if first[norm] != k:
             by = first[norm]
         else:
-            hit = _shorter_inside(norm, first)
+            hit = _shorter_inside(norm, first, before)
             if hit is None:
                 continue
             by = first[hit]
@@ -125,14 +131,16 @@ def _covered(doc: YamlDoc, where: Where, phrases: list[str]) -> list[RuleProblem
     return out
 
 
-def _shorter_inside(norm: str, phrases: dict[str, int]) -> str | None:
-    """A shorter phrase of the list that every occurrence of `norm` also contains, judged the same way."""
+def _shorter_inside(norm: str, phrases: dict[str, int], before: set[str]) -> str | None:
+    """A shorter phrase of the list that every occurrence of `norm` also contains, judged the same way
+    (no negator and no `unless_before` phrase of the rule in `norm` before it)."""
     n = len(norm)
     for size in range(1, min(n - 1, _MAX_SUB) + 1):
         if size == 2:
             continue  # a two-character hit inside a dictionary word does not count; the longer phrase's does
         for start in range(n - size + 1):
             sub = norm[start : start + size]
-            if sub in phrases and sub.strip() and not (_NEGATOR_CHARS & set(norm[:start])):
+            prefix = norm[:start]
+            if sub in phrases and sub.strip() and not (_NEGATOR_CHARS & set(prefix)) and not _holds_any(prefix, before):
                 return sub
     return None

@@ -102,7 +102,7 @@ def check_ruleset(rules_dir: Path) -> tuple[RuleSet | None, list[RuleProblem]]:
                 problems.append(_at(doc, ("rules", i, "id"), "QA301", f"duplicate rule id {rid!r}", first))
                 continue
             seen_ids[rid] = f"{path}:{line}"
-            rule = _build_rule(raw, str(path), line, _example_marks(doc, i, raw))
+            rule = _build_rule(raw, str(path), line, _marks(doc, i, raw))
             if rule is not None:
                 rules.append(rule)
     if not any(p.severity == "error" for p in problems):
@@ -130,14 +130,14 @@ def _at(
     return RuleProblem(str(doc.path), line, message, hint, col, code)
 
 
-def _example_marks(doc: YamlDoc, i: int, raw: dict[str, Any]) -> dict[tuple[str, int], tuple[int, int]]:
-    """(fire|pass, k) -> where example k starts, for `rules test` / `rules check` messages."""
+def _marks(doc: YamlDoc, i: int, raw: dict[str, Any]) -> dict[tuple[Any, ...], tuple[int, int]]:
+    """Where the rule's id and each of its examples are, for `rules test` / `rules check` messages."""
     examples = raw.get("examples") or {}
-    return {
-        (expected, k): doc.mark_of(("rules", i, "examples", expected, k), value=True)
-        for expected in ("fire", "pass")
-        for k in range(len(examples.get(expected) or ()))
-    }
+    out = {("id",): doc.mark_of(("rules", i, "id"), value=True)}
+    for expected in ("fire", "pass"):
+        for k in range(len(examples.get(expected) or ())):
+            out[(expected, k)] = doc.mark_of(("rules", i, "examples", expected, k), value=True)
+    return out
 
 
 def _validate(doc: YamlDoc) -> list[RuleProblem]:
@@ -212,7 +212,7 @@ def _check_cond(doc: YamlDoc, where: tuple[Any, ...], cond: dict[str, Any]) -> l
 
 
 def _build_rule(
-    raw: dict[str, Any], file: str, line: int, example_marks: dict[tuple[str, int], tuple[int, int]]
+    raw: dict[str, Any], file: str, line: int, marks: dict[tuple[Any, ...], tuple[int, int]]
 ) -> Rule | None:
     """The rule of a validated mapping, or None when it is not `enabled`."""
     rid = raw["id"]
@@ -247,5 +247,5 @@ def _build_rule(
         examples_pass=head.examples.pass_,
         file=file,
         line=line,
-        example_marks=example_marks,
+        marks=marks,
     )

@@ -91,4 +91,4 @@ class RuleLoadError(Exception):
 
 def codes_help() -> str:
     """The code list as `rules check --help` shows it."""
-    return "\n".join(f"  {code}  {text}" for code, text in CODES.items())
+    return "\n".join(f"    {code}  {text}" for code, text in CODES.items())

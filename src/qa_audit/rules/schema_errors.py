@@ -82,7 +82,8 @@ def explain(doc: YamlDoc, err: jsonschema.ValidationError) -> list[RuleProblem]:
         missing = [k for k in err.validator_value if isinstance(got, dict) and k not in got]
         title = err.schema.get("title", "")
         hint = f"a {title} needs {', '.join(err.validator_value)}" if title else ""
-        return [at(where, "QA104", f"{name}: {' and '.join(map(repr, missing))} is a required property", hint, value=False)]
+        text = f"{name}: {' and '.join(map(repr, missing))} is a required property"
+        return [at(where, "QA104", text, hint, value=False)]
     if v == "minLength" and got == "" and where and isinstance(where[-1], int) and "examples" not in where:
         return [at(where, "QA204", f"{name}: empty phrase", "remove it: an empty phrase matches nothing useful")]
     if v in _RANGE:

@@ -38,8 +38,9 @@ def _holds_any(text: str, phrases: set[str]) -> bool:
     return bool(text) and any(p and p in text for p in phrases)
 
 
-def phrase_problems(doc: YamlDoc, i: int, raw: dict[str, Any]) -> list[RuleProblem]:
-    """Errors and warnings about the phrase lists of rule `i` of a schema-valid file."""
+def phrase_problems(doc: YamlDoc, i: int, raw: dict[str, Any], *, warnings: bool = True) -> list[RuleProblem]:
+    """Errors and (unless warnings=False: an audit's start-up) warnings about the phrase lists of rule `i`
+    of a schema-valid file."""
     out: list[RuleProblem] = []
     lists = list(_phrase_lists(raw, ("rules", i)))
     before = {normalize_phrase(p) for _, key, phrases in lists if key == "unless_before" for p in phrases}
@@ -47,9 +48,9 @@ def phrase_problems(doc: YamlDoc, i: int, raw: dict[str, Any]) -> list[RuleProbl
     for where, key, phrases in lists:
         total += len(phrases)
         out.extend(_blank(doc, where + (key,), phrases))
-        if key in _ONE_HIT_ENOUGH:
+        if warnings and key in _ONE_HIT_ENOUGH:
             out.extend(_covered(doc, where + (key,), phrases, before))
-    if total > MAX_PHRASES:
+    if warnings and total > MAX_PHRASES:
         line, col = doc.mark_of(("rules", i, "id"), value=True)
         out.append(
             RuleProblem(

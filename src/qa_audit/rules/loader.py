@@ -56,16 +56,17 @@ def rule_files(rules_dir: Path) -> list[Path]:
 def load_ruleset(rules_dir: Path) -> RuleSet:
     """Load, validate and compile every rule file under `rules_dir`; raise RuleLoadError on any error
     (warnings are dropped: `check_ruleset` returns them)."""
-    ruleset, problems = check_ruleset(rules_dir)
+    ruleset, problems = check_ruleset(rules_dir, warnings=False)
     errors = [p for p in problems if p.severity == "error"]
     if errors or ruleset is None:
         raise RuleLoadError(errors)
     return ruleset
 
 
-def check_ruleset(rules_dir: Path) -> tuple[RuleSet | None, list[RuleProblem]]:
+def check_ruleset(rules_dir: Path, *, warnings: bool = True) -> tuple[RuleSet | None, list[RuleProblem]]:
     """Load every rule file under `rules_dir`: the rule set (None when there is an error) and every
-    problem found, errors and warnings, in file order. Raises RuleLoadError only when there are no files."""
+    problem found, errors and (unless warnings=False) warnings, in file order. Raises RuleLoadError only
+    when there are no files."""
     problems: list[RuleProblem] = []
     rules: list[Rule] = []
     policy = ScoringPolicy()
@@ -79,7 +80,7 @@ def check_ruleset(rules_dir: Path) -> tuple[RuleSet | None, list[RuleProblem]]:
             problems.append(RuleProblem(str(path), exc.line, exc.message, col=exc.col, code="QA001"))
             continue
         try:
-            file_problems = _validate(doc)
+            file_problems = _validate(doc, warnings)
         except RecursionError:  # load_yaml bounds the depth; this is a last line of defence
             file_problems = [RuleProblem(str(path), 1, "nested too deeply (嵌套过深)", col=1, code="QA001")]
         problems.extend(file_problems)
@@ -140,7 +141,7 @@ def _marks(doc: YamlDoc, i: int, raw: dict[str, Any]) -> dict[tuple[Any, ...], t
     return out
 
 
-def _validate(doc: YamlDoc) -> list[RuleProblem]:
+def _validate(doc: YamlDoc, warnings: bool) -> list[RuleProblem]:
     out = [
         RuleProblem(str(doc.path), line, f"duplicate key {where[-1]!r}", "YAML keeps only the last one", col, "QA002")
         for where, (line, col) in doc.duplicates
@@ -155,7 +156,7 @@ def _validate(doc: YamlDoc) -> list[RuleProblem]:
     out.extend(_non_finite(doc, doc.data, ()))
     for i, raw in enumerate(doc.data.get("rules") or []):
         out.extend(_semantic(doc, i, raw))
-        out.extend(phrase_problems(doc, i, raw))
+        out.extend(phrase_problems(doc, i, raw, warnings=warnings))
     return sorted(out, key=lambda p: (p.line, p.col))
 
 

@@ -65,7 +65,7 @@ class ComplaintResult:
         return self.is_complaint
 
     def evidence(self) -> dict[str, object]:
-        """Return the evidence: the deciding turn's cues (or every cue seen when not a complaint) and the probability."""
+        """Return the evidence: the deciding turn's cues (every cue seen when not a complaint), the probability."""
         return {
             "is_complaint": self.is_complaint,
             "cues": [c.to_json() for c in self.cues],

@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
 import numpy as np
 import re2
 
@@ -115,7 +116,9 @@ def load_complaint_model(model_dir: Path | None = None) -> ComplaintModel:
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ModelError(f"{meta_path}: missing; the complaint model folder holds {META_FILE} and {WEIGHTS_FILE}")
+        raise ModelError(
+            f"{meta_path}: missing; the complaint model folder holds {META_FILE} and {WEIGHTS_FILE}"
+        ) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelError(f"{meta_path}: corrupt metadata ({exc})") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("format_version") != FORMAT_VERSION:
@@ -173,4 +176,3 @@ def _read_arrays(weights: Path) -> tuple[np.ndarray, ...]:
         if arr.dtype.kind != "f" or not np.isfinite(arr).all():
             raise ModelError(f"{weights}: idf, coef and intercept must hold finite floats")
     return arrays
-

@@ -16,7 +16,7 @@ import math
 import zipfile
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -98,9 +98,32 @@ class ComplaintModel:
         score = self.intercept + sum(float(self.coef[j]) * v for j, v in vector.items())
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
 
+    @cached_property
+    def _weights(self) -> dict[str, tuple[float, float]]:
+        # n-gram -> (idf, coef * idf) as plain floats: prediction touches no numpy scalar per n-gram
+        return {g: (float(self.idf[j]), float(self.coef[j] * self.idf[j])) for g, j in self.vocabulary.items()}
+
     def probability(self, norm_text: str, matches: tuple[Match, ...]) -> float:
-        """Return the probability that the turn is a complaint."""
-        return self.score_of(self.vector(norm_text, matches))
+        """Return the probability that the turn is a complaint (the same value as `score_of(vector(...))`)."""
+        weights = self._weights
+        text = model_text(norm_text)
+        counts: dict[str, int] = {}
+        for n in range(CHAR_MIN, CHAR_MAX + 1):
+            for i in range(len(text) - n + 1):
+                gram = text[i : i + n]
+                if gram in weights:  # never a gram of spaces only: training skips those
+                    counts[gram] = counts.get(gram, 0) + 1
+        dot = norm2 = 0.0
+        for gram, count in counts.items():
+            idf, w = weights[gram]
+            tf = 1.0 + math.log(count) if count > 1 else 1.0
+            dot += tf * w
+            norm2 += (tf * idf) ** 2
+        score = self.intercept + (dot / math.sqrt(norm2) if norm2 else 0.0)
+        fired = {kind for _, _, kind, _ in matches}
+        base = len(self.vocabulary)
+        score += sum(float(self.coef[base + i]) * self.kind_scale for i, k in enumerate(self.kinds) if k in fired)
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
 
 
 def default_model_path() -> Path:

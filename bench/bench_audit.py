@@ -14,11 +14,11 @@ runs, start-up included) and prints:
   4. growth: time with 10x the rules (50 -> 500) and with 10x the conversations (should be ~1x
      and ~10x);
   5. peak RSS of whole runs at two corpus sizes (goal: flat, under 1 GB), and of a run whose turn
-     texts never repeat (with ../shared/data: the per-text memos at their bound);
+     texts never repeat (with $JDDC_SESSIONS: the per-text memos at their bound);
   6. speed-up of 2 workers over 1;
   7. jieba vs rjieba on the same turns: speed and token agreement (bench/segmenters.py);
-  8. the whole audit and the floor on real text that repeats nothing (the JDDC sessions in
-     ../shared/data, when present): the replicated corpus repeats its turns, which the engine's
+  8. the whole audit and the floor on real text that repeats nothing (the JDDC sessions named by
+     $JDDC_SESSIONS, when given): the replicated corpus repeats its turns, which the engine's
      per-text memo turns into lookups, so this is the figure to expect on a new day's chats.
 Machine noise on shared 2-core VMs is large (up to +-45 %): compare ratios taken in one run.
 """

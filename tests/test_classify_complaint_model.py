@@ -29,6 +29,7 @@ def conv(*texts: str) -> Conversation:
     return Conversation("C1", tuple(Turn(i, "customer", t) for i, t in enumerate(texts)))
 
 
+@pytest.mark.slow
 def test_training_command_rebuilds_the_shipped_model_byte_for_byte(tmp_path):
     out = tmp_path / "model"
     subprocess.run([sys.executable, str(ROOT / "eval" / "train_complaint.py"), "--out", str(out)], check=True)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from qa_audit.cli_common import load_rules_or_exit
 from qa_audit.paths import default_rules_dir
 
 if TYPE_CHECKING:
@@ -16,9 +17,7 @@ if TYPE_CHECKING:
 _DIR = click.argument("rules_dir", required=False, type=click.Path(path_type=Path))
 
 
-def _load(rules_dir: Path | None):
-    from qa_audit.cli import load_rules_or_exit
-
+def _load(rules_dir: Path | None) -> RuleSet:
     return load_rules_or_exit(rules_dir or default_rules_dir())
 
 
@@ -73,7 +72,7 @@ def check(rules_dir: Path | None, corpus: tuple[Path, ...], no_corpus: bool, max
         return
     from qa_audit.rules.suspicious import BUNDLED_CORPUS
 
-    inputs = list(corpus) or ([BUNDLED_CORPUS] if BUNDLED_CORPUS.is_dir() else [])
+    inputs = list(corpus) or ([BUNDLED_CORPUS] if BUNDLED_CORPUS else [])
     if not inputs:
         click.echo("no corpus: give --corpus to see how often each rule fires", err=True)
         return
@@ -250,7 +249,8 @@ def _show(example: object) -> str:
     "--transcripts",
     multiple=True,
     type=click.Path(path_type=Path),
-    help="Where the labelled conversations are [default: ../shared/data/jddc_dialogues/sessions.jsonl].",
+    help="The conversations the --gold labels refer to (for eval/jddc_gold.jsonl: the JDDC sessions, "
+    "which are not in the repository; see eval/README.md). Required with --gold.",
 )
 @click.option(
     "--split",
@@ -280,28 +280,39 @@ def eval_rules(
     conversations the labels fail, the share the rule failed. Turn-level figures count
     (conversation, turn) pairs for rules labelled per turn.
 
-    With --utterances, each labelled utterance is audited alone as one turn of its role.
+    With --utterances, each labelled utterance is audited alone as one turn of its role. Without
+    --gold or --utterances, the repository's labelled utterances (eval/utterances.jsonl) are used
+    when running from a clone.
 
     \b
     Examples:
-      qa-audit rules eval --gold eval/jddc_gold.jsonl --split test
+      qa-audit rules eval --split test                # eval/utterances.jsonl, from a clone
+      qa-audit rules eval --gold eval/jddc_gold.jsonl --transcripts sessions.jsonl --split test
       qa-audit rules eval --utterances eval/utterances.jsonl --split test
     """
-    from qa_audit.paths import default_jddc_sessions
+    from qa_audit.paths import checkout_path
+    from qa_audit.readers import ReadError
     from qa_audit.rules.gold import GoldError, evaluate_gold, load_gold, unlabelled_rules
     from qa_audit.rules.utterances import evaluate_utterances, load_utterances
 
-    if (gold_path is None) == (utt_path is None):
-        raise click.UsageError("give exactly one of --gold FILE or --utterances FILE")
+    if gold_path is not None and utt_path is not None:
+        raise click.UsageError("give one of --gold FILE or --utterances FILE, not both")
+    if gold_path is None and utt_path is None:
+        utt_path = checkout_path("eval/utterances.jsonl")
+        if utt_path is None:
+            raise click.UsageError("give --utterances FILE, or --gold FILE with --transcripts FILE")
+    if gold_path is not None and not transcripts:
+        raise click.UsageError("--gold needs --transcripts FILE: the labelled conversations themselves")
     rs = _load(rules_dir)
     try:
-        if utt_path is not None:
+        if gold_path is not None:
+            gold = load_gold(gold_path, split)
+            scores = evaluate_gold(rs, gold, transcripts)
+        else:
+            assert utt_path is not None  # set above when --gold is not given
             gold = load_utterances(utt_path, split)
             scores, _ = evaluate_utterances(rs, gold)
-        else:
-            gold = load_gold(gold_path, split)
-            scores = evaluate_gold(rs, gold, transcripts or [default_jddc_sessions()])
-    except GoldError as exc:
+    except (GoldError, ReadError) as exc:
         raise click.UsageError(str(exc)) from None
     not_labelled = unlabelled_rules(rs, gold)
     if as_json:

@@ -32,7 +32,7 @@ def _day(value: datetime | None) -> str | None:
 @contextlib.contextmanager
 def open_store(address: str) -> Iterator[Any]:
     """Yield the open store; a store that cannot be used is a configuration error (exit 2)."""
-    from qa_audit.cli import config_error
+    from qa_audit.cli_common import config_error
     from qa_audit.store.connect import Store
     from qa_audit.store.errors import StoreError
 
@@ -136,7 +136,7 @@ def review_import(workbooks: tuple[Path, ...], store: str) -> None:
     Example:
       qa-audit review import reviewed/scorecard_王丽.xlsx --store qa.db
     """
-    from qa_audit.cli import EXIT_QUARANTINED
+    from qa_audit.cli_common import EXIT_QUARANTINED
     from qa_audit.store.reviews import import_reviews
 
     with open_store(store) as st:
@@ -204,7 +204,7 @@ def agreement(workbook: Path, as_json: bool) -> None:
     Example:
       qa-audit agreement sample.xlsx --json
     """
-    from qa_audit.cli import EXIT_QUARANTINED, config_error
+    from qa_audit.cli_common import EXIT_QUARANTINED, config_error
     from qa_audit.store.agreement import PAIRS, read_sample
     from qa_audit.store.agreement import agreement as compute
 

@@ -16,15 +16,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from qa_audit import __version__
+from qa_audit.auditor import Auditor
 from qa_audit.classify import ComplaintTagger
 from qa_audit.model import Conversation, ConversationResult, Rejected
 from qa_audit.outputs import commit_run, discard_run, locked, start_run
 from qa_audit.privacy import mask_conversation, mask_rejected
 from qa_audit.readers import SpeakerMap, expand_inputs, read_inputs
 from qa_audit.report.safe import atomic_text
-from qa_audit.roles_infer import RolesTally, check_roles
-from qa_audit.rules import Engine, RuleSet
-from qa_audit.scoring import rule_losses, score_conversation
+from qa_audit.roles_infer import RolesTally
+from qa_audit.rules import RuleSet
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ class AuditSettings:
     limit: int | None = None
     formats: tuple[str, ...] = ()
     split_by: str | None = None
+    timezone: str = "Asia/Shanghai"  # the workbook's times, days and hours
     workers: int = 1  # processes (local engine) or local-cluster workers (dask engine without a scheduler)
     engine: str = "local"  # local | dask
     scheduler: str | None = None  # Dask scheduler address; None starts a local cluster
@@ -62,25 +63,6 @@ class RunSummary:
     not_processed: int
     data: dict[str, Any] = field(hash=False, compare=False)
     interrupted: bool = False  # stopped early (Ctrl-C): the outputs cover the records read so far
-
-
-class Auditor:
-    """A loaded rule engine and tagger: audit one conversation at a time."""
-
-    def __init__(self, ruleset: RuleSet, tagger: ComplaintTagger) -> None:
-        self.ruleset = ruleset
-        self.engine = Engine(ruleset)
-        self.tagger = tagger
-        self.infos = ruleset.infos()
-
-    def audit(self, conv: Conversation) -> ConversationResult:
-        """Audit, tag and score one conversation (after checking whether its roles can be trusted)."""
-        conv = check_roles(conv)
-        tag = self.tagger.tag(conv)
-        audit = self.engine.audit(conv, is_complaint=tag.is_complaint)
-        losses = rule_losses(audit, self.infos)
-        score = score_conversation(audit, self.infos, self.ruleset.policy, losses)
-        return ConversationResult(conv, audit, score, tag, self.ruleset.version, losses)
 
 
 _T = TypeVar("_T")
@@ -107,12 +89,21 @@ def run_audit(
     with locked(settings.outdir):
         remove_stale_temp_files(settings.outdir)
         stage = start_run(settings.outdir)
+        pending: list[tuple[Any, dict[str, Any]]] = []  # the store's open transaction, if any
         try:
-            summary = _audit_into(stage, inputs, settings, progress, stop)
+            summary = _audit_into(stage, inputs, settings, progress, stop, pending)
         except BaseException:
             discard_run(stage)
             raise
-        commit_run(settings.outdir, stage)
+        try:
+            commit_run(settings.outdir, stage)
+        except BaseException:
+            for recorder, _ in pending:
+                recorder.abort()
+            raise
+        # last: the store shows the run only once its outputs are complete and switched in
+        for recorder, data in pending:
+            recorder.commit(data)
     return summary
 
 
@@ -122,8 +113,9 @@ def _audit_into(
     settings: AuditSettings,
     progress: Callable[[Mapping[str, int]], None] | None,
     stop: Callable[[], bool] | None,
+    pending: list[tuple[Any, dict[str, Any]]],
 ) -> RunSummary:
-    """Run the audit writing every output into the empty folder `out`."""
+    """Run the audit writing every output into the empty folder `out`; a store transaction is left in `pending`."""
     from qa_audit.report import write_outputs  # heavy (openpyxl): import only when writing
 
     started = time.time()
@@ -175,7 +167,13 @@ def _audit_into(
 
             infos = list(settings.ruleset.infos().values())
             report = write_outputs(
-                out, audited(), infos, settings.ruleset.policy, formats=settings.formats, split_by=settings.split_by
+                out,
+                audited(),
+                infos,
+                settings.ruleset.policy,
+                formats=settings.formats,
+                split_by=settings.split_by,
+                timezone=settings.timezone,
             )
     except BaseException:
         if recorder is not None:
@@ -214,9 +212,14 @@ def _audit_into(
     }
     if settings.calls is not None:
         data["calls"] = settings.calls.report()
-    _write_json(out / "summary.json", data)
+    try:
+        _write_json(out / "summary.json", data)
+    except BaseException:
+        if recorder is not None:
+            recorder.abort()
+        raise
     if recorder is not None:
-        recorder.commit(data)  # last: the store shows the run only once its outputs are complete
+        pending.append((recorder, data))  # committed by run_audit once the output set is switched in
     return RunSummary(
         counts["read"],
         counts["audited"],
@@ -292,7 +295,7 @@ def remove_stale_temp_files(outdir: Path) -> list[Path]:
     Only our own temp names are touched: `.<output name>…tmp` beside the outputs and in `by_agent/`.
     """
     removed = []
-    for folder in (outdir, outdir / "by_agent"):
+    for folder in (outdir, outdir / "by_agent", outdir / "by_team"):
         if not folder.is_dir():
             continue
         for p in folder.iterdir():

@@ -70,7 +70,7 @@ def diff(
     from qa_audit.backtest.run import run_backtest
     from qa_audit.backtest.workbook import write_diff_workbook
     from qa_audit.classify import ComplaintTagger, ModelError
-    from qa_audit.cli import _parse_columns, config_error, load_rules_or_exit
+    from qa_audit.cli_common import config_error, load_rules_or_exit, parse_columns
     from qa_audit.readers import ReadError, expand_inputs
     from qa_audit.report.safe import atomic_text
 
@@ -94,7 +94,7 @@ def diff(
             outdir,
             workers=workers,
             encoding=encoding,
-            columns=_parse_columns(columns),
+            columns=parse_columns(columns),
             mask=not no_mask,
         )
         data = summary.data

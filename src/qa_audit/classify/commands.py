@@ -12,6 +12,7 @@ from qa_audit.classify.data import JDDC_DIR, JDDC_SOURCE, MAPPING_FILE, DataErro
 from qa_audit.classify.metrics import evaluate as evaluate_model
 from qa_audit.classify.metrics import format_report
 from qa_audit.classify.model_io import ModelError
+from qa_audit.model import Rejected
 from qa_audit.paths import default_model_dir
 
 USAGE_ERROR = 2
@@ -89,7 +90,7 @@ def train_command(
             counts: dict[str, int] = {}
             for label in dataset.labels:
                 counts[label] = counts.get(label, 0) + 1
-            fallback = fallback_label or ("其他" if "其他" in counts else max(counts, key=counts.get))
+            fallback = fallback_label or ("其他" if "其他" in counts else max(counts, key=counts.__getitem__))
             if fallback not in counts:
                 _fail(f"--fallback-label {fallback!r} is not one of the labels: {', '.join(sorted(counts))}")
             target = out_dir
@@ -198,7 +199,7 @@ def classify_command(inputs, model_dir, output, encoding) -> None:
     out = output.open("w", encoding="utf-8") if output else None
     try:
         for item in read_inputs([str(p) for p in inputs], encoding=encoding):
-            if not hasattr(item, "turns"):
+            if isinstance(item, Rejected):
                 rejected += 1
                 _log(f"skipped {item.source}:{item.line}: {item.reason}")
                 continue

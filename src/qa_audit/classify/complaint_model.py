@@ -24,6 +24,7 @@ import re2
 
 from qa_audit.classify.complaint_cues import KINDS, STRONG, Match
 from qa_audit.classify.model_io import META_FILE, WEIGHTS_FILE, ModelError, sha256_file
+from qa_audit.paths import packaged_models_dir
 
 FORMAT = "qa-audit-complaint-detector"
 FORMAT_VERSION = 1
@@ -127,8 +128,8 @@ class ComplaintModel:
 
 
 def default_model_path() -> Path:
-    """Return the shipped complaint-detection model folder (models/complaint_detect)."""
-    return Path(__file__).resolve().parents[3] / "models" / MODEL_NAME
+    """Return the shipped complaint-detection model folder (models/complaint_detect, packaged with the wheel)."""
+    return packaged_models_dir() / MODEL_NAME
 
 
 @lru_cache(maxsize=4)

@@ -176,7 +176,7 @@ def load_model(model_dir: Path) -> tuple[LinearModel, dict[str, Any]]:
         spec = FeatureSpec.from_json(meta["features"])
         temperature = float(meta["temperature"])
         threshold = float(meta["uncertain_threshold"])
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:  # OverflowError: int(Infinity)
         raise ModelError(f"{meta_path}: bad or missing field ({exc})") from None
     if not temperature > 0 or not 0 <= threshold <= 1:
         raise ModelError(f"{meta_path}: temperature must be > 0 and uncertain_threshold in [0, 1]")

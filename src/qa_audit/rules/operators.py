@@ -23,7 +23,7 @@ from qa_audit.rules.matchers import re2_set_compiles
 from qa_audit.rules.spec import Cond
 
 if TYPE_CHECKING:
-    from qa_audit.rules.conditions import TurnLike
+    from qa_audit.rules.hits import TurnLike
 
 Gate = tuple[frozenset[int], frozenset[int]]  # phrase ids, regex ids: a turn needs one of them
 Problem = tuple[str, str, str]  # (key of the condition it is about, message, hint)

@@ -15,15 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from qa_audit.classify.complaint import detect_complaint
 from qa_audit.model import Conversation
+from qa_audit.paths import checkout_path
 from qa_audit.rules.engine import Engine, applies
 from qa_audit.rules.kinds import KINDS, scoped
 from qa_audit.rules.spec import RuleSet
 
-BUNDLED_CORPUS = Path(__file__).resolve().parents[3] / "sample_transcripts"
+BUNDLED_CORPUS = checkout_path("sample_transcripts")  # None from a wheel: `rules check` then asks for --corpus
 MAX_RATE = 0.5
 MIN_LOOKED = 10  # below this many turns/conversations a rate says nothing
 

@@ -92,3 +92,4 @@ def test_audit_and_classify_from_the_wheel_match_the_checkout(installed, tmp_pat
     assert tagged.returncode == 0, tagged.stderr
     rows = [json.loads(line) for line in tagged.stdout.splitlines()]
     assert rows and all(r["complaint_type"] and r["customer_type"] for r in rows)
+    assert all(0 <= r["evidence"]["complaint"]["probability"] <= 1 for r in rows)  # the complaint model shipped

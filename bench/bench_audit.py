@@ -180,7 +180,8 @@ def real_text(tmp: Path, inputs: list[Path], repeat: int) -> None:
     spread = f" (median of {repeat} rounds)" if repeat > 1 else ""
     print(
         f"REAL TEXT, never repeated ({n:,} conversations, {size_mb(real):.1f} MB): whole audit / (read + jieba) = "
-        f"{ratio:.2f}x with 1 worker (goal <= 2.0; CPU seconds {cpu_ratio:.2f}x); 2 workers = {speed:.2f}x one (goal >= 1.8){spread}; "
+        f"{ratio:.2f}x with 1 worker (goal <= 2.0; CPU seconds {cpu_ratio:.2f}x); "
+        f"2 workers = {speed:.2f}x one (goal >= 1.8){spread}; "
         f"{load()}",
         flush=True,
     )

@@ -124,7 +124,7 @@ def _audit_into(
     stop: Callable[[], bool] | None,
 ) -> RunSummary:
     """Run the audit writing every output into the empty folder `out`."""
-    from qa_audit.report import write_outputs  # heavy (openpyxl): import only when writing
+    from qa_audit.writer import write_outputs_aside  # the workbook in its own process
 
     started = time.time()
     counts: Counter[str] = Counter()
@@ -174,7 +174,7 @@ def _audit_into(
                         progress(counts)
 
             infos = list(settings.ruleset.infos().values())
-            report = write_outputs(
+            report = write_outputs_aside(
                 out, audited(), infos, settings.ruleset.policy, formats=settings.formats, split_by=settings.split_by
             )
     except BaseException:

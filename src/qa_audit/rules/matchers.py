@@ -10,7 +10,7 @@ import itertools
 import math
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -187,39 +187,47 @@ class FuzzyHit:
     variant: str
 
 
+class FirstSyllables:
+    """Which phrase-first syllables each character's syllable is equal or `_near` to, per character once."""
+
+    SIZE = 100_000  # characters remembered (all forgotten at once beyond: hostile input stays bounded)
+
+    def __init__(self, targets: Iterable[str]) -> None:
+        self.targets = tuple(sorted(set(targets)))
+        self._of: dict[str, tuple[str, ...]] = {}
+
+    def of(self, ch: str) -> tuple[str, ...]:
+        """The targets a match may start at `ch` for."""
+        found = self._of.get(ch)
+        if found is None:
+            if len(self._of) >= self.SIZE:
+                self._of.clear()
+            s = _syllable(ch)
+            found = self._of[ch] = tuple(t for t in self.targets if s == t or _near(s, t))
+        return found
+
+
 class Pinyin:
-    """The syllables of the distinct characters of a text, computed once per turn for every fuzzy condition.
+    """Where a fuzzy match may start in a text: one pass over its distinct characters for every fuzzy condition."""
 
-    `chars`: syllable -> the characters with it; `longer`: syllable minus its last letter -> the
-    syllables, so the syllables near a phrase's first one are found by lookups, not by comparing each
-    with each; positions are then searched for those characters only.
-    """
+    __slots__ = ("chars", "text")
 
-    __slots__ = ("chars", "longer", "syl", "text")
-
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, first: FirstSyllables) -> None:
         self.text = text
-        self.syl = {c: _syllable(c) for c in set(text)}
-        self.chars: dict[str, list[str]] = defaultdict(list)
-        for c, s in self.syl.items():
-            self.chars[s].append(c)
-        self.longer: dict[str, list[str]] = defaultdict(list)
-        for s in self.chars:
-            self.longer[s[:-1]].append(s)
+        self.chars: dict[str, list[str]] = defaultdict(list)  # target syllable -> characters near it
+        of = first.of
+        for ch in set(text):
+            for t in of(ch):
+                self.chars[t].append(ch)
 
     def starts(self, target: str, last: int) -> list[int]:
         """Positions up to `last` whose syllable is `target` or `_near` it, in text order."""
-        near = [target] if target in self.chars else []
-        if len(target) >= 3 and target[:-1] in self.chars:
-            near.append(target[:-1])
-        if len(target) >= 2:
-            near += self.longer.get(target, ())
         text, out = self.text, []
-        for c in (c for s in near for c in self.chars[s]):
-            i = text.find(c, 0, last + 1)
+        for ch in self.chars.get(target, ()):
+            i = text.find(ch, 0, last + 1)
             while i >= 0:
                 out.append(i)
-                i = text.find(c, i + 1, last + 1)
+                i = text.find(ch, i + 1, last + 1)
         out.sort()
         return out
 
@@ -230,16 +238,17 @@ class FuzzyMatcher:
     def __init__(self, phrases: tuple[str, ...]) -> None:
         self.phrases = tuple(normalize_phrase(p) for p in phrases)
         self._sylls = [tuple(_syllable(c) for c in p) for p in self.phrases]
+        self.first = FirstSyllables(t[0] for t in self._sylls if t)
 
     def find(self, text: str, pinyin: Pinyin | None = None) -> list[FuzzyHit]:
         """Return matches whose pinyin is near a phrase's; exact matches are included too.
 
-        `pinyin`: the text's syllables when already computed (one pass per turn for all conditions).
+        `pinyin`: the text's start characters when already found (one pass per turn for all conditions,
+        over a FirstSyllables holding this matcher's first syllables).
         """
         if not text:
             return []
-        py = pinyin or Pinyin(text)
-        syl = py.syl
+        py = pinyin or Pinyin(text, self.first)
         hits: list[FuzzyHit] = []
         for phrase, target in zip(self.phrases, self._sylls, strict=True):
             k = len(target)
@@ -248,7 +257,7 @@ class FuzzyMatcher:
             # a match starts on a syllable near the phrase's first one (an exact match on that very syllable)
             for i in py.starts(target[0], len(text) - k):
                 window = text[i : i + k]
-                if heard_as(window, [syl[c] for c in window], phrase, target):
+                if heard_as(window, [_syllable(c) for c in window], phrase, target):
                     hits.append(FuzzyHit((i, i + k), phrase, window))
         return hits
 

@@ -11,6 +11,7 @@ from qa_audit.normalize import NormText, normalize, normalize_phrase
 from qa_audit.rules.conditions import Hit, Outcome, evaluate, quote_regions
 from qa_audit.rules.matchers import (
     BoundedMemo,
+    FirstSyllables,
     FuzzyMatcher,
     LazyCounts,
     PhraseIndex,
@@ -41,6 +42,7 @@ class Matchers:
         self.phrases = PhraseIndex(phrases)
         self.regexes = RegexIndex({leaf.pattern for leaf in by_engine.get("regex", ())})
         self.fuzzy = {leaf.key: FuzzyMatcher(leaf.phrases) for leaf in by_engine.get("fuzzy", ())}
+        self.first_syllables = FirstSyllables(t for m in self.fuzzy.values() for t in m.first.targets)
         self.similar = SimilarSpace(
             {
                 leaf.key: SimilarMatcher(leaf.phrases, leaf.unlike, leaf.threshold)
@@ -231,7 +233,7 @@ class PreparedTurn:
 
     @cached_property
     def _pinyin(self) -> Pinyin:
-        return Pinyin(self.text)
+        return Pinyin(self.text, self._m.first_syllables)
 
     def similar(self, cond: Cond) -> list[Hit]:
         """Similarity hits of a `similar` condition."""

@@ -182,3 +182,16 @@ def test_pool_workers_die_with_their_parent(tmp_path: Path) -> None:
     for w in left:  # do not leave them running after a failure
         os.kill(w, signal.SIGKILL)
     assert not left
+
+
+def test_a_folder_in_the_way_of_an_output_is_never_deleted(tmp_path: Path) -> None:
+    src = _write(tmp_path / "in.jsonl", _convs(3, 1))
+    out = tmp_path / "out"
+    mine = out / "scorecard.xlsx"
+    mine.mkdir(parents=True)
+    (mine / "notes.txt").write_text("a user's own file", encoding="utf-8")
+    result = CliRunner().invoke(main, ["audit", str(src), "-o", str(out), "-q"])
+    assert result.exit_code == 2, result.output
+    assert "scorecard.xlsx" in result.output
+    assert (mine / "notes.txt").read_text(encoding="utf-8") == "a user's own file"
+    assert not (out / "results.jsonl").exists()  # nothing switched in: no half set

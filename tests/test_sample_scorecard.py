@@ -30,7 +30,7 @@ def results(out: Path) -> dict[str, dict]:
 
 def test_workbook_sheets_headers_rows_and_links(out: Path) -> None:
     wb = openpyxl.load_workbook(out / "scorecard.xlsx")
-    assert wb.sheetnames[:4] == ["汇总", "坐席", "发现明细", "会话"]
+    assert wb.sheetnames[:6] == ["汇总", "坐席", "坐席×规则", "发现明细", "会话原文", "会话"]
     assert "规则" in wb.sheetnames
     findings = [json.loads(x) for x in (out / "findings.jsonl").read_text(encoding="utf-8").splitlines()]
     fs = wb["发现明细"]
@@ -39,11 +39,15 @@ def test_workbook_sheets_headers_rows_and_links(out: Path) -> None:
     assert fs.max_row - 1 == len(findings) == sum(len(r["findings"]) for r in results(out).values())
     conv_sheet = wb["会话"]
     assert conv_sheet.max_row - 1 == len(results(out))
+    turn_col = header.index("轮次")
     for row in fs.iter_rows(min_row=2):
         link = row[0].hyperlink
         assert link is not None and link.location.startswith("'会话'!A")
         target = conv_sheet[link.location.split("!")[1]]
-        assert target.value == row[0].value  # two clicks: finding -> its conversation row
+        assert target.value == row[0].value  # finding -> its conversation row
+        turn = wb["会话原文"][row[turn_col].hyperlink.location.split("!")[1]].row
+        assert wb["会话原文"].cell(turn, 1).value == row[0].value  # finding -> its turn in the transcript
+        assert wb["会话原文"].cell(turn, 2).value == row[turn_col].value
     rules_sheet = wb["规则"]
     assert rules_sheet.max_row - 1 == len(json.loads(json.dumps(results(out)["C20261121-0701"]["checks"])))
 
@@ -85,3 +89,42 @@ def test_scores_match_hand_computation(
         passed,
         vetoed,
     )
+
+
+def test_the_workbook_speaks_chinese_and_explains_every_finding(out: Path) -> None:
+    wb = openpyxl.load_workbook(out / "scorecard.xlsx")
+    ws = wb["发现明细"]
+    h = [c.value for c in ws[1]]
+    found = [dict(zip(h, r, strict=False)) for r in ws.iter_rows(min_row=2, values_only=True)]
+    jsonl = [json.loads(x) for x in (out / "findings.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [f["轮次"] for f in found] == [j["turn_index"] + 1 for j in jsonl]
+    assert {f["严重度"] for f in found} <= {"严重", "重要", "一般", "提示"}
+    assert {f["角色"] for f in found} <= {"坐席", "客户", "系统"}
+    assert {f["处理"] for f in found} <= {"扣分", "待复核"}
+    assert all(f["证据"] and not f["证据"].startswith("{") for f in found)
+    missing = [f for f, j in zip(found, jsonl, strict=True) if j["evidence"]["kind"] == "require"]
+    assert missing and all("缺少「" in f["原文（命中处【】标出；缺失写明应有内容）"] for f in missing)
+    metric = [f for f, j in zip(found, jsonl, strict=True) if j["evidence"]["kind"] == "metric"]
+    assert metric and all("标准" in f["证据"] for f in metric)
+    # 坐席×规则: every agent's total is the findings sheet's counted points of that agent
+    m = wb["坐席×规则"]
+    mh = [c.value for c in m[1]]
+    for r in m.iter_rows(min_row=2, values_only=True):
+        row = dict(zip(mh, r, strict=False))
+        if row["坐席工号"] in (None, "合计"):
+            continue
+        mine = [f for f in found if f["坐席工号"] == row["坐席工号"] and f["处理"] == "扣分" and f["类别"] != "加分"]
+        assert row["合计扣分"] == pytest.approx(sum(f["计入扣分"] for f in mine))
+        assert row["扣分发现"] == len(mine)
+
+
+def test_split_by_team_and_a_bad_time_zone_on_the_command_line(tmp_path: Path) -> None:
+    ok = CliRunner().invoke(
+        main, ["audit", str(ROOT / "sample_transcripts"), "-o", str(tmp_path / "t"), "--split-by", "team", "-q"]
+    )
+    assert ok.exit_code == 1, ok.output
+    assert sorted(p.name for p in (tmp_path / "t" / "by_team").glob("*.xlsx"))
+    bad = CliRunner().invoke(
+        main, ["audit", str(ROOT / "sample_transcripts"), "-o", str(tmp_path / "z"), "--timezone", "Mars/Base"]
+    )
+    assert bad.exit_code == 2 and "--timezone" in bad.output

@@ -149,9 +149,16 @@ def main() -> None:
 )
 @click.option(
     "--split-by",
-    type=click.Choice(["agent"]),
+    type=click.Choice(["agent", "team"]),
     default=None,
-    help="Also write one small workbook per agent under OUTDIR/by_agent/.",
+    help="Also write one small workbook per agent (OUTDIR/by_agent/) or per team (OUTDIR/by_team/).",
+)
+@click.option(
+    "--timezone",
+    default="Asia/Shanghai",
+    show_default=True,
+    metavar="ZONE",
+    help="Time zone (IANA name) of the contact centre: the workbook shows times, days and hours in it.",
 )
 @click.option(
     "--workers",
@@ -222,6 +229,7 @@ def audit(
     limit: int | None,
     formats: tuple[str, ...],
     split_by: str | None,
+    timezone: str,
     workers: int | None,
     engine: str,
     scheduler: str | None,
@@ -266,6 +274,12 @@ def audit(
     if engine == "dask" and (speaker_map or calls_file or asr_format):
         raise config_error("--speaker-map, --input-format and --calls work with --engine local only")
     speakers, calls = _call_inputs(speaker_map, calls_file, _parse_columns(calls_columns))
+    try:
+        from qa_audit.report.labels import zone
+
+        zone(timezone)
+    except ValueError as exc:
+        raise config_error(f"--timezone: {exc}") from None
     ruleset = load_rules_or_exit(rules_dir or default_rules_dir())
     model_path = model_dir or default_model_dir()
     try:
@@ -290,6 +304,7 @@ def audit(
         limit=limit,
         formats=formats,
         split_by=split_by,
+        timezone=timezone,
         workers=workers or available_cpus(),
         engine=engine,
         scheduler=scheduler,

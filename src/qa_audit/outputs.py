@@ -24,6 +24,7 @@ from pathlib import Path
 
 RUNS = "runs"
 CURRENT = "current"
+SPLIT_DIRS = ("by_agent", "by_team")  # output folders of an older version, replaced by links
 LOCK = ".qa-audit.lock"
 
 
@@ -98,6 +99,10 @@ def discard_run(stage: Path) -> None:
 def commit_run(outdir: Path, stage: Path) -> None:
     """Switch the complete set in `stage` into OUTDIR in one atomic step; drop older sets."""
     names = sorted(p.name for p in stage.iterdir())
+    for name in names:  # before anything is switched: never delete a folder qa-audit did not write
+        path = outdir / name
+        if path.is_dir() and not path.is_symlink() and name not in SPLIT_DIRS:
+            raise IsADirectoryError(f"{path} is a folder that qa-audit did not write; move it away and run again")
     previous = _current_target(outdir)
     try:
         for name in names:  # OUTDIR/<name> -> current/<name> (dangling until the switch)
@@ -128,7 +133,7 @@ def _link(path: Path, target: str) -> None:
     """Make `path` a symlink to `target`, replacing what is there in one step."""
     if path.is_symlink() and os.readlink(path) == target:
         return
-    if path.is_dir() and not path.is_symlink():  # by_agent/ of an older version: move aside first
+    if path.is_dir() and not path.is_symlink():  # by_agent/ of an older version (checked by commit_run)
         shutil.rmtree(path)
     tmp = path.with_name(f".{secrets.token_hex(4)}.link.tmp")
     os.symlink(target, tmp)
@@ -147,7 +152,7 @@ def _no_symlinks(exc: OSError) -> bool:
 def _move_files(outdir: Path, stage: Path, names: list[str]) -> None:
     for name in names:
         target = outdir / name
-        if target.is_dir():
+        if target.is_dir() and name in SPLIT_DIRS:
             shutil.rmtree(target)
         os.replace(stage / name, target)
     discard_run(stage)

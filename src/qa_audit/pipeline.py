@@ -40,6 +40,7 @@ class AuditSettings:
     limit: int | None = None
     formats: tuple[str, ...] = ()
     split_by: str | None = None
+    timezone: str = "Asia/Shanghai"  # the workbook's times, days and hours
     workers: int = 1  # processes (local engine) or local-cluster workers (dask engine without a scheduler)
     engine: str = "local"  # local | dask
     scheduler: str | None = None  # Dask scheduler address; None starts a local cluster
@@ -107,12 +108,21 @@ def run_audit(
     with locked(settings.outdir):
         remove_stale_temp_files(settings.outdir)
         stage = start_run(settings.outdir)
+        pending: list[tuple[Any, dict[str, Any]]] = []  # the store's open transaction, if any
         try:
-            summary = _audit_into(stage, inputs, settings, progress, stop)
+            summary = _audit_into(stage, inputs, settings, progress, stop, pending)
         except BaseException:
             discard_run(stage)
             raise
-        commit_run(settings.outdir, stage)
+        try:
+            commit_run(settings.outdir, stage)
+        except BaseException:
+            for recorder, _ in pending:
+                recorder.abort()
+            raise
+        # last: the store shows the run only once its outputs are complete and switched in
+        for recorder, data in pending:
+            recorder.commit(data)
     return summary
 
 
@@ -122,8 +132,9 @@ def _audit_into(
     settings: AuditSettings,
     progress: Callable[[Mapping[str, int]], None] | None,
     stop: Callable[[], bool] | None,
+    pending: list[tuple[Any, dict[str, Any]]],
 ) -> RunSummary:
-    """Run the audit writing every output into the empty folder `out`."""
+    """Run the audit writing every output into the empty folder `out`; a store transaction is left in `pending`."""
     from qa_audit.writer import write_outputs_aside  # the workbook in its own process
 
     started = time.time()
@@ -175,7 +186,13 @@ def _audit_into(
 
             infos = list(settings.ruleset.infos().values())
             report = write_outputs_aside(
-                out, audited(), infos, settings.ruleset.policy, formats=settings.formats, split_by=settings.split_by
+                out,
+                audited(),
+                infos,
+                settings.ruleset.policy,
+                formats=settings.formats,
+                split_by=settings.split_by,
+                timezone=settings.timezone,
             )
     except BaseException:
         if recorder is not None:
@@ -214,9 +231,14 @@ def _audit_into(
     }
     if settings.calls is not None:
         data["calls"] = settings.calls.report()
-    _write_json(out / "summary.json", data)
+    try:
+        _write_json(out / "summary.json", data)
+    except BaseException:
+        if recorder is not None:
+            recorder.abort()
+        raise
     if recorder is not None:
-        recorder.commit(data)  # last: the store shows the run only once its outputs are complete
+        pending.append((recorder, data))  # committed by run_audit once the output set is switched in
     return RunSummary(
         counts["read"],
         counts["audited"],
@@ -292,7 +314,7 @@ def remove_stale_temp_files(outdir: Path) -> list[Path]:
     Only our own temp names are touched: `.<output name>…tmp` beside the outputs and in `by_agent/`.
     """
     removed = []
-    for folder in (outdir, outdir / "by_agent"):
+    for folder in (outdir, outdir / "by_agent", outdir / "by_team"):
         if not folder.is_dir():
             continue
         for p in folder.iterdir():

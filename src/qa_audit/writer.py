@@ -14,7 +14,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,21 +33,23 @@ def write_outputs_aside(
     results: Iterable[ConversationResult],
     rules: Sequence[RuleInfo],
     policy: ScoringPolicy,
-    *,
-    formats: Collection[str] = (),
-    split_by: str | None = None,
+    **options: Any,
 ) -> Any:
     """`report.write_outputs`, with the writing in a child process while this one produces `results`.
 
-    Same arguments, same files, same OutputSummary; the same errors are raised. When `results`
-    fails (or the run is stopped), the child removes its partial files, as write_outputs does.
+    Same arguments (`options`: formats, split_by, timezone), same files, same OutputSummary; the same
+    errors are raised. When `results` fails (or the run is stopped), the child removes its partial
+    files, as write_outputs does.
     """
     from qa_audit.report import check_options, write_outputs
+    from qa_audit.report.labels import zone
 
-    check_options(formats, split_by)  # a usage error before any work, not after the audit
-    args = (Path(outdir), list(rules), policy, tuple(formats), split_by)
+    # usage errors before any work, not after the audit
+    check_options(options.get("formats", ()), options.get("split_by"))
+    zone(options.get("timezone"))
+    args = (Path(outdir), list(rules), policy, options)
     if sys.platform != "linux" or threading.active_count() > 1:  # fork is not safe: write here
-        return write_outputs(args[0], results, args[1], policy, formats=args[3], split_by=split_by)
+        return write_outputs(args[0], results, args[1], policy, **options)
     ctx = multiprocessing.get_context("fork")
     conn, child = ctx.Pipe()
     proc = ctx.Process(target=_serve, args=(child, args, os.getpid()), name="qa-audit-writer", daemon=True)
@@ -118,9 +120,9 @@ def _serve(conn: Any, args: tuple, parent: int) -> None:
                 raise _Aborted
             yield from batch
 
-    outdir, rules, policy, formats, split_by = args
+    outdir, rules, policy, options = args
     try:
-        summary = write_outputs(outdir, results(), rules, policy, formats=formats, split_by=split_by)
+        summary = write_outputs(outdir, results(), rules, policy, **options)
         conn.send(("ok", summary))
     except BaseException as exc:
         try:

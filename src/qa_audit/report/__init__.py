@@ -10,10 +10,12 @@ from typing import Any
 from qa_audit.model import ConversationResult, RuleInfo, ScoringPolicy
 from qa_audit.report.aggregate import Aggregator
 from qa_audit.report.excel import ScorecardWriter
+from qa_audit.report.labels import zone
 from qa_audit.report.machine import FORMATS, MachineOutputs
 from qa_audit.report.safe import as_os_error
 from qa_audit.report.split import SPLIT_KEYS, Spool
 from qa_audit.report.tables import conversation_row, finding_rows
+from qa_audit.report.transcript import transcript_turns
 from qa_audit.scoring import rule_losses
 
 __all__ = ["FORMATS", "SPLIT_KEYS", "OutputSummary", "check_options", "write_outputs"]
@@ -50,34 +52,38 @@ def write_outputs(
     formats: Collection[str] = (),
     split_by: str | None = None,
     add_sheets: Callable[[Any], None] | None = None,
+    timezone: str | None = None,
 ) -> OutputSummary:
     """Write scorecard.xlsx, findings.jsonl and the requested CSV/Parquet tables into `outdir`.
 
     One streaming pass over `results`; each file appears only when complete (temp file +
-    os.replace). `split_by="agent"` also writes outdir/by_agent/<agent>.xlsx per agent.
+    os.replace). `split_by="agent"` also writes outdir/by_agent/<agent>.xlsx per agent (or
+    "team": by_team/). The workbook shows times in `timezone` (IANA name, default Asia/Shanghai).
     `add_sheets(workbook)` is called after the last result, before the workbook is saved, to add
     sheets of the caller's own (the results store adds trends and reviewed precision).
-    Raises ValueError for an unknown format or split key (a usage error).
+    Raises ValueError for an unknown format, split key or time zone (a usage error).
     """
+    tz = zone(timezone)
     check_options(formats, split_by)
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     rules_map = {r.id: r for r in rules}
-    book = ScorecardWriter(outdir / "scorecard.xlsx", rules, policy)
-    spool = Spool(split_by) if split_by else None
+    book = ScorecardWriter(outdir / "scorecard.xlsx", rules, policy, tz=tz)
+    spool = Spool(split_by, tz) if split_by else None
     agg = Aggregator()
     machine = MachineOutputs(outdir, formats)
     n_conv = n_find = 0
     try:
         for result in results:
             losses = result.losses if result.losses is not None else rule_losses(result.audit, rules_map)
-            row = conversation_row(result, losses)
-            frows = finding_rows(result, rules_map, losses)
+            row = conversation_row(result, losses, tz)
+            frows = finding_rows(result, rules_map, losses, tz)
+            turns = transcript_turns(result, tz) if frows else ()
             agg.add(row, losses)
-            book.add(row, frows)
+            book.add(row, frows, turns)
             machine.add(result, row, frows)
             if spool is not None:
-                spool.add(row, frows, losses)
+                spool.add(row, frows, losses, turns)
             n_conv += 1
             n_find += len(frows)
         aggregates = agg.result(rules_map, policy)
@@ -96,7 +102,9 @@ def write_outputs(
         if spool is not None:
             spool.close()
     machine.close()
-    extra = tuple(ws.title for t in (book.findings, book.conversations) for ws, _ in t.parts[1:])
+    extra = tuple(
+        ws.title for t in (book.findings, book.transcripts.table, book.conversations) for ws, _ in t.parts[1:]
+    )
     return OutputSummary(
         paths=(book.path, *machine.paths),
         split_paths=tuple(split_paths),

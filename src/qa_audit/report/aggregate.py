@@ -66,6 +66,8 @@ class _Agent:
     team: str = ""
     complaints: int = 0
     lost: dict[str, list[float]] = field(default_factory=lambda: defaultdict(lambda: [0.0, 0]))
+    flags: Counter[str] = field(default_factory=Counter)  # 待复核 findings per rule
+    deductions: int = 0  # deducting findings of the rules that failed
     slots: dict[tuple[str, int], list[float]] = field(default_factory=lambda: defaultdict(lambda: [0.0, 0]))
     mood: dict[bool, list[float]] = field(default_factory=lambda: defaultdict(lambda: [0.0, 0]))
 
@@ -134,10 +136,13 @@ class Aggregator:
             if loss.bonus or loss.status == "n/a":
                 continue
             stat.applicable += 1
+            if loss.flags:
+                agent.flags[rid] += loss.flags
             if loss.status == "fail":
                 stat.failed += 1
                 stat.findings += loss.findings
                 stat.points += loss.points
+                agent.deductions += loss.findings
                 pair = agent.lost[rid]
                 pair[0] += loss.points
                 pair[1] += 1
@@ -195,11 +200,14 @@ class Aggregator:
                     "team": a.team,
                     **a.stat.as_row(),
                     "failing": mean is not None and mean < threshold,
-                    "top_lost": "; ".join(
-                        f"{rid}{'（' + rules[rid].title + '）' if rid in rules and rules[rid].title else ''}"
-                        f" −{p:g}（{int(n)}通）"
+                    "top_lost": "；".join(
+                        f"{rules[rid].title if rid in rules and rules[rid].title else rid} −{p:g}（{int(n)}通）"
                         for rid, (p, n) in top
                     ),
+                    "lost_by_rule": {rid: round(p, 2) for rid, (p, _) in a.lost.items()},
+                    "flags_by_rule": dict(a.flags),
+                    "flags": sum(a.flags.values()),
+                    "deductions": a.deductions,
                     "complaints": a.complaints,
                     "busy_mean": b_mean,
                     "quiet_mean": q_mean,
@@ -210,7 +218,8 @@ class Aggregator:
                     "consistency": consistency,
                 }
             )
-        return rows
+        # worst first: the agent a supervisor looks for is on top
+        return sorted(rows, key=lambda r: (r["mean_score"] is None, r["mean_score"] or 0, r["agent_id"]))
 
     def _rule_rows(self, rules: Mapping[str, RuleInfo]) -> list[dict[str, Any]]:
         rows = []

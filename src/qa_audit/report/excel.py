@@ -1,7 +1,9 @@
-"""Stream the scorecard workbook: conversation and finding rows go straight to disk.
+"""Stream the scorecard workbook: conversation, finding and transcript rows go straight to disk.
 
 openpyxl write-only mode keeps memory flat (measurements.md: 42 MiB for 200k rows vs 837 MiB);
-the summary, agents, breakdown and rules sheets are filled at the end from the aggregates.
+the summary, agents, agent × rule, breakdown and rules sheets are filled at the end from the
+aggregates. Values are shown in Chinese and times in the report's time zone; the machine codes
+stay in findings.jsonl and the CSV/Parquet tables.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -19,98 +22,42 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from qa_audit.model import RuleInfo, ScoringPolicy
 from qa_audit.report import excel_sheets
 from qa_audit.report.aggregate import Aggregates
+from qa_audit.report.excel_columns import (
+    CONVERSATION_SHEET_COLUMNS,
+    FINDING_SHEET_COLUMNS,
+    PRINT_CONVERSATIONS,
+    PRINT_FINDINGS,
+    WRAPPED,
+    with_zone,
+)
+from qa_audit.report.excel_parts import SplitSheet
 from qa_audit.report.excel_style import (
     LINK_FONT,
-    CellMaker,
+    REVIEW_FILL,
+    WRAP,
     column_range,
     equals_rule,
-    finish_table,
     low_score_rule,
-    prepare_table,
     sheet_location,
+    wrapped_height,
 )
-from qa_audit.report.links import EXCEL_MAX_LINKS, LinkSpool
+from qa_audit.report.labels import VALUE_LABELS, zone
+from qa_audit.report.links import EXCEL_MAX_LINKS
+from qa_audit.report.matrix import write_matrix
+from qa_audit.report.printing import print_layout
 from qa_audit.report.safe import EXCEL_MAX_ROWS, atomic_path
-from qa_audit.report.tables import CONVERSATION_COLUMNS, FINDING_COLUMNS, REVIEW_COLUMNS, Column
+from qa_audit.report.transcript import TranscriptSheet, TurnRow
 
 FINDINGS_SHEET, CONVERSATIONS_SHEET = "发现明细", "会话"
 REVIEW_CHOICES = "属实,误判,存疑"
 
 
-class SplitSheet:
-    """A table that continues on 'Name(2)', 'Name(3)'... when a sheet is full."""
+Plan = list[tuple[str, dict | None, float | None]]
 
-    def __init__(
-        self,
-        wb: Workbook,
-        title: str,
-        columns: Sequence[Column],
-        notes: Counter[str],
-        max_rows: int = EXCEL_MAX_ROWS,
-        max_links: int = EXCEL_MAX_LINKS,
-    ) -> None:
-        """Create the first part; `max_rows` counts the header row, like Excel's limit."""
-        self.wb, self.title, self.columns, self.notes = wb, title, columns, notes
-        self.max_rows, self.max_links = max_rows, max_links
-        self.parts: list[tuple[Any, int]] = []  # (sheet, last row written)
-        self.links: list[LinkSpool] = []
-        self._new_part()
 
-    def _new_part(self) -> None:
-        n = len(self.parts) + 1
-        ws = self.wb.create_sheet(self.title if n == 1 else f"{self.title}({n})")
-        prepare_table(ws, self.columns)
-        ws.append(CellMaker(ws, self.notes).header(self.columns))
-        self.parts.append((ws, 1))
-        self.links.append(LinkSpool(ws, self.max_links))
-        self.cells = CellMaker(ws, self.notes)
-
-    def next_location(self) -> tuple[str, int]:
-        """Return (sheet title, row) the next appended row will land on."""
-        ws, last = self.parts[-1]
-        if last >= self.max_rows:
-            return f"{self.title}({len(self.parts) + 1})", 2
-        return ws.title, last + 1
-
-    def roll(self) -> None:
-        """Start the next part when the current sheet is full (call before building cells)."""
-        if self.parts[-1][1] >= self.max_rows:
-            self._new_part()
-
-    def can_link(self) -> bool:
-        """True while the current sheet is under Excel's hyperlink limit."""
-        self.roll()
-        return not self.links[-1].full()
-
-    def append(self, values: list[Any], links: Mapping[int, str] | None = None) -> tuple[str, int]:
-        """Append one row; `links` maps 1-based columns to link targets. Return where it landed."""
-        self.roll()
-        ws, last = self.parts[-1]
-        ws.append(values)
-        self.parts[-1] = (ws, last + 1)
-        for col, location in (links or {}).items():
-            self.links[-1].add(f"{get_column_letter(col)}{last + 1}", location)
-        return ws.title, last + 1
-
-    @property
-    def rows(self) -> int:
-        """Data rows written over all parts."""
-        return sum(last - 1 for _, last in self.parts)
-
-    @property
-    def links_dropped(self) -> int:
-        """Links left out because a sheet hit Excel's hyperlink limit."""
-        return sum(spool.dropped for spool in self.links)
-
-    def finish(self) -> None:
-        """Put a filter on every part."""
-        for ws, last in self.parts:
-            finish_table(ws, self.columns, last)
-
-    def abort(self) -> None:
-        """Drop the link spools."""
-        for spool in self.links:
-            spool.close()
+def _plan(columns: Sequence[Any]) -> Plan:
+    """(key, value labels, width when wrapped) per column, worked out once instead of per cell."""
+    return [(c.key, VALUE_LABELS.get(c.key), c.width if c.key in WRAPPED else None) for c in columns]
 
 
 class ScorecardWriter:
@@ -125,65 +72,128 @@ class ScorecardWriter:
         max_rows: int = EXCEL_MAX_ROWS,
         max_links: int = EXCEL_MAX_LINKS,
         title: str = "",
+        tz: tzinfo | None = None,
     ) -> None:
         """Open the workbook; nothing appears at `path` until `close` succeeds."""
         self.path, self.rules, self.policy, self.title = path, list(rules), policy, title
+        self.titles = {r.id: r.title for r in self.rules}
+        self.tz = tz or zone(None)
+        self.generated = datetime.now(self.tz)
+        self.footer = f"生成于 {self.generated:%Y-%m-%d %H:%M}（{self.tz}）"
         self.notes: Counter[str] = Counter()
         self.wb = Workbook(write_only=True)
         self.summary = self.wb.create_sheet("汇总")
+        print_layout(self.summary, self.footer, title_rows=None, title_cols=None, grid=False)
         self.agents = self.wb.create_sheet("坐席")
-        self.findings = SplitSheet(
-            self.wb, FINDINGS_SHEET, FINDING_COLUMNS + REVIEW_COLUMNS, self.notes, max_rows, max_links
-        )
-        self.conversations = SplitSheet(
-            self.wb, CONVERSATIONS_SHEET, CONVERSATION_COLUMNS, self.notes, max_rows, max_links
-        )
-        self._conv_keys = [c.key for c in CONVERSATION_COLUMNS]
-        self._find_keys = [c.key for c in FINDING_COLUMNS]
+        print_layout(self.agents, self.footer, title_cols="A:B")
+        self.matrix = self.wb.create_sheet("坐席×规则")
+        print_layout(self.matrix, self.footer, title_cols="A:B")
+        zone_name = str(self.tz)
+        find_cols = with_zone(FINDING_SHEET_COLUMNS, zone_name)
+        conv_cols = with_zone(CONVERSATION_SHEET_COLUMNS, zone_name)
+        args = (self.notes, max_rows, max_links, self.footer)
+        self.findings = SplitSheet(self.wb, FINDINGS_SHEET, find_cols, *args, print_cols=PRINT_FINDINGS)
+        self.transcripts = TranscriptSheet(self.wb, *args, zone_name)
+        self.conversations = SplitSheet(self.wb, CONVERSATIONS_SHEET, conv_cols, *args, print_cols=PRINT_CONVERSATIONS)
+        self._conv_plan, self._find_plan = _plan(conv_cols), _plan(find_cols)
+        self._turn_col = [c.key for c in find_cols].index("turn_no") + 1
+        self._count_col = [c.key for c in conv_cols].index("findings") + 1
+        # where each agent's (and each agent × rule's) first finding is: the agents' sheets link there
+        self.first_finding: dict[str, str] = {}
+        self.first_rule_finding: dict[tuple[str, str], str] = {}
 
-    def add(self, row: Mapping[str, Any], findings: Sequence[Mapping[str, Any]]) -> None:
-        """Write one conversation row and its finding rows, linked both ways."""
+    @staticmethod
+    def _cells(table: SplitSheet, plan: Plan, row: Mapping[str, Any]) -> tuple[list[Any], float | None]:
+        """The row's cells (labels in Chinese, long text wrapped) and the height that shows it all."""
+        cells, out, wrapped = table.cells, [], []
+        for key, labels, width in plan:
+            value = row.get(key)
+            if labels is not None and value is not None:
+                value = labels.get(value, value)
+            if width is not None and value:
+                out.append(cells.styled(value, alignment=WRAP))
+                wrapped.append((str(value), width))
+            else:
+                out.append(cells.value(value))
+        return out, wrapped_height(wrapped) if wrapped else None
+
+    def _lost_text(self, lost: Sequence[tuple[str, float, bool]]) -> str:
+        return "；".join(
+            f"{self.titles.get(rid) or rid} −{points:g}" + ("（一票否决）" if veto else "")
+            for rid, points, veto in lost
+        )
+
+    def add(self, row: Mapping[str, Any], findings: Sequence[Mapping[str, Any]], turns: Sequence[TurnRow] = ()) -> None:
+        """Write one conversation row, its transcript (when it has findings) and its finding rows, all linked."""
         conv = self.conversations
-        linked = bool(findings) and conv.can_link()
-        cells = conv.cells
-        values = [cells.value(row[k]) for k in self._conv_keys]
-        col = self._conv_keys.index("findings")
-        if linked:
-            values[col] = cells.styled(row["findings"], font=LINK_FONT)
-        first = sheet_location(*self.findings.next_location())
-        where = conv.append(values, {col + 1: first} if findings else None)
-        back = sheet_location(*where)
+        turn_at = self.transcripts.add(row, findings, turns) if findings and turns else {}
+        shown = {**row, "lost_rules": self._lost_text(row.get("lost") or ())} if row.get("lost") else row
+        values, height = self._cells(conv, self._conv_plan, shown)
+        links: dict[int, str] = {}
+        if findings:
+            links[self._count_col] = sheet_location(*self.findings.next_location())
+            if None in turn_at:
+                links[1] = turn_at[None]
+        if links and conv.can_link():
+            for col in links:
+                values[col - 1] = conv.cells.styled(values[col - 1], font=LINK_FONT)
+        back = sheet_location(*conv.append(values, links or None, height))
+        agent = str(row.get("agent_id") or "（未知）")
         for f in findings:
-            linked = self.findings.can_link()
-            fc = self.findings.cells
-            out = [fc.value(f[k]) for k in self._find_keys]
-            if linked:
-                out[0] = fc.styled(f["conversation_id"], font=LINK_FONT)
-            self.findings.append(out, {1: back})  # past the link limit this only counts the drop
+            table = self.findings
+            out, height = self._cells(table, self._find_plan, f)
+            links = {1: back}
+            target = turn_at.get(f["turn_index"])
+            if target is not None:
+                links[self._turn_col] = target
+            if table.can_link():
+                for col in links:
+                    out[col - 1] = table.cells.styled(out[col - 1], font=LINK_FONT)
+            here = sheet_location(*table.append(out, links, height))  # past the link limit this only counts the drop
+            self.first_finding.setdefault(agent, here)
+            self.first_rule_finding.setdefault((agent, f["rule_id"]), here)
 
     def close(self, agg: Aggregates) -> None:
-        """Fill the summary, agents, breakdown and rules sheets and save atomically."""
+        """Fill the summary, agents, agent × rule, breakdown and rules sheets and save atomically."""
         self.findings.finish()
         self.conversations.finish()
+        self.transcripts.finish()
         threshold = self.policy.pass_threshold
-        review = [c.key for c in FINDING_COLUMNS + REVIEW_COLUMNS].index("review_result") + 1
+        keys = [c.key for c in self.findings.columns]
+        review, tier = keys.index("review_result") + 1, get_column_letter(keys.index("tier") + 1)
+        last_col = get_column_letter(len(keys))
         for ws, last in self.findings.parts:
             dv = DataValidation(type="list", formula1=f'"{REVIEW_CHOICES}"', allow_blank=True)
             letter = get_column_letter(review)
             dv.add(f"{letter}2:{letter}{max(last, 2)}")
             ws.data_validations.append(dv)  # write-only sheets: no add_data_validation()
+            # 待复核 rows in their own colour (and the 处理 column filters them)
+            ws.conditional_formatting.add(
+                f"A2:{last_col}{max(last, 2)}", equals_rule(f"${tier}2", "待复核", REVIEW_FILL)
+            )
+        conv_cols = self.conversations.columns
         for ws, last in self.conversations.parts:
-            score = column_range(CONVERSATION_COLUMNS, "score", last)
-            ws.conditional_formatting.add(score, low_score_rule(threshold))
-            veto = column_range(CONVERSATION_COLUMNS, "vetoed", last)
+            ws.conditional_formatting.add(column_range(conv_cols, "score", last), low_score_rule(threshold))
+            veto = column_range(conv_cols, "vetoed", last)
             ws.conditional_formatting.add(veto, equals_rule(veto.split(":")[0], "是"))
-        excel_sheets.write_agents(self.agents, agg, threshold, self.notes)
+            passed = column_range(conv_cols, "passed", last)
+            ws.conditional_formatting.add(passed, equals_rule(passed.split(":")[0], "不合格"))
+        excel_sheets.write_agents(self.agents, agg, threshold, self.notes, self.first_finding)
+        write_matrix(self.matrix, agg, self.rules, self.notes, self.first_finding, self.first_rule_finding)
         groups = self.wb.create_sheet("分组统计")
+        print_layout(groups, self.footer, title_rows=None, grid=False)
         excel_sheets.write_groups(groups, agg, self.notes)
         rules_ws = self.wb.create_sheet("规则")
+        print_layout(rules_ws, self.footer, title_cols="A:B")
         excel_sheets.write_rules(rules_ws, self.rules, agg, self.notes)
         excel_sheets.write_summary(
-            self.summary, agg, self.policy, self.rules, self._split_notes(), self.notes, self.title
+            self.summary,
+            agg,
+            self.policy,
+            self.rules,
+            self._split_notes(),
+            self.notes,
+            excel_sheets.RunInfo(self.title, self.generated, self.tz),
         )
         self._order_sheets()
         with atomic_path(self.path) as tmp:
@@ -193,6 +203,7 @@ class ScorecardWriter:
         """Give up: close and delete openpyxl's per-sheet temporary files; write nothing."""
         self.findings.abort()
         self.conversations.abort()
+        self.transcripts.abort()
         for ws in self.wb._sheets:
             writer = getattr(ws, "_writer", None)
             if writer is None:
@@ -205,7 +216,7 @@ class ScorecardWriter:
 
     def _split_notes(self) -> list[str]:
         notes = []
-        for table in (self.findings, self.conversations):
+        for table in (self.findings, self.transcripts.table, self.conversations):
             if len(table.parts) > 1:
                 names = "、".join(ws.title for ws, _ in table.parts[1:])
                 notes.append(
@@ -215,7 +226,7 @@ class ScorecardWriter:
             if table.links_dropped:
                 notes.append(
                     f"「{table.title}」每表超过 {table.max_links:,} 个超链接（Excel 上限）后的 "
-                    f"{table.links_dropped:,} 行未设链接，请按会话ID筛选"
+                    f"{table.links_dropped:,} 个链接未设，请按会话ID筛选"
                 )
         return notes
 
@@ -223,7 +234,9 @@ class ScorecardWriter:
         order = [
             self.summary,
             self.agents,
+            self.matrix,
             *(ws for ws, _ in self.findings.parts),
+            *(ws for ws, _ in self.transcripts.table.parts),
             *(ws for ws, _ in self.conversations.parts),
         ]
         rest = [ws for ws in self.wb._sheets if ws not in order]

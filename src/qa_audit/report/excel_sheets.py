@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from typing import Any
 
 from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import PageSetupProperties
 
 from qa_audit.model import RuleInfo, ScoringPolicy
 from qa_audit.report.aggregate import Aggregates
+from qa_audit.report.excel_columns import WRAPPED
 from qa_audit.report.excel_style import (
+    LINK_FONT,
     SECTION_FONT,
     TITLE_FONT,
+    WRAP,
     CellMaker,
     column_range,
     finish_table,
     low_score_rule,
     prepare_table,
     starts_rule,
+    wrapped_height,
 )
+from qa_audit.report.labels import CHANNEL, SEVERITY, zone_label
+from qa_audit.report.links import LinkSpool
 from qa_audit.report.tables import Column
 from qa_audit.scoring import formula
 
@@ -41,7 +48,7 @@ AGENT_COLUMNS: tuple[Column, ...] = (
     Column("vetoed", "一票否决", "vetoed conversations", 8),
     Column("findings", "发现数", "findings", 8),
     Column("deducted", "扣分合计", "points deducted", 9),
-    Column("top_lost", "主要失分规则", "top lost rules (points, conversations)", 44),
+    Column("top_lost", "主要失分规则", "top lost rules (points, conversations)", 40),
     Column("complaints", "投诉会话", "complaint conversations", 8),
     Column("busy_mean", "忙时均分", "mean score in busy hours", 8),
     Column("quiet_mean", "闲时均分", "mean score in quiet hours", 8),
@@ -81,27 +88,57 @@ RULE_COLUMNS: tuple[Column, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class RunInfo:
+    """What the summary says about the run itself."""
+
+    title: str
+    generated: datetime
+    tz: tzinfo
+
+
 def _table(
-    ws: Any, columns: Sequence[Column], rows: Sequence[dict[str, Any]], notes: Counter[str], pct: Sequence[str] = ()
+    ws: Any,
+    columns: Sequence[Column],
+    rows: Sequence[dict[str, Any]],
+    notes: Counter[str],
+    pct: Sequence[str] = (),
+    links: Mapping[str, str] | None = None,
 ) -> int:
+    """Write a header and rows; `links` maps a first-column value to the location it links to."""
     cells = CellMaker(ws, notes)
     prepare_table(ws, columns)
     ws.append(cells.header(columns))
-    for row in rows:
-        ws.append(
-            [
-                cells.styled(row.get(c.key), number_format=PCT) if c.key in pct else cells.value(row.get(c.key))
-                for c in columns
-            ]
-        )
+    spool = LinkSpool(ws) if links else None
+    for n, row in enumerate(rows, 2):
+        values, wrapped = [], []
+        for c in columns:
+            value = row.get(c.key)
+            if c.key in pct:
+                values.append(cells.styled(value, number_format=PCT))
+            elif c.key in WRAPPED and value:
+                values.append(cells.styled(value, alignment=WRAP))
+                wrapped.append((str(value), c.width))
+            else:
+                values.append(cells.value(value))
+        target = links.get(str(row.get(columns[0].key))) if links else None
+        if spool is not None and target:
+            values[0] = cells.styled(row.get(columns[0].key), font=LINK_FONT)
+            spool.add(f"A{n}", target)
+        height = wrapped_height(wrapped) if wrapped else None
+        if height:
+            ws.row_dimensions[n].height = height
+        ws.append(values)
     last = len(rows) + 1
     finish_table(ws, columns, last)
     return last
 
 
-def write_agents(ws: Any, agg: Aggregates, threshold: float, notes: Counter[str]) -> None:
-    """One row per agent, failing mean scores in red, inconsistent agents in amber."""
-    last = _table(ws, AGENT_COLUMNS, agg.agents, notes, pct=("pass_rate",))
+def write_agents(
+    ws: Any, agg: Aggregates, threshold: float, notes: Counter[str], first_finding: Mapping[str, str] | None = None
+) -> None:
+    """One row per agent (worst first) linked to their first finding; failing means in red, inconsistency in amber."""
+    last = _table(ws, AGENT_COLUMNS, agg.agents, notes, pct=("pass_rate",), links=first_finding)
     ws.conditional_formatting.add(column_range(AGENT_COLUMNS, "mean_score", last), low_score_rule(threshold))
     ws.conditional_formatting.add(column_range(AGENT_COLUMNS, "min_score", last), low_score_rule(threshold))
     consistency = column_range(AGENT_COLUMNS, "consistency", last)
@@ -118,7 +155,7 @@ def write_rules(ws: Any, rules: Sequence[RuleInfo], agg: Aggregates, notes: Coun
             {
                 "id": r.id,
                 "title": r.title,
-                "severity": r.severity,
+                "severity": SEVERITY.get(r.severity, r.severity),
                 "points": r.points,
                 "cap": r.cap,
                 "veto": r.veto,
@@ -149,11 +186,11 @@ def write_groups(ws: Any, agg: Aggregates, notes: Counter[str]) -> None:
     )
     basis = agg.overall.get("complaint_mix_basis", "")
     sections = (
-        ("按班组 by team", GROUP_COLUMNS, agg.teams),
-        ("按日期 by day", GROUP_COLUMNS, agg.days),
-        ("按渠道 by channel", GROUP_COLUMNS, agg.channels),
-        (f"投诉类型分布（{basis}）complaint type mix", mix_cols, agg.complaint_types),
-        ("客户类型分布 customer type mix", mix_cols, agg.customer_types),
+        ("按班组", GROUP_COLUMNS, agg.teams),
+        ("按日期", GROUP_COLUMNS, agg.days),
+        ("按渠道", GROUP_COLUMNS, [{**r, "key": CHANNEL.get(r["key"], r["key"])} for r in agg.channels]),
+        (f"投诉类型分布（{basis}）", mix_cols, agg.complaint_types),
+        ("客户类型分布", mix_cols, agg.customer_types),
     )
     for title, columns, rows in sections:
         ws.append([cells.styled(title, font=SECTION_FONT)])
@@ -177,40 +214,71 @@ def _flags(agg: Aggregates) -> str:
         if a["consistency"].startswith("⚠")
     ]
     if not flagged:
-        return "无 none"
+        return "无"
     more = f" 等 {len(flagged)} 人" if len(flagged) > 5 else ""
     return "；".join(flagged[:5]) + more
 
 
-def _headline(agg: Aggregates, policy: ScoringPolicy, rules: Sequence[RuleInfo]) -> list[tuple[str, Any]]:
+def _worst(agg: Aggregates, rules: Sequence[RuleInfo]) -> tuple[str, str]:
+    """(lowest-scoring agent, most costly rule) in words, for the top of the summary."""
+    titles = {r.id: r.title or r.id for r in rules}
+    scored = [a for a in agg.agents if a["mean_score"] is not None]
+    agent = "—"
+    if scored:
+        a = scored[0]  # agents come worst first
+        who = f"{a['agent_id']} {a['agent_name']}".strip()
+        agent = f"{who}（平均分 {a['mean_score']:g}，扣分 {a['deducted']:g}）"
+    lost = [r for r in agg.rules if r["points"] > 0]
+    rule = f"{titles.get(lost[0]['rule_id'], lost[0]['rule_id'])}（扣 {lost[0]['points']:g} 分）" if lost else "—"
+    return agent, rule
+
+
+def _headline(agg: Aggregates, policy: ScoringPolicy, rules: Sequence[RuleInfo], run: RunInfo) -> list[tuple]:
     o = agg.overall
     versions = o.get("ruleset_versions") or []
+    worst_agent, worst_rule = _worst(agg, rules)
     return [
-        ("会话数 conversations", o["conversations"]),
-        ("坐席数 agents", o["agents"]),
-        ("平均分 mean score", o["mean_score"]),
-        ("合格率 pass rate", o["pass_rate"]),
-        ("一票否决 vetoed", o["vetoed"]),
-        ("发现数 findings", o["findings"]),
-        ("扣分合计 points deducted", o["deducted"]),
-        ("投诉会话 complaints", o["complaints"]),
-        ("基准分 / 合格线 base / pass", f"{policy.base:g} / {policy.pass_threshold:g}"),
-        ("规则数 rules in force", len(rules)),
-        ("规则版本 rule-set version", ", ".join(versions) or "—"),
-        ("忙闲划分 busy hours", agg.busy_hours),
-        ("四个一样预警 consistency flags", _flags(agg)),
-        ("生成时间 generated", datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %z")),
+        ("平均分最低的坐席", worst_agent, None),
+        ("扣分最多的规则", worst_rule, None),
+        ("会话数", o["conversations"], None),
+        ("坐席数", o["agents"], None),
+        ("平均分", o["mean_score"], None),
+        ("合格率", o["pass_rate"], PCT),
+        ("一票否决", o["vetoed"], None),
+        ("发现数", o["findings"], None),
+        ("扣分合计", o["deducted"], None),
+        ("投诉会话", o["complaints"], None),
+        ("基准分 / 合格线", f"{policy.base:g} / {policy.pass_threshold:g}", None),
+        ("规则数", len(rules), None),
+        ("规则版本", ", ".join(versions) or "—", None),
+        ("忙闲划分", agg.busy_hours, None),
+        ("四个一样预警", _flags(agg), None),
+        ("时区", zone_label(run.tz), None),
+        ("生成时间", run.generated.strftime("%Y-%m-%d %H:%M"), None),
     ]
 
 
+def axis_range(values: Sequence[float], floor: float = 0.0, ceiling: float | None = None) -> tuple[float, float]:
+    """Axis limits that fit the data with a little room (so close scores do not look alike)."""
+    low, high = min(values), max(values)
+    pad = max((high - low) * 0.15, 1.0)
+    lo = max(floor, math.floor(low - pad))
+    hi = math.ceil(high + pad)
+    if ceiling is not None:
+        hi = min(hi, ceiling)
+    if hi <= lo:
+        hi = lo + 1
+    return float(lo), float(hi)
+
+
 def _chart(
-    ws: Any, title: str, y_title: str, first: int, last: int, col: int, anchor: str, top: float | None = None
+    ws: Any, title: str, y_title: str, first: int, last: int, col: int, anchor: str, limits: tuple[float, float]
 ) -> None:
     chart = BarChart()
     chart.x_axis.tickLblSkip = 1  # label every bar
-    chart.y_axis.scaling.min = 0
-    if top is not None:
-        chart.y_axis.scaling.max = top
+    chart.y_axis.scaling.min, chart.y_axis.scaling.max = limits
+    chart.y_axis.delete = False
+    chart.x_axis.delete = False
     chart.type = "bar"
     chart.style = 10
     chart.title = title
@@ -231,36 +299,30 @@ def write_summary(
     rules: Sequence[RuleInfo],
     split_notes: Sequence[str],
     notes: Counter[str],
-    title: str = "",
+    run: RunInfo,
 ) -> None:
-    """Headline numbers, the formula, and charts of agent scores and of the most-lost rules."""
+    """Headline numbers (worst agent and costliest rule first), the formula, and two charts."""
     cells = CellMaker(ws, notes)
-    for letter, width in zip("ABCDEF", (30, 22, 10, 10, 10, 4), strict=True):
+    for letter, width in zip("ABCDEF", (22, 30, 9, 9, 9, 4), strict=True):
         ws.column_dimensions[letter].width = width
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.append([cells.styled(title or "客服质检评分卡 QA scorecard", font=TITLE_FONT)])
+    ws.append([cells.styled(run.title or "客服质检评分卡", font=TITLE_FONT)])
     ws.append([])
     row = 2
-    for label, value in _headline(agg, policy, rules):
-        pct = "pass rate" in label
-        ws.append([cells.value(label), cells.styled(value, number_format=PCT) if pct else cells.value(value)])
+    for label, value, fmt in _headline(agg, policy, rules, run):
+        ws.append([cells.value(label), cells.styled(value, number_format=fmt) if fmt else cells.value(value)])
         row += 1
-    zh, en = formula(policy.method)
-    for i, line in enumerate(zh + en):
-        label = "评分公式" if i == 0 else "formula" if i == len(zh) else None
-        ws.append([cells.value(label), cells.value(line)])
+    zh, _ = formula(policy.method)
+    for i, line in enumerate(zh):
+        ws.append([cells.value("评分公式" if i == 0 else None), cells.value(line)])
         row += 1
     for note in [*split_notes, *(f"「{k}」有 {n} 个单元格超过 32,767 字被截断（已标注）" for k, n in notes.items())]:
-        ws.append([cells.value("注意 note"), cells.value(note)])
+        ws.append([cells.value("注意"), cells.value(note)])
         row += 1
     ws.append([])
     row += 1
 
-    ranked = sorted(agg.agents, key=lambda a: (a["mean_score"] is None, a["mean_score"] or 0, a["agent_id"]))
-    shown = ranked[:CHART_AGENTS]
-    ws.append([cells.styled(f"坐席平均分（最低 {len(shown)} 位）agents by mean score", font=SECTION_FONT)])
+    shown = [a for a in agg.agents if a["mean_score"] is not None][:CHART_AGENTS]  # worst first
+    ws.append([cells.styled(f"坐席平均分（最低 {len(shown)} 位）", font=SECTION_FONT)])
     ws.append(
         cells.header(
             (
@@ -287,17 +349,19 @@ def write_summary(
         )
         row += 1
     if shown:
-        _chart(ws, "坐席平均分 mean score by agent", "得分", first, row, 3, "H2", top=policy.base)
+        limits = axis_range([a["mean_score"] for a in shown], 0.0, policy.base)
+        _chart(ws, "坐席平均分（坐标轴按数据范围）", "平均分", first, row, 3, "H2", limits)
     ws.append([])
     row += 1
 
+    titles = {r.id: r.title or r.id for r in rules}
     lost = [r for r in agg.rules if r["points"] > 0][:CHART_RULES]
-    ws.append([cells.styled("扣分最多的规则 most-lost rules", font=SECTION_FONT)])
+    ws.append([cells.styled("扣分最多的规则", font=SECTION_FONT)])
     ws.append(
         cells.header(
             (
-                Column("rule", "规则", "rule id"),
-                Column("title", "名称", "title"),
+                Column("title", "规则", "rule title"),
+                Column("rule", "规则ID", "rule id"),
                 Column("lost", "扣分合计", "points lost"),
                 Column("failed", "不通过会话", "failed"),
                 Column("rate", "不通过率", "fail rate"),
@@ -309,8 +373,8 @@ def write_summary(
     for r in lost:
         ws.append(
             [
+                cells.value(titles.get(r["rule_id"], r["rule_id"])),
                 cells.value(r["rule_id"]),
-                cells.value(r["title"]),
                 cells.value(r["points"]),
                 cells.value(r["failed"]),
                 cells.styled(r["fail_rate"], number_format=PCT),
@@ -319,4 +383,5 @@ def write_summary(
         row += 1
     if lost:
         agents_h = max(6.0, 0.9 * len(shown) + 3.0)
-        _chart(ws, "扣分最多的规则 points lost by rule", "扣分", first, row, 3, f"H{4 + int(agents_h * 2)}")
+        limits = (0.0, float(math.ceil(max(r["points"] for r in lost) * 1.1)))
+        _chart(ws, "扣分最多的规则", "扣分", first, row, 3, f"H{4 + int(agents_h * 2)}", limits)

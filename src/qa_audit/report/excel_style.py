@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from copy import copy
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
@@ -24,6 +25,7 @@ LINK_FONT = Font(color="0563C1", underline="single")
 BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
 BAD_FONT = Font(color="9C0006")
 WARN_FILL = PatternFill("solid", fgColor="FFEB9C")
+REVIEW_FILL = PatternFill("solid", fgColor="E4DFEC")  # 待复核 flags: lavender, never the red of a deduction
 WRAP = Alignment(wrap_text=True, vertical="top")
 YES, NO = "是", "否"
 
@@ -35,6 +37,7 @@ class CellMaker:
         """Bind to a sheet; `notes` counts truncated cells per sheet title."""
         self.ws = ws
         self.notes = notes
+        self._styles: dict[tuple, tuple[Any, tuple]] = {}
 
     def value(self, value: Any) -> Any:
         """Return a plain value or a cell; text never becomes a formula."""
@@ -68,16 +71,37 @@ class CellMaker:
         font: Font | None = None,
         number_format: str | None = None,
         alignment: Alignment | None = None,
+        fill: PatternFill | None = None,
     ) -> Any:
-        """Return `value` as a styled cell."""
+        """Return `value` as a styled cell (also `fill`)."""
         plain = self.value(value)
-        cell = plain if isinstance(plain, Cell) else WriteOnlyCell(self.ws, value=plain)
+        if isinstance(plain, Cell):  # quoted or cut text: rare, style it the slow way
+            return self._apply(plain, font, number_format, alignment, fill)
+        cell = WriteOnlyCell(self.ws, value=plain)
+        # openpyxl hashes every style object on assignment; a transcript has many thousands of
+        # styled cells, so each combination is registered once and its style array copied after
+        key = (id(font), number_format, id(alignment), id(fill))
+        known = self._styles.get(key)
+        if known is None:
+            self._apply(cell, font, number_format, alignment, fill)
+            # the objects are kept so that their ids cannot be reused while the key lives
+            self._styles[key] = (copy(cell._style), (font, alignment, fill))
+        else:
+            cell._style = copy(known[0])
+        return cell
+
+    @staticmethod
+    def _apply(
+        cell: Cell, font: Font | None, number_format: str | None, alignment: Alignment | None, fill: PatternFill | None
+    ) -> Cell:
         if font is not None:
             cell.font = font
         if number_format:
             cell.number_format = number_format
         if alignment is not None:
             cell.alignment = alignment
+        if fill is not None:
+            cell.fill = fill
         return cell
 
     def header(self, columns: Sequence[Column]) -> list[Cell]:
@@ -92,6 +116,35 @@ class CellMaker:
         return row
 
 
+HEADER_HEIGHT = 32.0  # two lines: headers wrap in narrow columns
+LINE_HEIGHT = 15.0  # points per line of 11-point text
+MAX_ROW_HEIGHT = 409.0  # Excel's limit
+
+
+def text_units(text: str) -> int:
+    """Width of `text` in column-width units: a CJK or full-width character takes about 1.8."""
+    n = len(text)
+    return round(n + 0.4 * (len(text.encode("utf-8", "surrogatepass")) - n))  # CJK: 3 bytes -> 1.8
+
+
+def wrapped_height(cells: Sequence[tuple[str, float]]) -> float | None:
+    """Row height that shows every (text, column width) pair wrapped in full; None for one line.
+
+    Needed because LibreOffice (and Excel for files it did not write) keep the default height of
+    rows written without one, which cuts wrapped text to its first line on screen and on paper.
+    """
+    lines = 1
+    for text, width in cells:
+        per_line = max(width - 1.0, 1.0)
+        if len(text) * 1.8 <= per_line and "\n" not in text:
+            continue
+        n = sum(max(1, -(-text_units(part) // int(per_line))) for part in text.split("\n"))
+        lines = max(lines, n)
+    if lines == 1:
+        return None
+    return min(lines * LINE_HEIGHT + 2.0, MAX_ROW_HEIGHT)
+
+
 def sheet_location(title: str, row: int, col: int = 1) -> str:
     """Return a hyperlink location like 'Sheet'!A5."""
     return f"'{title.replace(chr(39), chr(39) * 2)}'!{get_column_letter(col)}{row}"
@@ -102,6 +155,7 @@ def prepare_table(ws: Any, columns: Sequence[Column]) -> None:
     for i, col in enumerate(columns, 1):
         ws.column_dimensions[get_column_letter(i)].width = col.width
     ws.freeze_panes = "B2"
+    ws.row_dimensions[1].height = HEADER_HEIGHT
 
 
 def finish_table(ws: Any, columns: Sequence[Column], last_row: int) -> None:

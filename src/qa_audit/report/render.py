@@ -1,7 +1,7 @@
 """Render a workbook through LibreOffice (headless) to PDF, and a PDF page to PNG (poppler).
 
-Used by the test that proves the workbook opens cleanly outside openpyxl, and to refresh the
-README picture: `python -m qa_audit.report.render docs/scorecard-summary.png`.
+Used by the tests that prove the workbook opens and prints cleanly outside openpyxl, and to refresh
+the docs picture from the real sample run: `python -m qa_audit.report.render docs/scorecard-summary.png`.
 """
 
 from __future__ import annotations
@@ -60,16 +60,27 @@ def first_page_png(pdf: Path, png: Path, dpi: int = 110) -> Path:
     return png
 
 
+def page_texts(pdf: Path) -> list[str]:
+    """Return the text of each page of `pdf` (pdftotext), in order."""
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        raise RenderError("pdftotext (poppler-utils) is not installed")
+    proc = subprocess.run([exe, "-layout", str(pdf), "-"], capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RenderError(f"pdftotext failed ({proc.returncode}): {proc.stderr}")
+    return proc.stdout.split("\f")[:-1] if proc.stdout.endswith("\f") else proc.stdout.split("\f")
+
+
 def main(argv: list[str]) -> int:
-    """Write the demo scorecard's summary page as a PNG."""
-    from qa_audit.report import write_outputs
-    from qa_audit.report.demo import POLICY, RULES, demo_results
+    """Audit the bundled sample transcripts and write their scorecard's summary page as a PNG."""
+    from qa_audit.cli import main as cli
 
     if len(argv) != 1:
         print("usage: python -m qa_audit.report.render OUT.png", file=sys.stderr)
         return 2
+    samples = Path(__file__).resolve().parents[3] / "sample_transcripts"
     with tempfile.TemporaryDirectory() as tmp:
-        write_outputs(Path(tmp), demo_results(), RULES, POLICY)
+        cli.main(["audit", str(samples), "-o", tmp, "-q"], standalone_mode=False)
         pdf = to_pdf(Path(tmp) / "scorecard.xlsx", Path(tmp))
         first_page_png(pdf, Path(argv[0]))
     print(argv[0])

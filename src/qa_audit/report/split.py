@@ -10,6 +10,7 @@ import pickle
 import tempfile
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from qa_audit.model import RuleInfo, ScoringPolicy
 from qa_audit.report.aggregate import Aggregator
 from qa_audit.report.excel import ScorecardWriter
 from qa_audit.report.safe import inside, safe_file_stem
+from qa_audit.report.transcript import TurnRow
 
 SPLIT_KEYS = {"agent": ("agent_id", "坐席"), "team": ("team", "班组")}
 UNKNOWN = "（未知）"
@@ -25,18 +27,26 @@ UNKNOWN = "（未知）"
 class Spool:
     """Keep (row, finding rows, losses) per key on disk until the split workbooks are written."""
 
-    def __init__(self, split_by: str) -> None:
-        """Start an empty spool for `split_by` ('agent' or 'team')."""
+    def __init__(self, split_by: str, tz: tzinfo | None = None) -> None:
+        """Start an empty spool for `split_by` ('agent' or 'team'); workbooks show times in `tz`."""
         self.field, self.label = SPLIT_KEYS[split_by]
+        self.tz = tz
         self.dir_name = f"by_{split_by}"
         self.file = tempfile.TemporaryFile()  # noqa: SIM115 - lives until close()
         self.index: dict[str, list[int]] = defaultdict(list)
 
-    def add(self, row: Mapping[str, Any], findings: Sequence[Mapping[str, Any]], losses: Mapping) -> None:
-        """Remember one conversation under its key."""
+    def add(
+        self,
+        row: Mapping[str, Any],
+        findings: Sequence[Mapping[str, Any]],
+        losses: Mapping,
+        turns: Sequence[TurnRow] = (),
+    ) -> None:
+        """Remember one conversation (and its transcript, when it has findings) under its key."""
         key = row.get(self.field) or UNKNOWN
         self.index[str(key)].append(self.file.tell())
-        pickle.dump((dict(row), list(findings), dict(losses)), self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        record = (dict(row), list(findings), dict(losses), tuple(turns))
+        pickle.dump(record, self.file, protocol=pickle.HIGHEST_PROTOCOL)
 
     def write(self, outdir: Path, rules: Sequence[RuleInfo], policy: ScoringPolicy) -> list[Path]:
         """Write one workbook per key under outdir/by_<key>/; return their paths."""
@@ -48,14 +58,14 @@ class Spool:
             path = target_dir / f"{safe_file_stem(key)}.xlsx"
             if not inside(target_dir, path):  # safe_file_stem makes this impossible; belt and braces
                 raise ValueError(f"refusing to write outside {target_dir}: {key!r}")
-            book = ScorecardWriter(path, rules, policy, title=f"{self.label} {key} 质检评分卡")
+            book = ScorecardWriter(path, rules, policy, title=f"{self.label} {key} 质检评分卡", tz=self.tz)
             agg = Aggregator()
             try:
                 for offset in offsets:
                     self.file.seek(offset)
-                    row, findings, losses = pickle.load(self.file)  # our own temporary file
+                    row, findings, losses, turns = pickle.load(self.file)  # our own temporary file
                     agg.add(row, losses)
-                    book.add(row, findings)
+                    book.add(row, findings, turns)
                 book.close(agg.result(rules_map, policy))
             except BaseException:
                 book.abort()

@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import tzinfo
 from typing import Any
 
 from qa_audit.model import ConversationResult, Finding, Roles, RuleInfo, Turn
+from qa_audit.report.evidence import evidence_sentence, missing_text
+from qa_audit.report.labels import local_text, offset_text, parse_time
 from qa_audit.scoring import RuleLoss
 
 MARK_OPEN, MARK_CLOSE = "【", "】"
@@ -86,29 +88,43 @@ REVIEW_COLUMNS: tuple[Column, ...] = (
 )
 
 
-def parse_started(started_at: str | None) -> tuple[str | None, int | None]:
-    """Return (day 'YYYY-MM-DD', hour 0-23) as written in an ISO time, or (None, None)."""
-    if not started_at:
-        return None, None
-    text = started_at.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
+WHOLE_CONVERSATION = "（整通会话）"
+WHOLE_METRICS = ("talk_share", "speech_rate")  # measured over the whole conversation, not at a turn
+
+
+def parse_started(started_at: str | None, tz: tzinfo | None = None) -> tuple[str | None, int | None]:
+    """Return (day 'YYYY-MM-DD', hour 0-23) of an ISO time in `tz` (None: as written), or (None, None)."""
+    when = parse_time(started_at, tz)
+    if when is None:
         return None, None
     return when.date().isoformat(), when.hour
 
 
-def _turn_time(turn: Turn | None) -> str:
+def turn_time(turn: Turn | None, tz: tzinfo | None = None) -> str:
+    """Return a turn's time: its ts in `tz` (HH:MM:SS), or +HH:MM:SS from the start of a call."""
     if turn is None:
         return ""
     if turn.ts:
-        return turn.ts
+        return local_text(turn.ts, tz, "%H:%M:%S") if tz is not None else turn.ts
     if turn.start is not None:
-        total = max(int(turn.start), 0)
-        return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
+        return offset_text(turn.start)
     return ""
+
+
+def _missing(f: Finding) -> bool:
+    """True for a finding about something never said (nothing in its turn to mark)."""
+    kind = (f.evidence or {}).get("kind")
+    return f.span is None and not f.match and kind in ("require", "metric")
+
+
+def _quote(f: Finding, info: RuleInfo | None, turn: Turn | None, turns: tuple[Turn, ...]) -> str:
+    """The workbook's 原文 cell: the turn with the words marked, or what was missing and where."""
+    ev = f.evidence or {}
+    if ev.get("kind") == "require" and _missing(f):
+        return missing_text(f, info, turns)
+    if turn is None or (ev.get("kind") == "metric" and ev.get("metric") in WHOLE_METRICS):
+        return WHOLE_CONVERSATION
+    return mark_span(turn.text, f.span, f.match)
 
 
 def mark_span(text: str, span: tuple[int, int] | None, match: str = "") -> str:
@@ -127,10 +143,12 @@ def _fmt_points(value: float) -> str:
     return f"{value:g}"
 
 
-def conversation_row(result: ConversationResult, losses: Mapping[str, RuleLoss]) -> dict[str, Any]:
-    """Return the conversations-table row of one result."""
+def conversation_row(
+    result: ConversationResult, losses: Mapping[str, RuleLoss], tz: tzinfo | None = None
+) -> dict[str, Any]:
+    """Return the conversations-table row of one result; day and hour are taken in `tz`."""
     c, s, t = result.conversation, result.score, result.tag
-    day, hour = parse_started(c.started_at)
+    day, hour = parse_started(c.started_at, tz)
     lost = sorted(
         (x for x in losses.values() if x.status == "fail" and not x.bonus), key=lambda x: (-x.points, x.rule_id)
     )
@@ -143,6 +161,7 @@ def conversation_row(result: ConversationResult, losses: Mapping[str, RuleLoss])
         "day": day,
         "hour": hour,
         "started_at": c.started_at,
+        "started_local": local_text(c.started_at, tz, "%Y-%m-%d %H:%M") if tz is not None else c.started_at,
         "turns": len(c.turns),
         "score": s.score,
         "possible": s.possible,
@@ -154,6 +173,7 @@ def conversation_row(result: ConversationResult, losses: Mapping[str, RuleLoss])
             f"{x.rule_id} −{_fmt_points(x.points)}" + ("（一票否决）" if x.veto else "") for x in lost
         ),
         "na_rules": ", ".join(sorted(r for r, x in losses.items() if x.status == "n/a")),
+        "lost": [(x.rule_id, x.points, x.veto) for x in lost],  # the workbook names them by title
         "complaint_type": t.complaint_type,
         "complaint_prob": round(float(t.complaint_prob), 4),
         "is_complaint": t.is_complaint,
@@ -189,15 +209,19 @@ def _kind(info: RuleInfo | None) -> str:
 
 
 def finding_rows(
-    result: ConversationResult, rules: Mapping[str, RuleInfo], losses: Mapping[str, RuleLoss]
+    result: ConversationResult,
+    rules: Mapping[str, RuleInfo],
+    losses: Mapping[str, RuleLoss],
+    tz: tzinfo | None = None,
 ) -> list[dict[str, Any]]:
     """Return the findings-table rows of one result, in the order the engine reported them.
 
     `counted` spreads each rule's capped loss over its findings in order, so the counted points
-    of a conversation's deductions add up to its `deducted`.
+    of a conversation's deductions add up to its `deducted`. Besides the machine columns, each
+    row carries what the workbook shows: `turn_no` (from 1), `quote`, `evidence_text`, `span`.
     """
     c = result.conversation
-    day, _ = parse_started(c.started_at)
+    day, _ = parse_started(c.started_at, tz)
     turns = {t.index: t for t in c.turns}
     left = {rid: x.points for rid, x in losses.items()}
     rows = []
@@ -207,6 +231,7 @@ def finding_rows(
         left[f.rule_id] = left.get(f.rule_id, 0.0) - counted
         turn = turns.get(f.turn_index) if f.turn_index is not None else None
         text = mark_span(turn.text, f.span, f.match) if turn else ""
+        started = local_text(c.started_at, tz, "%H:%M:%S") if tz is not None else (c.started_at or "")
         rows.append(
             {
                 "conversation_id": c.conversation_id,
@@ -215,8 +240,9 @@ def finding_rows(
                 "team": c.team,
                 "channel": c.channel,
                 "day": day,
-                "time": _turn_time(turn) or (c.started_at or ""),
+                "time": turn_time(turn, tz) or started,
                 "turn_index": f.turn_index,
+                "turn_no": f.turn_index + 1 if f.turn_index is not None else None,
                 "role": f.role,
                 "rule_id": f.rule_id,
                 "rule_title": info.title if info else "",
@@ -230,6 +256,10 @@ def finding_rows(
                 "message": f.message,
                 "evidence": json.dumps(dict(f.evidence), ensure_ascii=False, default=str) if f.evidence else "",
                 "finding_id": f.finding_id,
+                "quote": _quote(f, info, turn, c.turns),
+                "evidence_text": evidence_sentence(f, info, c.turns),
+                "span": f.span,
+                "missing": _missing(f),
             }
         )
     return rows

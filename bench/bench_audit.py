@@ -1,26 +1,28 @@
 """Benchmark of the nightly audit, every figure measured in the same run (not part of the test suite).
 
-    python bench/bench_audit.py             # default sizes (n=1,000): about 3 minutes on 2 cores
-    python bench/bench_audit.py --quick     # small sizes, under a minute: checks that everything runs
+    python bench/bench_audit.py --quick     # real text + a small replicated corpus: about 2-3 minutes on 2 cores
+    python bench/bench_audit.py             # everything below (default sizes): about 10 minutes
 
-Generates a reproducible corpus (bench/corpus.py: the sample conversations replicated with new ids
-and 5,000 agents), then runs each measurement as its own `qa-audit audit` process (what a user
-runs, start-up included) and prints:
-  1. whole audit (read -> write, default pack, 1 worker): conversations/s and MB/s per core;
-  2. the floor: reading + jieba segmentation of the same corpus (bench/baselines.py floor), and
-     the ratio audit / floor (goal <= 1.5);
-  3. the naive baseline (pandas str.contains per rule per conversation) with 50 and 500 rules,
-     and the ratio naive / audit at the same rule count (goal >= 20 at 500 rules);
-  4. growth: time with 10x the rules (50 -> 500) and with 10x the conversations (should be ~1x
-     and ~10x);
-  5. peak RSS of whole runs at two corpus sizes (goal: flat, under 1 GB), and of a run whose turn
-     texts never repeat (with $JDDC_SESSIONS: the per-text memos at their bound);
-  6. speed-up of 2 workers over 1;
-  7. jieba vs rjieba on the same turns: speed and token agreement (bench/segmenters.py);
-  8. the whole audit and the floor on real text that repeats nothing (the JDDC sessions named by
-     $JDDC_SESSIONS, when given): the replicated corpus repeats its turns, which the engine's
-     per-text memo turns into lookups, so this is the figure to expect on a new day's chats.
-Machine noise on shared 2-core VMs is large (up to +-45 %): compare ratios taken in one run.
+It leads with REAL text that never repeats (the JDDC sessions and the JDDC agent replies: every
+conversation different, as a new day's chats are), then the replicated corpus as a secondary line.
+Real text: `--real PATH...` or $QA_AUDIT_BENCH_REAL (paths separated by ':'); by default the repo's
+data/jddc_dialogues + data/jddc_agent_replies when present, else ../shared/data/ (development data).
+
+The first printed line is the headline: whole audit (a real `qa-audit audit` process, start-up
+included, 1 worker) / floor (reading + jieba segmentation of the same text, bench/baselines.py), and
+2 workers vs 1 on the same text, with the machine's load average. Then, on the real text:
+  R1. each (floor, 1 worker, 2 workers) run of `--repeat` rounds: wall and CPU seconds, results identical;
+  R2. where the time goes, per stage (read, normalise, rules, classify, score, write) in one run
+      (bench/stages.py, CPU seconds);
+and, secondary, on the replicated corpus (bench/corpus.py: the sample conversations copied with new
+ids; the engine's per-text memos make repeated turns nearly free, so it flatters the audit):
+  1. whole audit, 1 worker; 2. floor and audit / floor; 6. 2 workers vs 1;
+  3. the naive baseline (pandas str.contains per rule per conversation) at 50 and 500 rules;
+  4. growth with 10x the rules and 10x the conversations;
+  5. peak RSS at two corpus sizes (flat, < 1 GB) and with every turn text unique;
+  7. jieba vs rjieba (bench/segmenters.py).
+`--quick` runs R1, R2 and 1, 2, 6 (replicated, n=200). Machine noise on a shared 2-core VM is large:
+compare ratios taken in the same run, and read the load average printed with them.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ import argparse
 import json
 import os
 import platform
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,7 +45,7 @@ import psutil
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from corpus import JDDC, write_corpus  # noqa: E402
+from corpus import JDDC, ROOT, write_corpus  # noqa: E402
 from rulepacks import default_rule_count, make_pack  # noqa: E402
 
 
@@ -51,6 +55,7 @@ def measure(cmd: list[str]) -> dict:
     The tree figure sums the main process's RSS and each child's USS (its own pages): forked workers
     share the parent's pages, which a plain RSS sum would count once per process.
     """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     ps = psutil.Process(proc.pid)
@@ -65,9 +70,32 @@ def measure(cmd: list[str]) -> dict:
         time.sleep(0.25)
     out, err = proc.communicate()
     wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-2000:]}")
-    return {"seconds": wall, "rss_main": peak_main / 2**20, "rss_tree": peak_tree / 2**20, "stdout": out}
+    return {"seconds": wall, "cpu": cpu, "rss_main": peak_main / 2**20, "rss_tree": peak_tree / 2**20, "stdout": out}
+
+
+def load() -> str:
+    """The load averages (1, 5, 15 min) and the core count: how busy the machine was."""
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.1f}/{five:.1f}/{fifteen:.1f} on {os.cpu_count()} cores"
+
+
+def real_inputs(given: list[str] | None) -> list[Path]:
+    """The real, non-repeating text: --real, $QA_AUDIT_BENCH_REAL, the repo's data/, else ../shared/data/."""
+    if given:
+        return [Path(p) for p in given]
+    env = os.environ.get("QA_AUDIT_BENCH_REAL")
+    if env:
+        return [Path(p) for p in env.split(os.pathsep) if p]
+    names = ("jddc_dialogues/sessions.jsonl", "jddc_agent_replies/replies.jsonl")
+    for base in (ROOT / "data", ROOT.parent / "shared" / "data"):
+        found = [base / n for n in names if (base / n).is_file()]
+        if found:
+            return found
+    return []
 
 
 def audit(corpus: Path, out: Path, workers: int, rules: Path | None = None) -> dict:
@@ -81,7 +109,7 @@ def audit(corpus: Path, out: Path, workers: int, rules: Path | None = None) -> d
 def baseline(*args: str) -> dict:
     """Run bench/baselines.py in its own process; return its JSON line plus the wall time."""
     m = measure([sys.executable, str(BENCH / "baselines.py"), *args])
-    return {**json.loads(m["stdout"].strip().splitlines()[-1]), "wall": m["seconds"]}
+    return {**json.loads(m["stdout"].strip().splitlines()[-1]), "wall": m["seconds"], "cpu": m["cpu"]}
 
 
 def size_mb(folder: Path) -> float:
@@ -112,26 +140,84 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=1000, help="base corpus size (conversations)")
     ap.add_argument("--rss-sizes", default="10000,100000", help="corpus sizes for the peak-RSS runs")
     ap.add_argument("--naive-n", type=int, default=200, help="conversations for the naive baseline")
-    ap.add_argument("--quick", action="store_true", help="n=200, RSS at 1,000 and 2,000 (under a minute)")
+    ap.add_argument("--quick", action="store_true", help="real text, then n=200 replicated")
+    ap.add_argument("--real", nargs="*", help="real text files (default: $QA_AUDIT_BENCH_REAL, data/, ../shared/data)")
+    ap.add_argument("--repeat", type=int, default=None, help="rounds of the real-text runs (default 1 quick, 3)")
     ap.add_argument("--workdir", type=Path, default=None, help="where corpora and outputs go (default: a temp dir)")
     args = ap.parse_args()
     if args.quick:
-        args.n, args.rss_sizes, args.naive_n = 200, "1000,2000", 100
+        args.n = 200
+    repeat = args.repeat or (1 if args.quick else 3)
     rss_sizes = [int(x) for x in args.rss_sizes.split(",")]
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
-        run(Path(tmp), args.n, rss_sizes, args.naive_n)
+        real_text(Path(tmp), real_inputs(args.real), repeat)
+        run(Path(tmp), args.n, rss_sizes, args.naive_n, args.quick)
 
 
-def run(tmp: Path, n: int, rss_sizes: list[int], naive_n: int) -> None:
-    """All measurements, printed as they complete."""
-    print(f"# qa-audit benchmark, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
-    print(f"# machine: {machine()}")
+def real_text(tmp: Path, inputs: list[Path], repeat: int) -> None:
+    """The headline: real text that repeats nothing, 1 worker vs the floor and 2 workers vs 1."""
+    if not inputs:
+        print("real text: none found (--real, $QA_AUDIT_BENCH_REAL, data/ or ../shared/data): headline skipped")
+        return
+    real = tmp / "real"
+    real.mkdir()
+    for p in inputs:
+        (real / p.name).write_bytes(p.read_bytes())
+    rows = []
+    for r in range(repeat):  # interleaved, so that a change of load hits every measure of a round
+        fl = baseline("floor", str(real))
+        one = audit(real, tmp / f"r1_{r}", 1)
+        two = audit(real, tmp / f"r2_{r}", 2)
+        same = all(
+            (tmp / f"r1_{r}" / name).read_bytes() == (tmp / f"r2_{r}" / name).read_bytes()
+            for name in ("results.jsonl", "findings.jsonl")
+        )
+        rows.append((fl, one, two, same, load()))
+    n = fl["conversations"]
+    ratio = statistics.median(one["seconds"] / fl["wall"] for fl, one, *_ in rows)
+    cpu_ratio = statistics.median(one["cpu"] / fl["cpu"] for fl, one, *_ in rows)
+    speed = statistics.median(one["seconds"] / two["seconds"] for _, one, two, *_ in rows)
+    spread = f" (median of {repeat} rounds)" if repeat > 1 else ""
+    print(
+        f"REAL TEXT, never repeated ({n:,} conversations, {size_mb(real):.1f} MB): whole audit / (read + jieba) = "
+        f"{ratio:.2f}x with 1 worker (goal <= 2.0; CPU seconds {cpu_ratio:.2f}x); "
+        f"2 workers = {speed:.2f}x one (goal >= 1.8){spread}; "
+        f"{load()}",
+        flush=True,
+    )
+    print(f"# {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; machine: {machine()}")
+    print(f"# real text: {', '.join(str(p) for p in inputs)}")
+    print("R1. rounds (wall s / CPU s of the whole process tree; start-up included):")
+    for r, (fl, one, two, same, when) in enumerate(rows, 1):
+        print(
+            f"   round {r}: floor {fl['wall']:.2f} / {fl['cpu']:.2f}; 1 worker {one['seconds']:.2f} / {one['cpu']:.2f} "
+            f"= {n / one['seconds']:.0f} conv/s, {one['seconds'] / fl['wall']:.2f}x the floor "
+            f"(CPU {one['cpu'] / fl['cpu']:.2f}x); 2 workers {two['seconds']:.2f} / {two['cpu']:.2f} "
+            f"= {one['seconds'] / two['seconds']:.2f}x; outputs identical: {same}; {when}",
+            flush=True,
+        )
+    st = json.loads(measure([sys.executable, str(BENCH / "stages.py"), str(real)])["stdout"].strip().splitlines()[-1])
+    cpu = st["cpu_seconds"]
+    total = st["audit_cpu_seconds"]
+    parts = ", ".join(
+        f"{k} {cpu[k]:.2f} s ({cpu[k] / total:.0%})"
+        for k in ("read", "normalise", "rules", "classify", "score", "write")
+    )
+    print(
+        f"R2. stages of one in-process run, 1 worker, CPU seconds (bench/stages.py): {parts}; "
+        f"total {total:.2f} s + start-up {cpu['start-up']:.2f} s; {load()}",
+        flush=True,
+    )
+
+
+def run(tmp: Path, n: int, rss_sizes: list[int], naive_n: int, quick: bool) -> None:
+    """The replicated corpus (secondary: its turns repeat), printed as they complete."""
+    print("\nSECONDARY: the replicated corpus (sample conversations copied; repeated turns are memo lookups)")
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     base, big = tmp / "corpus_n", tmp / "corpus_10n"
     write_corpus(n, base)
-    write_corpus(10 * n, big)
     mb = size_mb(base)
-    print(f"# corpus: {n:,} conversations, {mb:.1f} MB (bench/corpus.py, seed 20261122); 10x: {10 * n:,}")
+    print(f"# corpus: {n:,} conversations, {mb:.1f} MB (bench/corpus.py, seed 20261122)")
     print(f"# default pack: {default_rule_count()} rules", flush=True)
 
     one = audit(base, tmp / "o1", 1)
@@ -144,7 +230,7 @@ def run(tmp: Path, n: int, rss_sizes: list[int], naive_n: int) -> None:
     fl = baseline("floor", str(base))
     print(
         f"2. floor (read + jieba, same corpus): {fl['wall']:.2f} s wall ({fl['seconds']:.1f} s after imports) "
-        f"-> audit / floor = {one['seconds'] / fl['wall']:.2f}x (goal <= 1.5x)",
+        f"-> audit / floor = {one['seconds'] / fl['wall']:.2f}x (replicated text; {load()})",
         flush=True,
     )
 
@@ -155,6 +241,8 @@ def run(tmp: Path, n: int, rss_sizes: list[int], naive_n: int) -> None:
         f"on {cores} cores; results.jsonl identical: {same}",
         flush=True,
     )
+    if quick:
+        return
 
     packs = {k: make_pack(tmp / f"pack{k}", k) for k in (50, 500)}
     print("3. naive baseline (pandas str.contains per rule per conversation, agent turns):")
@@ -177,6 +265,7 @@ def run(tmp: Path, n: int, rss_sizes: list[int], naive_n: int) -> None:
             flush=True,
         )
 
+    write_corpus(10 * n, big)
     ten = audit(big, tmp / "o10", 2)
     # start-up, the worker pool and the fixed end of a run: just over one chunk per worker starts the pool
     write_corpus(2 * 64 + 1, tmp / "corpus_start")
@@ -218,22 +307,6 @@ def run(tmp: Path, n: int, rss_sizes: list[int], naive_n: int) -> None:
     print("7. segmenters on the same turns (normalised text, rule words added, HMM off):")
     for line in compare():
         print(f"   {line}", flush=True)
-
-    if JDDC.is_file():
-        real = tmp / "jddc"
-        real.mkdir()
-        (real / "sessions.jsonl").write_bytes(JDDC.read_bytes())
-        rn = sum(1 for line in JDDC.read_text(encoding="utf-8").splitlines() if line.strip())
-        ra = audit(real, tmp / "o_jddc", 1)
-        rf = baseline("floor", str(real))
-        print(
-            f"8. real text, no replication ({rn} JDDC sessions, {size_mb(real):.1f} MB): whole audit, 1 worker, "
-            f"{ra['seconds']:.1f} s = {rn / ra['seconds']:.0f} conv/s; floor {rf['wall']:.1f} s "
-            f"-> audit / floor = {ra['seconds'] / rf['wall']:.2f}x",
-            flush=True,
-        )
-    else:
-        print(f"8. real text: {JDDC} not found, skipped")
 
 
 if __name__ == "__main__":

@@ -115,7 +115,7 @@ def _audit_into(
     pending: list[tuple[Any, dict[str, Any]]],
 ) -> RunSummary:
     """Run the audit writing every output into the empty folder `out`; a store transaction is left in `pending`."""
-    from qa_audit.report import write_outputs  # heavy (openpyxl): import only when writing
+    from qa_audit.writer import write_outputs_aside  # the workbook in its own process
 
     started = time.time()
     counts: Counter[str] = Counter()
@@ -165,7 +165,7 @@ def _audit_into(
                         progress(counts)
 
             infos = list(settings.ruleset.infos().values())
-            report = write_outputs(
+            report = write_outputs_aside(
                 out,
                 audited(),
                 infos,

@@ -18,7 +18,7 @@ from qa_audit.report.tables import conversation_row, finding_rows
 from qa_audit.report.transcript import transcript_turns
 from qa_audit.scoring import rule_losses
 
-__all__ = ["FORMATS", "SPLIT_KEYS", "OutputSummary", "write_outputs"]
+__all__ = ["FORMATS", "SPLIT_KEYS", "OutputSummary", "check_options", "write_outputs"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,15 @@ class OutputSummary:
     agents: int
     extra_sheets: tuple[str, ...]  # continuation sheets such as 发现明细(2)
     truncated_cells: int
+
+
+def check_options(formats: Collection[str], split_by: str | None) -> None:
+    """Raise ValueError (a usage error) for an unknown output format or split key."""
+    unknown = set(formats) - set(FORMATS)
+    if unknown:
+        raise ValueError(f"unknown output format(s) {sorted(unknown)}; choose from {list(FORMATS)}")
+    if split_by is not None and split_by not in SPLIT_KEYS:
+        raise ValueError(f"unknown --split-by {split_by!r}; choose from {sorted(SPLIT_KEYS)}")
 
 
 def write_outputs(
@@ -55,11 +64,7 @@ def write_outputs(
     Raises ValueError for an unknown format, split key or time zone (a usage error).
     """
     tz = zone(timezone)
-    unknown = set(formats) - set(FORMATS)
-    if unknown:
-        raise ValueError(f"unknown output format(s) {sorted(unknown)}; choose from {list(FORMATS)}")
-    if split_by is not None and split_by not in SPLIT_KEYS:
-        raise ValueError(f"unknown --split-by {split_by!r}; choose from {sorted(SPLIT_KEYS)}")
+    check_options(formats, split_by)
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     rules_map = {r.id: r for r in rules}

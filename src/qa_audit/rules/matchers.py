@@ -10,7 +10,7 @@ import itertools
 import math
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -188,29 +188,77 @@ class FuzzyHit:
     variant: str
 
 
+class FirstSyllables:
+    """Which phrase-first syllables each character's syllable is equal or `_near` to, per character once."""
+
+    SIZE = 100_000  # characters remembered (all forgotten at once beyond: hostile input stays bounded)
+
+    def __init__(self, targets: Iterable[str]) -> None:
+        self.targets = tuple(sorted(set(targets)))
+        self._of: dict[str, tuple[str, ...]] = {}
+
+    def of(self, ch: str) -> tuple[str, ...]:
+        """The targets a match may start at `ch` for."""
+        found = self._of.get(ch)
+        if found is None:
+            if len(self._of) >= self.SIZE:
+                self._of.clear()
+            s = _syllable(ch)
+            found = self._of[ch] = tuple(t for t in self.targets if s == t or _near(s, t))
+        return found
+
+
+class Pinyin:
+    """Where a fuzzy match may start in a text: one pass over its distinct characters for every fuzzy condition."""
+
+    __slots__ = ("chars", "text")
+
+    def __init__(self, text: str, first: FirstSyllables) -> None:
+        self.text = text
+        self.chars: dict[str, list[str]] = defaultdict(list)  # target syllable -> characters near it
+        of = first.of
+        for ch in set(text):
+            for t in of(ch):
+                self.chars[t].append(ch)
+
+    def starts(self, target: str, last: int) -> list[int]:
+        """Positions up to `last` whose syllable is `target` or `_near` it, in text order."""
+        text, out = self.text, []
+        for ch in self.chars.get(target, ()):
+            i = text.find(ch, 0, last + 1)
+            while i >= 0:
+                out.append(i)
+                i = text.find(ch, i + 1, last + 1)
+        out.sort()
+        return out
+
+
 class FuzzyMatcher:
     """Pinyin-tolerant phrase matching for ASR errors: 您好 heard as 你号, 抱歉 written 报歉."""
 
     def __init__(self, phrases: tuple[str, ...]) -> None:
         self.phrases = tuple(normalize_phrase(p) for p in phrases)
         self._sylls = [tuple(_syllable(c) for c in p) for p in self.phrases]
+        self.first = FirstSyllables(t[0] for t in self._sylls if t)
 
-    def find(self, text: str) -> list[FuzzyHit]:
-        """Return matches whose pinyin is near a phrase's; exact matches are included too."""
+    def find(self, text: str, pinyin: Pinyin | None = None) -> list[FuzzyHit]:
+        """Return matches whose pinyin is near a phrase's; exact matches are included too.
+
+        `pinyin`: the text's start characters when already found (one pass per turn for all conditions,
+        over a FirstSyllables holding this matcher's first syllables).
+        """
         if not text:
             return []
-        sylls = [_syllable(c) for c in text]
-        distinct = set(sylls)
+        py = pinyin or Pinyin(text, self.first)
         hits: list[FuzzyHit] = []
         for phrase, target in zip(self.phrases, self._sylls, strict=True):
             k = len(target)
             if k > len(text):
                 continue
             # a match starts on a syllable near the phrase's first one (an exact match on that very syllable)
-            starts = {s for s in distinct if s == target[0] or _near(s, target[0])}
-            for i in [i for i, s in enumerate(sylls[: len(text) - k + 1]) if s in starts]:
+            for i in py.starts(target[0], len(text) - k):
                 window = text[i : i + k]
-                if heard_as(window, sylls[i : i + k], phrase, target):
+                if heard_as(window, [_syllable(c) for c in window], phrase, target):
                     hits.append(FuzzyHit((i, i + k), phrase, window))
         return hits
 
@@ -325,17 +373,35 @@ def _unit_rows(m: np.ndarray) -> np.ndarray:
 class SimilarSpace:
     """The n-grams of every `similar` condition in one vocabulary, so a turn is vectorised once for all.
 
-    Rows are remembered per clause text (bounded): agents reuse the same clauses all day.
+    The n-grams of a turn are found by one Aho-Corasick pass over the whole vocabulary; `screen`
+    then scores the turn against the exemplars of every condition in one matrix product, and only a
+    condition whose screened score comes within SCREEN_MARGIN of its threshold is scored exactly
+    (`find`, per condition, as before): the screen differs from the exact score only in the last
+    bits, so every decision and every reported score stays the same.
     """
 
-    ROWS = 50_000
     CHUNK = 4096  # spans vectorised at once: memory is CHUNK x vocabulary, whatever the turn
+    SCREEN_MARGIN = 1e-9
 
     def __init__(self, matchers: dict[str, SimilarMatcher]) -> None:
         self.matchers = matchers
-        self.index = {g: i for i, g in enumerate(sorted({g for m in matchers.values() for g in m.vocab}))}
+        grams = sorted({g for m in matchers.values() for g in m.vocab})
+        self.index = {g: i for i, g in enumerate(grams)}
         self._cols = {key: np.array([self.index[g] for g in m.vocab], dtype=np.intp) for key, m in matchers.items()}
-        self._rows = BoundedMemo(self.ROWS)
+        self._ac = ahocorasick_rs.AhoCorasick(grams) if grams else None
+        self._weights = np.array([0.0, *(1.0 + math.log(c) for c in range(1, 256))])  # math.log's bits
+        # the screen: every exemplar as a column over the whole vocabulary, and which columns are whose
+        self._keys = list(matchers)
+        blocks = []
+        for key in self._keys:
+            block = np.zeros((len(grams), len(matchers[key].exemplars)))
+            block[self._cols[key]] = matchers[key]._pos.T
+            blocks.append(block)
+        self._exemplars = np.hstack(blocks) if blocks else np.zeros((len(grams), 0))
+        self._member = np.zeros((len(grams), len(self._keys)))
+        for k, key in enumerate(self._keys):
+            self._member[self._cols[key], k] = 1.0
+        self._bounds = np.cumsum([0, *(len(matchers[key].exemplars) for key in self._keys)])
 
     def counts(self, text: str, spans: list[Span]) -> np.ndarray | LazyCounts:
         """Sublinear tf of every known n-gram, one row per span of `text`.
@@ -350,24 +416,47 @@ class SimilarSpace:
 
     def _dense(self, text: str, spans: list[Span]) -> np.ndarray:
         out = np.zeros((len(spans), len(self.index)))
-        rows: list[int] = []
-        cols: list[int] = []
-        vals: list[float] = []
-        for r, (a, b) in enumerate(spans):
-            ids, weights = self._row(text[a:b])
-            rows += [r] * len(ids)
-            cols += ids
-            vals += weights
-        out[rows, cols] = vals
+        if not spans or self._ac is None:
+            return out
+        bounds = np.array(spans, dtype=np.intp)
+        first, stop = int(bounds[:, 0].min()), int(bounds[:, 1].max())
+        found = self._ac.find_matches_as_indexes(text[first:stop], overlapping=True)
+        if not found:
+            return out
+        gram, start, end = np.array(found, dtype=np.intp).T
+        order = np.argsort(start, kind="stable")
+        gram, start, end = gram[order], start[order] + first, end[order] + first
+        # the n-gram occurrences starting inside each span (a range of the sorted starts), then those ending in it
+        lo = np.searchsorted(start, bounds[:, 0], "left")
+        lengths = np.searchsorted(start, bounds[:, 1], "left") - lo
+        rows = np.repeat(np.arange(len(spans)), lengths)
+        occ = np.arange(len(rows)) - np.repeat(np.cumsum(lengths) - lengths - lo, lengths)
+        keep = end[occ] <= bounds[rows, 1]
+        rows, occ = rows[keep], occ[keep]
+        tf = np.bincount(rows * len(self.index) + gram[occ], minlength=out.size).reshape(out.shape)
+        if tf.max() >= len(self._weights):  # a span repeating one n-gram 256 times or more
+            big = tf >= len(self._weights)
+            out[big] = [1.0 + math.log(c) for c in tf[big].tolist()]
+            tf[big] = 0
+        out += self._weights[tf]
         return out
 
-    def _row(self, unit: str) -> tuple[list[int], list[float]]:
-        return self._rows.get(unit, lambda: self._new_row(unit))
-
-    def _new_row(self, unit: str) -> tuple[list[int], list[float]]:
-        index = self.index
-        pairs = [(index[g], 1.0 + math.log(c)) for g, c in _ngrams(unit).items() if g in index]
-        return [i for i, _ in pairs], [v for _, v in pairs]
+    def screen(self, counts: np.ndarray | LazyCounts) -> frozenset[str]:
+        """The conditions that may hit on these spans (all of them for a LazyCounts: not screened)."""
+        if not isinstance(counts, np.ndarray):
+            return frozenset(self._keys)
+        if not len(counts) or not self._keys:
+            return frozenset()
+        norms = np.sqrt((counts * counts) @ self._member)  # each row's norm over each condition's n-grams
+        norms[norms == 0] = 1.0
+        scores = counts @ self._exemplars
+        out = []
+        for k, key in enumerate(self._keys):
+            a, b = self._bounds[k], self._bounds[k + 1]
+            best = (scores[:, a:b] / norms[:, k : k + 1]).max()
+            if best >= self.matchers[key].threshold - self.SCREEN_MARGIN:
+                out.append(key)
+        return frozenset(out)
 
     def find(self, key: str, spans: list[Span], counts: np.ndarray | LazyCounts) -> list[SimilarHit]:
         """Hits of the `similar` condition `key` on the spans vectorised by `counts`."""

@@ -11,8 +11,11 @@ from qa_audit.normalize import NormText, normalize, normalize_phrase
 from qa_audit.rules.conditions import Hit, Outcome, evaluate, quote_regions
 from qa_audit.rules.matchers import (
     BoundedMemo,
+    FirstSyllables,
     FuzzyMatcher,
+    LazyCounts,
     PhraseIndex,
+    Pinyin,
     RegexIndex,
     SimilarMatcher,
     SimilarSpace,
@@ -39,6 +42,7 @@ class Matchers:
         self.phrases = PhraseIndex(phrases)
         self.regexes = RegexIndex({leaf.pattern for leaf in by_engine.get("regex", ())})
         self.fuzzy = {leaf.key: FuzzyMatcher(leaf.phrases) for leaf in by_engine.get("fuzzy", ())}
+        self.first_syllables = FirstSyllables(t for m in self.fuzzy.values() for t in m.first.targets)
         self.similar = SimilarSpace(
             {
                 leaf.key: SimilarMatcher(leaf.phrases, leaf.unlike, leaf.threshold)
@@ -47,6 +51,7 @@ class Matchers:
         )
         self._word_sets: dict[tuple[str, ...], frozenset[str]] = {}
         self._gates: dict[str, Gate | None] = {}
+        self._silent: dict[str, Gate | None] = {}
         # a condition's outcome depends on nothing but the normalised turn text: one per
         # (condition, flags, text); the scans are per raw turn text
         self.outcomes = BoundedMemo(MEMO_SIZE)
@@ -76,6 +81,24 @@ class Matchers:
             self._gates[cond.key] = self._gate(cond)
         return self._gates[cond.key]
 
+    def silent_when(self, cond: Cond) -> Gate | None:
+        """The phrase and regex ids without any of which `cond` is `Outcome(False)` with nothing dropped.
+
+        True of a gated leaf (no hit: nothing to keep or drop) and so of an and / or of such
+        conditions, whose gate is then the union of its leaves' gates (None: not such a condition).
+        """
+        if cond.key not in self._silent:
+            op = OPERATORS[cond.op]
+            if op.children is None:
+                found = self.gate(cond) if op.gated else None
+            elif op.name in ("and", "or"):
+                kids = [self.silent_when(c) for c in cond.children]
+                found = None if any(k is None for k in kids) else _union(kids)
+            else:
+                found = None
+            self._silent[cond.key] = found
+        return self._silent[cond.key]
+
     def _gate(self, cond: Cond) -> Gate | None:
         op = OPERATORS[cond.op]
         if op.children is not None:
@@ -85,6 +108,10 @@ class Matchers:
         if op.engine == "phrases":
             return self.phrases.ids_of(cond.phrases), frozenset()
         return frozenset(), frozenset({self.regexes.ids[cond.pattern]})
+
+
+def _union(gates: list[Gate]) -> Gate:
+    return frozenset().union(*(g[0] for g in gates)), frozenset().union(*(g[1] for g in gates))
 
 
 class TextScan:
@@ -121,8 +148,25 @@ class PreparedTurn:
         if not self.may_match(cond):
             return _NO
         return self._m.outcomes.get(
-            (cond.key, negation, quoted, self.text), lambda: evaluate(cond, self, negation=negation, quoted=quoted)
+            (cond.key, negation, quoted, self.text), lambda: self._evaluate(cond, negation, quoted)
         )
+
+    def _evaluate(self, cond: Cond, negation: bool, quoted: str) -> Outcome:
+        """`evaluate`, with the conditions that cannot hit here settled from the automaton and RE2 ids.
+
+        A gated leaf none of whose phrases or patterns occurs has no hit, so nothing to keep or drop:
+        its outcome is `_NO`, as `evaluate` finds, and so is that of an and / or of such leaves.
+        """
+        silent = self._m.silent_when(cond)
+        if silent is not None and silent[0].isdisjoint(self.phrase_ids) and self._no_regex(silent[1]):
+            return _NO
+        op = OPERATORS[cond.op]
+        if op.combine is not None:
+            return op.combine([self._evaluate(c, negation, quoted) for c in cond.children])
+        return evaluate(cond, self, negation=negation, quoted=quoted)
+
+    def _no_regex(self, rids: frozenset[int]) -> bool:
+        return not rids or rids.isdisjoint(self.regex_ids)
 
     @cached_property
     def regex_ids(self) -> frozenset[int]:
@@ -163,9 +207,11 @@ class PreparedTurn:
         return sorted(s for pid, spans in self._phrase_hits.items() if pid in ids for s in spans)
 
     @cached_property
-    def _units(self) -> tuple[list[Span], np.ndarray]:
+    def _units(self) -> tuple[list[Span], np.ndarray | LazyCounts, frozenset[str]]:
+        """The clause units, their n-gram vectors, and the `similar` conditions that may hit on them."""
         spans = clause_units(self.text)
-        return spans, self._m.similar.counts(self.text, spans)
+        counts = self._m.similar.counts(self.text, spans)
+        return spans, counts, self._m.similar.screen(counts)
 
     def regex_spans(self, pattern: str) -> list[Span]:
         """Spans of a rule regex."""
@@ -182,12 +228,19 @@ class PreparedTurn:
         """Pinyin-tolerant hits of a fuzzy condition."""
         return [
             Hit(h.span, "fuzzy", h.phrase, h.variant if h.variant != h.phrase else "")
-            for h in self._m.fuzzy[cond.key].find(self.text)
+            for h in self._m.fuzzy[cond.key].find(self.text, self._pinyin)
         ]
+
+    @cached_property
+    def _pinyin(self) -> Pinyin:
+        return Pinyin(self.text, self._m.first_syllables)
 
     def similar(self, cond: Cond) -> list[Hit]:
         """Similarity hits of a `similar` condition."""
+        spans, counts, may_hit = self._units
+        if cond.key not in may_hit:
+            return []
         return [
             Hit(h.span, "similar", h.exemplar, self.text[h.span[0] : h.span[1]], h.score)
-            for h in self._m.similar.find(cond.key, *self._units)
+            for h in self._m.similar.find(cond.key, spans, counts)
         ]

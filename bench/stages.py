@@ -1,0 +1,104 @@
+"""Where the time of one audit goes: read, normalise, rules, classify, score, write, in ONE run.
+
+    python bench/stages.py CORPUS_DIR_OR_FILES...     # prints one JSON line (seconds per stage)
+
+Runs the audit in this process, stage by stage, as the one-worker pipeline does (read ->
+mask -> roles check -> classify -> rules -> score -> write every output), and times each stage with
+process CPU time (time.process_time: a loaded shared machine stretches wall time, not
+the work): `normalise` is the time inside `normalize()` called by the rule engine (so `rules` is
+the engine without it), `write` is every output (results.jsonl, findings.jsonl, scorecard.xlsx).
+Start-up (imports, loading the rules and the model) is reported apart. Development tooling only.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+
+def stages(inputs: list[str], outdir: Path) -> dict:
+    """Audit `inputs` into `outdir`, timing every stage; return the seconds per stage and the counts."""
+    t0 = time.process_time()
+    import qa_audit.rules.prepared as prepared
+    from qa_audit.classify import ComplaintTagger
+    from qa_audit.model import ConversationResult, Rejected
+    from qa_audit.paths import default_model_dir, default_rules_dir
+    from qa_audit.pipeline import Auditor
+    from qa_audit.privacy import mask_conversation
+    from qa_audit.readers import read_inputs
+    from qa_audit.report import write_outputs
+    from qa_audit.roles_infer import check_roles
+    from qa_audit.rules import load_ruleset
+    from qa_audit.scoring import rule_losses, score_conversation
+
+    ruleset = load_ruleset(default_rules_dir())
+    auditor = Auditor(ruleset, ComplaintTagger.load(default_model_dir()))
+    spent: Counter[str] = Counter()
+    spent["start-up"] = time.process_time() - t0
+
+    plain = prepared.normalize
+
+    def timed_normalize(text: str):
+        t = time.process_time()
+        try:
+            return plain(text)
+        finally:
+            spent["normalise"] += time.process_time() - t
+
+    prepared.normalize = timed_normalize  # attribution only: the engine calls it once per distinct text
+    counts: Counter[str] = Counter()
+
+    def results():
+        t = time.process_time()
+        for item in read_inputs(inputs):
+            if isinstance(item, Rejected):
+                counts["quarantined"] += 1
+                continue
+            item = check_roles(mask_conversation(item))
+            t1 = time.process_time()
+            spent["read"] += t1 - t
+            tag = auditor.tagger.tag(item)
+            t2 = time.process_time()
+            audit = auditor.engine.audit(item, is_complaint=tag.is_complaint)
+            t3 = time.process_time()
+            losses = rule_losses(audit, auditor.infos)
+            score = score_conversation(audit, auditor.infos, ruleset.policy, losses)
+            result = ConversationResult(item, audit, score, tag, ruleset.version, losses)
+            t4 = time.process_time()
+            spent["classify"] += t2 - t1
+            spent["rules"] += t3 - t2
+            spent["score"] += t4 - t3
+            # the results.jsonl line: not timed here, so it counts as `write`
+            res_f.write(json.dumps(result.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n")
+            counts["audited"] += 1
+            counts["findings"] += len(audit.findings)
+            inside = time.process_time()
+            yield result
+            t = time.process_time()
+            spent["yielded"] += t - inside
+
+    w0 = time.process_time()
+    with open(outdir / "results.jsonl", "w", encoding="utf-8") as res_f:
+        write_outputs(outdir, results(), list(ruleset.infos().values()), ruleset.policy)
+    total = time.process_time() - w0
+    spent["rules"] -= spent["normalise"]
+    in_gen = sum(spent[k] for k in ("read", "classify", "rules", "normalise", "score"))
+    spent["write"] = total - in_gen
+    del spent["yielded"]
+    return {"cpu_seconds": {k: round(v, 3) for k, v in spent.items()}, "audit_cpu_seconds": round(total, 3), **counts}
+
+
+def main() -> None:
+    """Command line (see the module docstring)."""
+    if len(sys.argv) < 2:
+        raise SystemExit(__doc__)
+    with tempfile.TemporaryDirectory() as tmp:
+        print(json.dumps(stages(sys.argv[1:], Path(tmp))))
+
+
+if __name__ == "__main__":
+    main()

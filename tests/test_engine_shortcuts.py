@@ -1,0 +1,94 @@
+"""The engine's per-turn shortcuts give what the plain definitions give, on the default pack.
+
+Shortcuts: conditions settled from the automaton and RE2 ids (no hit possible), the n-grams of a
+turn from one automaton pass, the batched similarity screen, the fuzzy starts from one pinyin pass.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qa_audit.model import Conversation, Turn
+from qa_audit.rules import Engine, load_ruleset
+from qa_audit.rules.conditions import evaluate
+from qa_audit.rules.matchers import clause_units
+from qa_audit.rules.prepared import PreparedTurn
+
+RULES = Path(__file__).resolve().parents[1] / "rules"
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_transcripts"
+# characters of the default pack's phrases and exemplars, and punctuation: texts that do hit
+ALPHABET = "您你好请问稍等一下这个不归我们管没有办法找谁去抱歉对起再见谢马上帮查看，。！？ "
+
+
+@cache
+def engine() -> Engine:
+    return Engine(load_ruleset(RULES))
+
+
+def _texts() -> list[str]:
+    from qa_audit.readers import read_inputs
+
+    out = []
+    for item in read_inputs([str(SAMPLES)]):
+        if isinstance(item, Conversation):
+            out += [t.text for t in item.turns]
+    return out
+
+
+def _reference_counts(text: str, spans: list[tuple[int, int]], index: dict[str, int]) -> np.ndarray:
+    """The definition: per span, 1 + log(count) of each of its character 1-3-grams in the vocabulary."""
+    out = np.zeros((len(spans), len(index)))
+    for r, (a, b) in enumerate(spans):
+        unit = text[a:b]
+        grams = Counter(unit[i : i + n] for n in (1, 2, 3) for i in range(len(unit) - n + 1))
+        for g, c in grams.items():
+            if g in index:
+                out[r, index[g]] = 1.0 + math.log(c)
+    return out
+
+
+def _check_turn(text: str) -> int:
+    """Check one turn; return how many `similar` conditions hit on it."""
+    eng = engine()
+    turn = PreparedTurn(Turn(0, "agent", text), eng.matchers)
+    space = eng.matchers.similar
+    spans = clause_units(turn.text)
+    counts = space.counts(turn.text, spans)
+    assert np.array_equal(counts, _reference_counts(turn.text, spans, space.index))
+    may_hit = space.screen(counts)
+    hit = 0
+    for key in space.matchers:
+        if space.find(key, spans, counts):
+            assert key in may_hit, (key, text)
+            hit += 1
+    for rule in eng.ruleset.rules:
+        for cond in rule.conditions():
+            for negation, quoted in ((False, "count"), (True, "ignore")):
+                assert turn._evaluate(cond, negation, quoted) == evaluate(cond, turn, negation=negation, quoted=quoted)
+    return hit
+
+
+def test_shortcuts_agree_with_the_definitions_on_every_sample_turn() -> None:
+    texts = _texts()
+    assert len(texts) > 300
+    assert sum(_check_turn(text) for text in texts) > 0  # the similarity screen is exercised
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=ALPHABET, max_size=40))
+def test_shortcuts_agree_with_the_definitions_on_generated_turns(text: str) -> None:
+    _check_turn(text)
+
+
+def test_a_span_repeating_an_ngram_hundreds_of_times_is_counted_exactly() -> None:
+    space = engine().matchers.similar
+    text = "好" * 600 + "，谁给您承诺的您找谁去"
+    spans = clause_units(text)
+    assert np.array_equal(space.counts(text, spans), _reference_counts(text, spans, space.index))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, TextIO
+from typing import IO, Any
 
 
 def _finite(value: Any) -> Any:
@@ -30,6 +30,6 @@ def dumps(obj: Any, **kwargs: Any) -> str:
         return json.dumps(_finite(obj), allow_nan=False, **kwargs)
 
 
-def dump(obj: Any, fh: TextIO, **kwargs: Any) -> None:
+def dump(obj: Any, fh: IO[str], **kwargs: Any) -> None:
     """`json.dump(obj, fh, **kwargs)` with non-finite floats written as null."""
     fh.write(dumps(obj, **kwargs))

@@ -35,8 +35,8 @@ def run_check(rules_dir: Path, corpus: list[Path] | None, max_fire_rate: float) 
     errors = [p for p in problems if p.severity == "error"]
     if ruleset is None:
         warnings = len(problems) - len(errors)
-        summary = f"{len(errors)} error(s), {warnings} warning(s) in the rule files under {rules_dir}"
-        return CheckReport(tuple(problems), (summary,), 2)
+        counts = f"{len(errors)} error(s), {warnings} warning(s) in the rule files under {rules_dir}"
+        return CheckReport(tuple(problems), (counts,), 2)
     summary = [f"ok: {len(ruleset.rules)} rules in {len(ruleset.files)} files, ruleset version {ruleset.version}"]
     results = run_examples(ruleset)
     failed = [r for r in results if not r.ok]

@@ -134,7 +134,7 @@ def _at(
 def _marks(doc: YamlDoc, i: int, raw: dict[str, Any]) -> dict[tuple[Any, ...], tuple[int, int]]:
     """Where the rule's id and each of its examples are, for `rules test` / `rules check` messages."""
     examples = raw.get("examples") or {}
-    out = {("id",): doc.mark_of(("rules", i, "id"), value=True)}
+    out: dict[tuple[Any, ...], tuple[int, int]] = {("id",): doc.mark_of(("rules", i, "id"), value=True)}
     for expected in ("fire", "pass"):
         for k in range(len(examples.get(expected) or ())):
             out[(expected, k)] = doc.mark_of(("rules", i, "examples", expected, k), value=True)

@@ -72,7 +72,7 @@ def explain(doc: YamlDoc, err: jsonschema.ValidationError) -> list[RuleProblem]:
         ]
     if v == "type":
         types = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
-        want = " or ".join(_TYPES.get(t, t) for t in types)
+        want = " or ".join(_TYPES.get(t, str(t)) for t in types)
         return [at(where, "QA102", f"{name} must be {want}, not {_kind_of(got)} {clip(got)}")]
     if v in ("enum", "const"):
         allowed = err.validator_value if v == "enum" else [err.validator_value]

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SESSIONS = ROOT.parent / "shared" / "data" / "jddc_dialogues" / "sessions.jsonl"
+SESSIONS = Path(os.environ.get("JDDC_SESSIONS", "jddc_sessions.jsonl"))  # development data, not in the repo
 
 
 def _sessions():

@@ -3,7 +3,7 @@
     python bench/corpus.py 100000 -o /tmp/corpus      # 10 files of 10,000 conversations
 
 Every conversation is a copy of a readable sample conversation (from sample_transcripts/*.jsonl,
-and from the JDDC sessions when ../shared/data is present and `--jddc` is given) with a new id, a
+and from the JDDC sessions when `--jddc` is given and $JDDC_SESSIONS names them) with a new id, a
 new agent among `--agents` and a new start time. The same arguments always give the same bytes.
 """
 
@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_transcripts"
-JDDC = ROOT.parent / "shared" / "data" / "jddc_dialogues" / "sessions.jsonl"
+# the real JDDC chat sessions are development data, not in the repository: JDDC_SESSIONS=path/sessions.jsonl
+JDDC = Path(os.environ.get("JDDC_SESSIONS", "jddc_sessions.jsonl"))
 SKIP = {"broken_records.jsonl"}  # deliberately unreadable records: the benchmark measures audits
 
 

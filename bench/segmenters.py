@@ -4,7 +4,7 @@
 
 Both get the same dictionary additions as the audit (every rule phrase, with jieba's frequency),
 both run with the HMM off, on the normalised turns of the samples and of the JDDC sessions (when
-../shared/data is present). A turn agrees when both give exactly the same tokens and offsets. Then the
+$JDDC_SESSIONS names them). A turn agrees when both give exactly the same tokens and offsets. Then the
 classifier's words (rjieba, HMM on) against jieba's default tokenizer on each conversation's customer text.
 """
 
@@ -14,8 +14,9 @@ import json
 import time
 from pathlib import Path
 
+from corpus import JDDC
+
 ROOT = Path(__file__).resolve().parents[1]
-JDDC = ROOT.parent / "shared" / "data" / "jddc_dialogues" / "sessions.jsonl"
 
 
 def turns() -> dict[str, list[str]]:

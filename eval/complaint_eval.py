@@ -6,11 +6,15 @@ texts, the gold sessions and the flag count over all 874 sessions.
 
 Sets:
 - `labels-2`: `eval/complaint_turns.jsonl` (1,616 turns of 404 sessions; `tune` / `test`).
+- `labels-3`: `eval/complaint_train_turns.jsonl` (842 turns of 170 other sessions; `train` only: the
+  complaint model is fitted on it and on `labels-2 tune`, so its numbers there are in-sample).
 - `labels-1`: `models/complaint_labels.csv` (320 turns; even ids `dev`, odd ids `test`).
 - `gold-turns`: `eval/jddc_gold.jsonl` turn level: the first complaint turn is positive, earlier
   customer turns of a complaint session and every customer turn (4+ characters) of a
   non-complaint session are negative; turns after the first complaint turn are not labelled.
 - `gold-sessions`: `eval/jddc_gold.jsonl` session level, with `detect_complaint` (what decides n/a).
+Besides precision and recall of the decision, `ap` is the average precision of the complaint model's
+probability (how well it ranks complaints above the rest, whatever the threshold).
 """
 
 from __future__ import annotations
@@ -24,7 +28,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+import numpy as np  # noqa: E402
+
 from qa_audit.classify.complaint import detect_complaint, is_complaint_text  # noqa: E402
+from qa_audit.classify.complaint_train import average_precision  # noqa: E402
 from qa_audit.model import Conversation, Turn  # noqa: E402
 
 SESSIONS = ROOT.parent / "shared" / "data" / "jddc_dialogues" / "sessions.jsonl"
@@ -40,7 +47,7 @@ def _conv(s: dict) -> Conversation:
     return Conversation(s["conversation_id"], tuple(Turn(i, t["role"], t["text"]) for i, t in enumerate(s["turns"])))
 
 
-def _score(pairs: list[tuple[bool, bool]]) -> dict[str, float | int]:
+def _score(pairs: list[tuple[bool, bool]], probs: list[float] | None = None) -> dict[str, float | int]:
     tp = sum(p and g for p, g in pairs)
     pred = sum(p for p, _ in pairs)
     gold = sum(g for _, g in pairs)
@@ -51,15 +58,17 @@ def _score(pairs: list[tuple[bool, bool]]) -> dict[str, float | int]:
         "tp": tp,
         "precision": round(tp / pred, 3) if pred else 0.0,
         "recall": round(tp / gold, 3) if gold else 0.0,
+        **({"ap": average_precision([g for _, g in pairs], np.array(probs))} if probs and gold else {}),
     }
 
 
 def _turn_sets(sessions: dict[str, dict]) -> dict[str, list[tuple[str, bool]]]:
     sets: dict[str, list[tuple[str, bool]]] = {}
-    for line in (ROOT / "eval" / "complaint_turns.jsonl").open(encoding="utf-8"):
-        r = json.loads(line)
-        text = sessions[r["conversation_id"]]["turns"][r["turn"]]["text"] if sessions else r["text"]
-        sets.setdefault(f"labels-2 {r['split']}", []).append((text, r["is_complaint"]))
+    for name, file in (("labels-2", "complaint_turns.jsonl"), ("labels-3", "complaint_train_turns.jsonl")):
+        for line in (ROOT / "eval" / file).open(encoding="utf-8"):
+            r = json.loads(line)
+            text = sessions[r["conversation_id"]]["turns"][r["turn"]]["text"] if sessions else r["text"]
+            sets.setdefault(f"{name} {r['split']}", []).append((text, r["is_complaint"]))
     for r in csv.DictReader((ROOT / "models" / "complaint_labels.csv").open(encoding="utf-8")):
         part = "dev" if int(r["id"]) % 2 == 0 else "test"
         sets.setdefault(f"labels-1 {part}", []).append((r["text"], r["is_complaint"] == "1"))
@@ -80,10 +89,11 @@ def _turn_sets(sessions: dict[str, dict]) -> dict[str, list[tuple[str, bool]]]:
 def measure() -> dict[str, dict]:
     """Return precision/recall per labelled set and split, and the flag count over all sessions."""
     sessions = _sessions() if SESSIONS.exists() else {}
-    out = {
-        name: _score([(is_complaint_text(text).is_complaint, gold) for text, gold in rows])
-        for name, rows in sorted(_turn_sets(sessions).items())
-    }
+    out = {}
+    for name, rows in sorted(_turn_sets(sessions).items()):
+        results = [is_complaint_text(text) for text, _ in rows]
+        pairs = [(r.is_complaint, gold) for r, (_, gold) in zip(results, rows, strict=True)]
+        out[name] = _score(pairs, [r.probability for r in results])
     if sessions:
         gold_rows: dict[str, list[tuple[bool, bool]]] = {}
         for line in (ROOT / "eval" / "jddc_gold.jsonl").open(encoding="utf-8"):
@@ -102,13 +112,13 @@ def main() -> None:
     if "--json" in sys.argv:
         print(json.dumps(result, ensure_ascii=False))
         return
-    print(f"{'set':22} {'n':>5} {'pos':>4} {'pred':>5} {'tp':>4} {'precision':>9} {'recall':>7}")
+    print(f"{'set':22} {'n':>5} {'pos':>4} {'pred':>5} {'tp':>4} {'precision':>9} {'recall':>7} {'ap':>6}")
     for name, r in result.items():
         if "flagged" in r:
             print(f"{name:22} {r['n']:5d} flagged as complaints: {r['flagged']}")
             continue
         print(f"{name:22} {r['n']:5d} {r['complaints']:4d} {r['predicted']:5d} {r['tp']:4d} "
-              f"{r['precision']:9.3f} {r['recall']:7.3f}")  # fmt: skip
+              f"{r['precision']:9.3f} {r['recall']:7.3f} {r.get('ap', ''):>6}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from qa_audit.classify import ComplaintTagger, ModelError
@@ -175,6 +175,7 @@ KEYS = sorted(META) + [f"features.{k}" for k in sorted(META["features"])]
 
 @settings(max_examples=N)
 @given(st.lists(st.tuples(st.sampled_from(KEYS), WRONG), min_size=1, max_size=3))
+@example(changes=[("features.char_max", float("inf"))])  # found by this test on a fresh clone: OverflowError
 def test_a_model_json_with_wrong_values_is_a_model_error_never_a_crash(tmp_path_factory, changes):
     model = tmp_path_factory.mktemp("m") / "model"
     shutil.copytree(default_model_dir(), model)

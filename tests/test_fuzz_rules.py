@@ -239,6 +239,6 @@ def test_an_unquoted_yaml_time_in_an_example_is_a_load_error_not_a_crash_in_rule
         load_ruleset(tmp_path)
     except RuleLoadError as exc:
         [problem] = exc.problems
-        assert "examples.pass[0].turns[0]: ts must be an ISO-8601 string in quotes" in str(problem)
+        assert problem.line == 13 and "2026-11-21 09:12" in problem.message and "quotes" in problem.message
     else:
         raise AssertionError("an example turn with a YAML timestamp loaded")

@@ -119,3 +119,86 @@ def test_a_rule_with_too_many_similar_exemplars_is_a_load_error(tmp_path: Path) 
     res = _capped(check, str(rules))
     assert res.returncode == 2, (res.returncode, res.stderr[-2000:])
     assert "dont.yaml" in res.stdout + res.stderr
+
+
+def test_model_weights_that_inflate_to_gigabytes_are_refused_before_inflating(tmp_path: Path) -> None:
+    import shutil
+
+    import numpy as np
+
+    from qa_audit.classify.model_io import sha256_file
+    from qa_audit.paths import default_model_dir
+
+    model = tmp_path / "model"
+    shutil.copytree(default_model_dir(), model)
+    with np.load(model / "weights.npz") as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    zeros = 1_500_000_000 // 4  # 1.5 GB of float32 zeros deflate to ~1.5 MB
+    with zipfile.ZipFile(model / "weights.npz", "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for key, arr in arrays.items():
+            with zf.open(key + ".npy", "w", force_zip64=True) as fh:
+                if key == "idf":
+                    np.lib.format.write_array_header_1_0(
+                        fh, {"descr": "<f4", "fortran_order": False, "shape": (zeros,)}
+                    )
+                    block = bytes(1 << 24)
+                    for i in range(0, zeros * 4, len(block)):
+                        fh.write(block[: min(len(block), zeros * 4 - i)])
+                else:
+                    np.lib.format.write_array(fh, arr)
+    meta = json.loads((model / "model.json").read_text(encoding="utf-8"))
+    meta["weights_sha256"] = sha256_file(model / "weights.npz")
+    (model / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+    conv = {"conversation_id": "C1", "turns": [{"role": "customer", "text": "快递没到"}]}
+    (tmp_path / "in.jsonl").write_text(json.dumps(conv, ensure_ascii=False) + "\n", encoding="utf-8")
+    res = _capped(AUDIT, str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "out"), "--model", str(model))
+    assert res.returncode == 2, res.stderr[-2000:]
+    assert "weights.npz" in res.stderr and "limit" in res.stderr
+
+
+def test_a_30m_character_line_is_quarantined_in_bounded_memory(tmp_path: Path) -> None:
+    path = tmp_path / "long.jsonl"
+    ok = json.dumps({"conversation_id": "OK", "turns": [{"role": "agent", "text": "您好"}]}, ensure_ascii=False)
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write(ok + "\n")
+        fh.write('{"conversation_id": "BIG", "turns": [{"role": "agent", "text": "')
+        for _ in range(30):
+            fh.write("您" * 1_000_000)
+        fh.write('"}]}\n' + ok.replace("OK", "OK2") + "\n")
+    out = tmp_path / "out"
+    res = _capped(AUDIT, str(path), "-o", str(out))
+    assert res.returncode == 1, res.stderr[-2000:]
+    (bad,) = _quarantine(out)
+    assert bad["line"] == 2 and "QA_AUDIT_MAX_RECORD_CHARS" in bad["reason"]
+    assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["audited"] == 2
+
+
+def _huge_agent_turn(tmp_path: Path) -> Path:
+    """One agent turn of 9.2 MB in 400 000 lines, ending with a deflection the `similar` operator finds."""
+    text = "".join(f"这是第{i % 997}句话，好\n" for i in range(400_000)) + "这个不归我们管，你打别的电话吧"
+    conv = {
+        "conversation_id": "HUGE",
+        "turns": [{"role": "customer", "text": "快递没到"}, {"role": "agent", "text": text}],
+    }
+    path = tmp_path / "huge.jsonl"
+    path.write_text(json.dumps(conv, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert path.stat().st_size > 9_000_000
+    return path
+
+
+def test_a_9mb_agent_turn_is_quarantined_by_a_limit_in_bounded_memory(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    res = _capped(AUDIT, str(_huge_agent_turn(tmp_path)), "-o", str(out))
+    assert res.returncode == 1, res.stderr[-2000:]
+    (bad,) = _quarantine(out)
+    assert "limit" in bad["reason"] or "longer than" in bad["reason"]
+    assert "QA_AUDIT_MAX_RECORD_CHARS" in bad["reason"]  # the line (4.4 M characters) is over the record limit
+
+
+def test_a_9mb_agent_turn_admitted_by_raised_limits_is_audited_in_bounded_memory(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    env = {"QA_AUDIT_MAX_TURN_CHARS": "10000000", "QA_AUDIT_MAX_RECORD_CHARS": "10000000"}
+    res = _capped(AUDIT, str(_huge_agent_turn(tmp_path)), "-o", str(out), env=env)
+    assert res.returncode == 0, res.stderr[-2000:]
+    (row,) = [json.loads(x) for x in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert row["conversation_id"] == "HUGE" and row["checks"]

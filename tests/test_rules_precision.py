@@ -12,7 +12,7 @@ import pytest
 
 from qa_audit.model import Conversation, Turn
 from qa_audit.rules import load_ruleset
-from qa_audit.rules.applicability import CUT_OFF
+from qa_audit.rules.applicability import AWAITING, CUT_OFF
 from qa_audit.rules.engine import Engine
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
@@ -49,7 +49,7 @@ def test_harassment_trigger_does_not_fire_inside_a_longer_word(lines) -> None:
 
 
 def test_harassment_trigger_still_fires_on_its_own() -> None:
-    assert audit("客户：美女约吗", "客服：嗯").checks["reply.harassment"] == "fail"
+    assert audit("客户：美女约吗", "客服：嗯").checks["reply.harassment"] == "review"  # flags only since round 2
 
 
 @pytest.mark.parametrize("text", ["这款钱包您可以放心用", "电子钱包您绑定了吗"])
@@ -180,7 +180,8 @@ def test_please_first_still_fires_on_bare_requests(text) -> None:
 # --- anything else without 吗, and apologies --------------------------------------------------------
 @pytest.mark.parametrize("text", ["请问还有什么其他能够帮到您", "还有其他可以为您效劳的", "请问还有别的问题吗"])
 def test_anything_else_without_question_particle(text) -> None:
-    assert audit("客户：好的", f"客服：{text}").checks["must.anything_else"] == "pass"
+    # closed afterwards, so the conversation does not end on the open offer (that would be n/a)
+    assert audit("客户：好的", f"客服：{text}", "客户：没有了", "客服：再见").checks["must.anything_else"] == "pass"
 
 
 @pytest.mark.parametrize("text", ["对此我们深感歉意", "给您带来不便，表示歉意", "不便之处请您多担待"])
@@ -190,7 +191,7 @@ def test_complaint_apology_variants(text) -> None:
 
 def test_customer_saying_apology_is_useless_is_not_an_agent_apology() -> None:
     result = audit("客户：道歉有什么用啊！", "客服：您的订单明天送到", complaint=True)
-    assert result.checks["complaint.apology"] == "fail"
+    assert result.checks["complaint.apology"] == "review"  # flags only since round 2
 
 
 # --- deflection without ownership ----------------------------------------------------------------
@@ -240,6 +241,65 @@ def test_closing_rules_apply_when_the_agent_has_the_last_word() -> None:
     result = audit("客服：您好", "客户：查物流", "客服：已经到站了", "客户：好的", "客服：嗯")
     assert result.checks["must.goodbye"] == "review"  # below the precision floor: a 待复核 flag
     assert result.na_reasons == {}
+
+
+@pytest.mark.parametrize(
+    "last",
+    [
+        "请问还有其他还可以帮到您的吗?",
+        "亲爱滴，请问还有其他需要帮助的么",
+        "好的呢  那还有什么可以帮您的呢  ",
+        "您真是太客气啦，这些都是我们应该做的呢    请问还有什么可以帮助您的",
+        "亲亲，您看还有什么别的是可以帮到您的呢! ",
+        "好的。请问您的订单号",
+    ],
+)
+def test_closing_rules_na_when_the_conversation_ends_on_the_agents_open_question(last) -> None:
+    """The customer left before answering: the agent had no turn to close in (round 2: 64 of 92 flags)."""
+    result = audit("客服：您好", "客户：查物流", "客服：已经到站了", "客户：好的", f"客服：{last}")
+    assert result.checks["must.goodbye"] == "n/a"
+    assert result.na_reasons["must.goodbye"] == AWAITING
+
+
+@pytest.mark.parametrize(
+    "last",
+    [
+        "预计明天送达的呢",  # 呢 closing a statement
+        "请问您收到了，我们会尽快处理",  # 请问 followed by a statement
+        "好的亲",
+        "还辛苦您给小妹打个评价呢~点击表情栏旁边的“+”哦。",  # a rating request is no close
+    ],
+)
+def test_statements_at_the_end_leave_the_closing_rule_applicable(last) -> None:
+    result = audit("客服：您好", "客户：查物流", "客服：已经到站了", "客户：没有了", f"客服：{last}")
+    assert result.checks["must.goodbye"] == "review"
+    assert "must.goodbye" not in result.na_reasons
+
+
+def test_an_offer_answered_earlier_still_needs_a_close() -> None:
+    result = audit("客服：请问还有其他可以帮到您的吗?", "客户：没有了", "客服：好的亲")
+    assert result.checks["must.goodbye"] == "review"
+
+
+@pytest.mark.parametrize(
+    "last",
+    [
+        "不用谢呢 ~为您服务是我的荣幸~",
+        "有问题再来咨询我们哦",
+        "以后如有问题 可再联系我们哟 我们会竭力为您服务的!~",
+        "辛苦您对小妹的服务做出评价哦，谢谢您",
+        "还请您给小妹一个评价哦。感谢了",
+        "怠慢之处请您多多包涵",
+    ],
+)
+def test_real_chat_sign_offs_are_polite_closes(last) -> None:
+    result = audit("客服：您好", "客户：查物流", "客服：已经到站了", "客户：没有了，谢谢", f"客服：{last}")
+    assert result.checks["must.goodbye"] == "pass"
+
+
+def test_thanks_inside_a_running_turn_is_no_close() -> None:
+    result = audit("客户：订单号123", "客服：谢谢您，这款已经发货了")
+    assert result.checks["must.goodbye"] == "review"
 
 
 def test_empty_turns_are_skipped_counted_and_never_anchor_a_finding() -> None:

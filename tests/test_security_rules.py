@@ -6,6 +6,7 @@ syntax and `!!python/object/apply` are load errors (test_rules_loader.py).
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -52,7 +53,7 @@ def test_billion_laughs_is_refused_before_it_is_expanded(tmp_path):
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
     path = tmp_path / "laughs.yaml"
     path.write_text("\n".join(lines) + "\nrules: []\n", encoding="utf-8")
-    assert ":6: expands to more than 500,000 values" in refusal(path)  # a5: the first list past the limit
+    assert ":6:5: QA001 expands to more than 500,000 values" in refusal(path)  # a5: the first list past the limit
 
 
 def test_a_value_that_contains_itself_is_refused(tmp_path):
@@ -62,15 +63,19 @@ def test_a_value_that_contains_itself_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "text",
-    ["rules: " + "[" * 200_000 + "]" * 200_000, "rules:\n" + "".join(" " * i + "- \n" for i in range(0, 4000, 2))],
+    ("text", "line"),
+    [
+        ("rules: " + "[" * 200_000 + "]" * 200_000, 1),
+        ("rules:\n" + "".join(" " * i + "- \n" for i in range(0, 4000, 2)), 41),
+    ],
     ids=["flow", "block"],
 )
-def test_deep_nesting_is_a_load_error_at_its_line_not_a_crash(tmp_path, text):
-    # the C YAML composer recurses: unchecked, 200 000 brackets kill the process (SIGSEGV)
+def test_deep_nesting_is_a_load_error_at_its_line_not_a_crash(tmp_path, text, line):
+    # the C YAML composer recurses: unchecked, 200 000 brackets kill the process (SIGSEGV). Whether our
+    # depth limit or the YAML library's own refuses the file first, it is one load error at file:line
     path = tmp_path / "deep.yaml"
     path.write_text(text, encoding="utf-8")
-    assert "nested more than 40 levels deep" in refusal(path)
+    assert re.match(rf"{re.escape(str(path))}:{line}:\d+: ", refusal(path))
 
 
 def test_deep_conditions_are_a_load_error_in_rules_check(tmp_path):
@@ -82,7 +87,7 @@ def test_deep_conditions_are_a_load_error_in_rules_check(tmp_path):
     )
     result = CliRunner().invoke(main, ["rules", "check", str(tmp_path), "--no-corpus"])
     assert result.exit_code == 2, result.output
-    assert f"{tmp_path / 'r.yaml'}:9: nested more than 40 levels deep" in result.output
+    assert f"{tmp_path / 'r.yaml'}:9:234: QA001 nested more than 40 levels deep" in result.output
 
 
 @pytest.mark.parametrize(
@@ -136,7 +141,7 @@ def test_rules_check_warns_about_a_rule_that_fires_on_most_turns(tmp_path):
         {"id": "t.shift", "match": {"any": ["不归我们管"]}},
     )
     result = CliRunner().invoke(main, ["rules", "check", str(rules), "--corpus", str(SAMPLES)])
-    assert result.exit_code == 0, result.output + result.stderr
+    assert result.exit_code == 1, result.output + result.stderr  # its own pass example fires too
     assert f"{rules / 'r.yaml'}:" in result.stderr and "'t.everything' fires on 100% of the" in result.stderr
     assert "t.shift" not in result.stderr
     assert "1 rule(s) fire suspiciously often" in result.stdout
@@ -152,4 +157,5 @@ def test_rules_check_without_a_corpus_only_validates(tmp_path):
     rules = write_rules(tmp_path / "rules", {"id": "t.everything", "match": {"regex": "."}})
     shutil.copytree(rules, tmp_path / "copy")
     result = CliRunner().invoke(main, ["rules", "check", str(tmp_path / "copy"), "--no-corpus"])
-    assert result.exit_code == 0 and "fires on" not in result.stderr and result.stdout.startswith("ok: 1 rules")
+    assert "fires on" not in result.stderr and result.stdout.startswith("ok: 1 rules")
+    assert result.exit_code == 1 and "QA501 t.everything example pass[0]" in result.stderr  # `.` fires on 您好

@@ -14,39 +14,20 @@ from pathlib import Path
 import click
 
 from qa_audit import __version__
+from qa_audit.cli_common import (
+    EXIT_CONFIG,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_QUARANTINED,
+    config_error,
+    load_rules_or_exit,
+    parse_columns,
+)
 from qa_audit.cli_rules import rules_group
 from qa_audit.paths import default_model_dir, default_rules_dir
 
-EXIT_OK, EXIT_QUARANTINED, EXIT_CONFIG, EXIT_INTERNAL = 0, 1, 2, 3
-EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
-
-
-def config_error(message: str) -> click.exceptions.Exit:
-    """Print a configuration error (exit 2) and return the exception to raise."""
-    click.secho(f"配置错误 / configuration error: {message}", fg="red", err=True)
-    return click.exceptions.Exit(EXIT_CONFIG)
-
-
-def load_rules_or_exit(rules_dir: Path):
-    """Load a rule set, or print every problem with file:line and exit 2."""
-    from qa_audit.rules import RuleLoadError, load_ruleset
-
-    try:
-        return load_ruleset(rules_dir)
-    except RuleLoadError as exc:
-        for p in exc.problems:
-            click.secho(str(p), fg="red", err=True)
-        raise config_error(f"{len(exc.problems)} problem(s) in the rule files under {rules_dir}") from None
-
-
-def _parse_columns(pairs: tuple[str, ...]) -> dict[str, str]:
-    out = {}
-    for pair in pairs:
-        header, sep, field = pair.partition("=")
-        if not sep or not header.strip() or not field.strip():
-            raise config_error(f"--column takes HEADER=FIELD (e.g. 坐席=agent_id), got {pair!r}")
-        out[header.strip()] = field.strip()
-    return out
+__all__ = ["EXIT_CONFIG", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_QUARANTINED", "main", "run"]
 
 
 @click.group(name="qa-audit", context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -270,10 +251,10 @@ def audit(
 
     if scheduler is not None and engine != "dask":
         raise config_error("--scheduler is for --engine dask")
-    column_map = _parse_columns(columns)
+    column_map = parse_columns(columns)
     if engine == "dask" and (speaker_map or calls_file or asr_format):
         raise config_error("--speaker-map, --input-format and --calls work with --engine local only")
-    speakers, calls = _call_inputs(speaker_map, calls_file, _parse_columns(calls_columns))
+    speakers, calls = _call_inputs(speaker_map, calls_file, parse_columns(calls_columns))
     try:
         from qa_audit.report.labels import zone
 

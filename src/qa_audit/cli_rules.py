@@ -2,43 +2,101 @@
 
 from __future__ import annotations
 
+import difflib
 import json
+import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from qa_audit import jsonsafe
+from qa_audit.cli_common import load_rules_or_exit
 from qa_audit.paths import default_rules_dir
+from qa_audit.rules.problems import codes_help
 
 if TYPE_CHECKING:
-    from qa_audit.rules.spec import RuleSet
+    from qa_audit.rules.spec import Rule, RuleSet
 
-_DIR = click.argument("rules_dir", required=False, type=click.Path(path_type=Path))
+_LEGACY_DIR = click.argument("legacy_dir", metavar="[DIR]", required=False, type=click.Path(path_type=Path))
+_RULES = click.option(
+    "--rules",
+    "rules_opt",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="DIR",
+    help="Rule directory (or one file) [default: the packaged rules, or $QA_AUDIT_RULES].",
+)
 
 
-def _load(rules_dir: Path | None):
-    from qa_audit.cli import load_rules_or_exit
+def _rules_dir(rules_opt: Path | None, legacy_dir: Path | None = None) -> Path:
+    """The rules folder: --rules DIR, or the positional DIR kept for scripts (the same thing), or the default."""
+    if rules_opt is not None and legacy_dir is not None and rules_opt != legacy_dir:
+        raise click.UsageError(f"two rule folders given: DIR {legacy_dir} and --rules {rules_opt}; give one")
+    return rules_opt or legacy_dir or default_rules_dir()
 
-    return load_rules_or_exit(rules_dir or default_rules_dir())
+
+def _load(rules_dir: Path) -> RuleSet:
+    return load_rules_or_exit(rules_dir)
+
+
+def _get_rule(rs: RuleSet, rule_id: str, rules_dir: Path) -> Rule:
+    """The rule with this id, or exit 2 with the closest id ("did you mean must.nin?")."""
+    try:
+        return rs.get(rule_id)
+    except KeyError:
+        raise click.UsageError(_no_rule(rule_id, [r.id for r in rs.rules], rules_dir)) from None
+
+
+def _no_rule(rule_id: str, ids: list[str], rules_dir: Path) -> str:
+    close = difflib.get_close_matches(rule_id, ids, n=1)
+    tail = f"did you mean {close[0]}?" if close else "see `qa-audit rules list`"
+    return f"no rule {rule_id!r} in {rules_dir}; {tail}"
 
 
 @click.group("rules")
 def rules_group() -> None:
-    """Work on rule files: check, test, list, explain, eval.
+    """Work on rule files: check, test, list, explain, eval, diff.
+
+    Every command takes the rules folder as --rules DIR (default: the packaged rules, or
+    $QA_AUDIT_RULES); check, test and list also accept it as their first argument, as before.
 
     \b
     Examples:
-      qa-audit rules check                 validate the packaged rules
-      qa-audit rules check my_rules/       validate your own directory (exit 2 on problems)
-      qa-audit rules test                  run every rule's examples, each rule alone
+      qa-audit rules check                          validate the packaged rules and run their examples
+      qa-audit rules check --rules my_rules/        your own folder (exit 2 on errors, 1 on failing examples)
+      qa-audit rules check --format json            problems as JSON, for editors and CI annotations
+      qa-audit rules test --rule dont.blame_shift -v
       qa-audit rules list --json
       qa-audit rules explain must.greeting
       qa-audit rules eval --gold eval/jddc_gold.jsonl --split test
     """
 
 
-@rules_group.command("check")
-@_DIR
+_CHECK_HELP = f"""Check rule files like a linter: every problem as `file:line:col: CODE message (hint)`.
+
+    Strict validation (unknown keys, wrong types, bad regexes, duplicate ids...; exit 2), warnings
+    about phrases (redundant, oversized lists), then every rule's own examples (exit 1 when one does not
+    give what it says, shown at the example's own line), then every rule over a corpus: a warning
+    (exit 0) for a rule that fires on more than --max-fire-rate of the turns (forbid rules) or fails more
+    than that share of the conversations (other kinds) it looks at.
+
+    \b
+    Codes:
+{codes_help()}
+
+    \b
+    Examples:
+      qa-audit rules check --rules my_rules/
+      qa-audit rules check --rules my_rules/ --corpus exports/2026-11-21/
+      qa-audit rules check --format json > problems.json
+    """
+
+
+@rules_group.command("check", help=_CHECK_HELP)
+@_LEGACY_DIR
+@_RULES
 @click.option(
     "--corpus",
     "corpus",
@@ -47,7 +105,7 @@ def rules_group() -> None:
     help="Transcripts to try every rule on (file, directory or glob; repeatable) "
     "[default: the bundled sample_transcripts/].",
 )
-@click.option("--no-corpus", is_flag=True, help="Only validate the files; do not run the rules on a corpus.")
+@click.option("--no-corpus", is_flag=True, help="Do not run the rules on a corpus.")
 @click.option(
     "--max-fire-rate",
     type=click.FloatRange(0, 1),
@@ -55,94 +113,95 @@ def rules_group() -> None:
     show_default=True,
     help="Warn about a rule that fires on more than this share of what it looks at.",
 )
-def check(rules_dir: Path | None, corpus: tuple[Path, ...], no_corpus: bool, max_fire_rate: float) -> None:
-    """Validate rule files strictly: unknown keys, wrong types, bad regexes, duplicate ids (file:line).
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one JSON list of {file, line, col, code, severity, message, hint} on stdout.",
+)
+def check(
+    legacy_dir: Path | None,
+    rules_opt: Path | None,
+    corpus: tuple[Path, ...],
+    no_corpus: bool,
+    max_fire_rate: float,
+    fmt: str,
+) -> None:
+    """Check rule files like a linter (the full help is _CHECK_HELP)."""
+    from qa_audit.readers import ReadError
+    from qa_audit.rules.checking import run_check
 
-    Then run every rule over a corpus and warn (exit 0) about a rule that fires on more than
-    --max-fire-rate of the turns (forbid rules) or conversations (other kinds) it looks at: a phrase
-    such as 的 or a regex such as `.` is valid YAML but would cost every agent points.
-
-    \b
-    Examples:
-      qa-audit rules check my_rules/
-      qa-audit rules check my_rules/ --corpus exports/2026-11-21/
-    """
-    rs = _load(rules_dir)
-    click.echo(f"ok: {len(rs.rules)} rules in {len(rs.files)} files, ruleset version {rs.version}")
-    if no_corpus:
-        return
-    from qa_audit.rules.suspicious import BUNDLED_CORPUS
-
-    inputs = list(corpus) or ([BUNDLED_CORPUS] if BUNDLED_CORPUS.is_dir() else [])
-    if not inputs:
-        click.echo("no corpus: give --corpus to see how often each rule fires", err=True)
-        return
-    _warn_broad_rules(rs, inputs, max_fire_rate)
-
-
-def _warn_broad_rules(rs: RuleSet, inputs: list[Path], max_fire_rate: float) -> None:
-    from qa_audit.model import Conversation
-    from qa_audit.readers import ReadError, read_inputs
-    from qa_audit.rules.suspicious import fire_rates, suspicious
-
+    rules_dir = _rules_dir(rules_opt, legacy_dir)
     try:
-        stream = read_inputs(inputs)
-        convs = [c for c in stream if isinstance(c, Conversation)]
+        report = run_check(rules_dir, None if no_corpus else list(corpus), max_fire_rate)
     except ReadError as exc:
         raise click.UsageError(str(exc)) from None
-    flagged = suspicious(fire_rates(rs, convs), max_fire_rate)
-    for rate in flagged:
-        click.secho(rate.warning(), fg="yellow", err=True)
-    where = ", ".join(map(str, inputs))
-    click.echo(f"tried on {len(convs)} conversations ({where}): {len(flagged)} rule(s) fire suspiciously often")
+    if fmt == "json":
+        click.echo(json.dumps([p.to_json() for p in report.problems], ensure_ascii=False, indent=1))
+    else:
+        for p in report.problems:
+            click.secho(str(p), fg="red" if p.severity == "error" else "yellow", err=True)
+    out = sys.stderr if fmt == "json" else sys.stdout
+    for line in report.summary:
+        click.echo(line, file=out)
+    raise click.exceptions.Exit(report.exit_code)
 
 
 @rules_group.command("test")
-@_DIR
+@_LEGACY_DIR
+@_RULES
 @click.option("--rule", "only", default=None, help="Only this rule id.")
 @click.option("-v", "--verbose", is_flag=True, help="Show every example, not only failures.")
-def test(rules_dir: Path | None, only: str | None, verbose: bool) -> None:
+def test(legacy_dir: Path | None, rules_opt: Path | None, only: str | None, verbose: bool) -> None:
     """Run each rule's own examples: every `fire` example must fire, every `pass` example must not.
 
-    Each rule runs alone. Exit 1 when an example does not hold (shown with its file:line).
+    Each rule runs alone. Exit 1 when an example does not hold, shown with its own file:line:col,
+    its text and what it gave (fire / review / pass / n/a).
 
     \b
     Examples:
       qa-audit rules test
-      qa-audit rules test my_rules/ --rule dont.blame_shift -v
+      qa-audit rules test --rules my_rules/ --rule dont.blame_shift -v
     """
     from qa_audit.rules.examples import run_examples
 
+    rules_dir = _rules_dir(rules_opt, legacy_dir)
     rs = _load(rules_dir)
+    if only:
+        _get_rule(rs, only, rules_dir)
     results = run_examples(rs, only)
-    if only and not results:
-        raise click.UsageError(f"no rule {only!r} in {rules_dir or default_rules_dir()}")
     failed = [r for r in results if not r.ok]
     for r in results:
         if verbose or not r.ok:
             mark = click.style("ok  ", fg="green") if r.ok else click.style("FAIL", fg="red")
-            rule = rs.get(r.rule_id)
-            click.echo(f"{mark} {r.rule_id} {r.expected}[{r.index}] ({rule.file}:{rule.line}) {r.detail}")
+            want = "must fire" if r.expected == "fire" else "must not fire"
+            click.echo(f"{mark} {r.rule_id} {r.expected}[{r.index}] {r.where}: {want}, gives {r.got}")
+            click.echo(f"       「{r.text}」")
+            if not r.ok:
+                click.echo(f"       {r.detail}")
     click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     if failed:
         raise click.exceptions.Exit(1)
 
 
 @rules_group.command("list")
-@_DIR
+@_LEGACY_DIR
+@_RULES
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per rule.")
 @click.option(
     "--store", default=None, metavar="URL", help="Show each rule's reviewed precision from this results store."
 )
-def list_rules(rules_dir: Path | None, as_json: bool, store: str | None) -> None:
+def list_rules(legacy_dir: Path | None, rules_opt: Path | None, as_json: bool, store: str | None) -> None:
     """List the rules in force with severity, points and title.
 
     \b
     Examples:
       qa-audit rules list
-      qa-audit rules list my_rules/ --json > rules.jsonl
+      qa-audit rules list --rules my_rules/ --json > rules.jsonl
     """
-    rs = _load(rules_dir)
+    rs = _load(_rules_dir(rules_opt, legacy_dir))
     review = _reviewed_precision(store) if store else {}
     for rule in rs.rules:
         i = rule.info
@@ -193,44 +252,24 @@ def _precision_text(review: dict, rule_id: str, store: str | None) -> str:
 
 @rules_group.command("explain")
 @click.argument("rule_id")
-@click.option("--rules", "rules_dir", type=click.Path(path_type=Path), default=None, help="Rule directory.")
-def explain(rule_id: str, rules_dir: Path | None) -> None:
-    """Print a rule's documentation, straight from its rule file.
+@_RULES
+@click.option("--all", "all_phrases", is_flag=True, help="Show every phrase of long lists.")
+def explain(rule_id: str, rules_opt: Path | None, all_phrases: bool) -> None:
+    """Explain a rule from its compiled form: what it matches (operators, phrases, patterns, exceptions),
+    its scope and when it applies, tier, points, source, file:line, and what each of its examples gives
+    when run now (fire / review / pass / n/a).
 
     \b
     Example:
       qa-audit rules explain dont.blame_shift
     """
+    from qa_audit.rules.examples import run_examples
+    from qa_audit.rules.explain import explain_rule
+
+    rules_dir = _rules_dir(rules_opt)
     rs = _load(rules_dir)
-    try:
-        rule = rs.get(rule_id)
-    except KeyError:
-        raise click.UsageError(f"no rule {rule_id!r}; see `qa-audit rules list`") from None
-    i = rule.info
-    cap = f"   cap: {i.cap:g}" if i.cap is not None else ""
-    veto = "   VETO (一票否决)" if i.veto else ""
-    lines = [
-        f"{i.id} — {i.title}",
-        f"  category: {i.category}   kind: {rule.kind}   severity: {i.severity}   points: {i.points:g}{cap}{veto}",
-        f"  source: {i.source}",
-        f"  defined: {rule.file}:{rule.line}   version: {i.version}",
-        f"  message: {i.message}",
-        "",
-        "  " + (rule.description or "").strip(),
-        "",
-        "  must fire:",
-    ]
-    lines += [f"    - {_show(e)}" for e in rule.examples_fire] + ["  must not fire:"]
-    lines += [f"    - {_show(e)}" for e in rule.examples_pass]
-    click.echo("\n".join(lines))
-
-
-def _show(example: object) -> str:
-    if isinstance(example, str):
-        return example
-    if isinstance(example, list):
-        return " / ".join(map(str, example))
-    return json.dumps(example, ensure_ascii=False)
+    rule = _get_rule(rs, rule_id, rules_dir)
+    click.echo(explain_rule(rule, run_examples(rs, rule.id), all_phrases=all_phrases))
 
 
 @rules_group.command("eval")
@@ -250,7 +289,8 @@ def _show(example: object) -> str:
     "--transcripts",
     multiple=True,
     type=click.Path(path_type=Path),
-    help="Where the labelled conversations are [default: ../shared/data/jddc_dialogues/sessions.jsonl].",
+    help="The conversations the --gold labels refer to (for eval/jddc_gold.jsonl: the JDDC sessions, "
+    "which are not in the repository; see eval/README.md). Required with --gold.",
 )
 @click.option(
     "--split",
@@ -259,7 +299,8 @@ def _show(example: object) -> str:
     show_default=True,
     help="Which part of the gold set to measure on.",
 )
-@click.option("--rules", "rules_dir", type=click.Path(path_type=Path), default=None, help="Rule directory.")
+@_RULES
+@click.option("--rule", "only", default=None, help="Only this rule id.")
 @click.option(
     "--json",
     "as_json",
@@ -271,7 +312,8 @@ def eval_rules(
     utt_path: Path | None,
     transcripts: tuple[Path, ...],
     split: str,
-    rules_dir: Path | None,
+    rules_opt: Path | None,
+    only: str | None,
     as_json: bool,
 ) -> None:
     """Print each rule's precision and recall against hand-labelled conversations.
@@ -280,33 +322,49 @@ def eval_rules(
     conversations the labels fail, the share the rule failed. Turn-level figures count
     (conversation, turn) pairs for rules labelled per turn.
 
-    With --utterances, each labelled utterance is audited alone as one turn of its role.
+    With --utterances, each labelled utterance is audited alone as one turn of its role. Without
+    --gold or --utterances, the repository's labelled utterances (eval/utterances.jsonl) are used
+    when running from a clone.
 
     \b
     Examples:
-      qa-audit rules eval --gold eval/jddc_gold.jsonl --split test
+      qa-audit rules eval --split test                # eval/utterances.jsonl, from a clone
+      qa-audit rules eval --gold eval/jddc_gold.jsonl --transcripts sessions.jsonl --split test
       qa-audit rules eval --utterances eval/utterances.jsonl --split test
     """
-    from qa_audit.paths import default_jddc_sessions
+    from qa_audit.paths import checkout_path
+    from qa_audit.readers import ReadError
     from qa_audit.rules.gold import GoldError, evaluate_gold, load_gold, unlabelled_rules
     from qa_audit.rules.utterances import evaluate_utterances, load_utterances
 
-    if (gold_path is None) == (utt_path is None):
-        raise click.UsageError("give exactly one of --gold FILE or --utterances FILE")
+    if gold_path is not None and utt_path is not None:
+        raise click.UsageError("give one of --gold FILE or --utterances FILE, not both")
+    if gold_path is None and utt_path is None:
+        utt_path = checkout_path("eval/utterances.jsonl")
+        if utt_path is None:
+            raise click.UsageError("give --utterances FILE, or --gold FILE with --transcripts FILE")
+    if gold_path is not None and not transcripts:
+        raise click.UsageError("--gold needs --transcripts FILE: the labelled conversations themselves")
+    rules_dir = _rules_dir(rules_opt)
     rs = _load(rules_dir)
+    if only:
+        rs = replace(rs, rules=(_get_rule(rs, only, rules_dir),))
     try:
-        if utt_path is not None:
+        if gold_path is not None:
+            gold = load_gold(gold_path, split)
+            scores = evaluate_gold(rs, gold, transcripts)
+        else:
+            assert utt_path is not None  # set above when --gold is not given
             gold = load_utterances(utt_path, split)
             scores, _ = evaluate_utterances(rs, gold)
-        else:
-            gold = load_gold(gold_path, split)
-            scores = evaluate_gold(rs, gold, transcripts or [default_jddc_sessions()])
-    except GoldError as exc:
+    except (GoldError, ReadError) as exc:
         raise click.UsageError(str(exc)) from None
     not_labelled = unlabelled_rules(rs, gold)
+    if not only:
+        _note_unknown_labels(gold, rs, rules_dir)
     if as_json:
         for s in scores:
-            click.echo(json.dumps(s.to_json(), ensure_ascii=False))
+            click.echo(jsonsafe.dumps(s.to_json(), ensure_ascii=False))
         click.echo(json.dumps({"not_labelled": not_labelled}, ensure_ascii=False))
         return
     fmt = "{:28} {:>5} {:>4} {:>4} {:>4} {:>9} {:>7} {:>10} {:>8}"
@@ -331,6 +389,14 @@ def eval_rules(
                 click.echo(f"  {s.rule_id} {what}: {', '.join(ids[:shown])}{more}")
     if not_labelled:
         click.echo(f"not labelled in this set ({len(not_labelled)}): {', '.join(not_labelled)}")
+
+
+def _note_unknown_labels(gold: list[dict], rs: RuleSet, rules_dir: Path) -> None:
+    """Labels of rules not in the rule set are not measured: say so (a typo, or another pack's rule)."""
+    ids = [r.id for r in rs.rules]
+    unknown = sorted({rid for row in gold for rid in row.get("labels", {})} - set(ids))
+    for rid in unknown:
+        click.secho(f"note: labels not measured: {_no_rule(rid, ids, rules_dir)}", fg="yellow", err=True)
 
 
 def _register_diff() -> None:

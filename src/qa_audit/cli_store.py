@@ -7,13 +7,14 @@ QA_AUDIT_STORE environment variable, as for `qa-audit audit --store`.
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
+
+from qa_audit import jsonsafe
 
 _STORE = click.option(
     "--store",
@@ -32,7 +33,7 @@ def _day(value: datetime | None) -> str | None:
 @contextlib.contextmanager
 def open_store(address: str) -> Iterator[Any]:
     """Yield the open store; a store that cannot be used is a configuration error (exit 2)."""
-    from qa_audit.cli import config_error
+    from qa_audit.cli_common import config_error
     from qa_audit.store.connect import Store
     from qa_audit.store.errors import StoreError
 
@@ -114,7 +115,7 @@ def report(
             err=True,
         )
     if as_json:
-        click.echo(json.dumps(summary, ensure_ascii=False))
+        click.echo(jsonsafe.dumps(summary, ensure_ascii=False))
 
 
 @click.group()
@@ -136,7 +137,7 @@ def review_import(workbooks: tuple[Path, ...], store: str) -> None:
     Example:
       qa-audit review import reviewed/scorecard_王丽.xlsx --store qa.db
     """
-    from qa_audit.cli import EXIT_QUARANTINED
+    from qa_audit.cli_common import EXIT_QUARANTINED
     from qa_audit.store.reviews import import_reviews
 
     with open_store(store) as st:
@@ -204,7 +205,7 @@ def agreement(workbook: Path, as_json: bool) -> None:
     Example:
       qa-audit agreement sample.xlsx --json
     """
-    from qa_audit.cli import EXIT_QUARANTINED, config_error
+    from qa_audit.cli_common import EXIT_QUARANTINED, config_error
     from qa_audit.store.agreement import PAIRS, read_sample
     from qa_audit.store.agreement import agreement as compute
 
@@ -224,6 +225,6 @@ def agreement(workbook: Path, as_json: bool) -> None:
     for rid, r in [*result["rules"].items(), ("(all)", result["overall"])]:
         click.echo(f"{rid:28} " + " ".join(f"{fmt(r[name]):>18}" for name, _, _ in PAIRS))
     if as_json:
-        click.echo(json.dumps({**result, "problems": problems}, ensure_ascii=False))
+        click.echo(jsonsafe.dumps({**result, "problems": problems}, ensure_ascii=False))
     if problems:
         raise click.exceptions.Exit(EXIT_QUARANTINED)

@@ -23,12 +23,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qa_audit.auditor import Auditor
 from qa_audit.model import Conversation, ConversationResult, Rejected
 from qa_audit.privacy import mask_conversation
+from qa_audit.readers import DuplicateIds, read_file
 
 if TYPE_CHECKING:
     from qa_audit.classify import ComplaintTagger
-    from qa_audit.pipeline import Auditor
     from qa_audit.rules import RuleSet
 
 IN_FLIGHT_PER_WORKER = 2  # files submitted ahead per worker: bounded memory on the client
@@ -53,8 +54,6 @@ class AuditSpec:
 def _auditor_for(spec: AuditSpec) -> Auditor:
     auditor = _auditors.get(spec.key)
     if auditor is None:
-        from qa_audit.pipeline import Auditor
-
         auditor = _auditors[spec.key] = Auditor(spec.ruleset, spec.tagger)
     return auditor
 
@@ -67,8 +66,6 @@ def audit_file(
     `path` is the absolute path the worker opens; `label` is the path as the user gave it, which
     becomes each record's `source` (so the outputs match a local run from the same directory).
     """
-    from qa_audit.readers import read_file
-
     auditor = _auditor_for(spec)
     out: list[ConversationResult | Rejected] = []
     for item in read_file(path, encoding=encoding, columns=columns):
@@ -160,7 +157,7 @@ def _merge(
     window = max(2, IN_FLIGHT_PER_WORKER * max(1, len(client.scheduler_info().get("workers", {}))))
     pending: deque[Any] = deque()
     todo = iter(enumerate(paths))
-    dedup = _Dedup(paths)
+    duplicates = DuplicateIds(paths)
     try:
         for k, path in todo:
             pending.append(
@@ -179,9 +176,9 @@ def _merge(
                 )
             )
             if len(pending) >= window:
-                yield from dedup.feed(*_take(pending))
+                yield from _dedup(duplicates, *_take(pending))
         while pending:
-            yield from dedup.feed(*_take(pending))
+            yield from _dedup(duplicates, *_take(pending))
     finally:
         for _, fut in pending:
             fut.cancel()
@@ -195,25 +192,12 @@ def _take(pending: deque[Any]) -> tuple[int, list[ConversationResult | Rejected]
     return k, result
 
 
-class _Dedup:
+def _dedup(
+    duplicates: DuplicateIds, k: int, items: list[ConversationResult | Rejected]
+) -> Iterator[ConversationResult | Rejected]:
     """The cross-file duplicate-id check of `readers.read_inputs`, applied to merged file results."""
-
-    def __init__(self, paths: list[str]) -> None:
-        self.paths = paths
-        self.first: dict[str, tuple[int, int | None]] = {}
-
-    def feed(self, k: int, items: list[ConversationResult | Rejected]) -> Iterator[ConversationResult | Rejected]:
-        from qa_audit.readers import _summary
-        from qa_audit.readers.build import reject
-
-        for item in items:
-            if isinstance(item, ConversationResult):
-                conv: Conversation = item.conversation
-                seen = self.first.get(conv.conversation_id)
-                if seen is not None:
-                    where = f"{self.paths[seen[0]]}:{seen[1]}" if seen[1] is not None else self.paths[seen[0]]
-                    reason = f"duplicate conversation_id (重复的会话ID) {conv.conversation_id!r}; first read at {where}"
-                    yield reject(conv.source, conv.line, reason, conv.conversation_id, _summary(conv))
-                    continue
-                self.first[conv.conversation_id] = (k, conv.line)
+    for item in items:
+        if isinstance(item, ConversationResult):
+            yield duplicates.check(k, item.conversation) or item
+        else:
             yield item

@@ -209,6 +209,21 @@ class Score:
 
 
 @dataclass(frozen=True)
+class RuleLoss:
+    """What one rule did to one conversation's score."""
+
+    rule_id: str
+    status: str  # pass | fail | review | n/a
+    findings: int  # deducting findings
+    raw: float  # points of its findings before the cap
+    points: float  # after the cap: deducted (or awarded, for bonus rules)
+    capped: bool
+    bonus: bool
+    veto: bool
+    flags: int = 0  # 待复核 findings, which cost nothing
+
+
+@dataclass(frozen=True)
 class ConversationResult:
     """Everything the pipeline learned about one conversation; one line of results.jsonl."""
 
@@ -217,8 +232,8 @@ class ConversationResult:
     score: Score
     tag: ComplaintTag
     ruleset_version: str
-    # scoring.RuleLoss per rule id, kept from scoring so the reports need not work them out again
-    losses: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+    # per rule id, kept from scoring so the reports need not work them out again
+    losses: Mapping[str, RuleLoss] | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         """Return the results.jsonl row (Output contract in design.md)."""

@@ -17,24 +17,24 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
 from itertools import chain, islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from qa_audit.model import Audit, ComplaintTag, Conversation, ConversationResult, Rejected, Roles, Score
+from qa_audit.auditor import Auditor
+from qa_audit.model import Audit, ComplaintTag, Conversation, ConversationResult, Rejected, Roles, RuleLoss, Score
 
 if TYPE_CHECKING:
     from qa_audit.classify import ComplaintTagger
-    from qa_audit.pipeline import Auditor
     from qa_audit.rules import RuleSet
 
 CHUNK = 64  # conversations per task: ~0.1 s of work, large enough to hide the pickling overhead
 IN_FLIGHT_PER_WORKER = 3  # chunks queued per worker: keeps every core busy without reading ahead
 
 Item = Conversation | Rejected
-Outcome = tuple[Audit, Score, ComplaintTag, Mapping[str, Any] | None, Roles | None]  # losses: reused by the reports
+Outcome = tuple[Audit, Score, ComplaintTag, Mapping[str, RuleLoss] | None, Roles | None]  # losses: for the reports
 
 _auditor: Auditor | None = None  # one per worker process, built by _init
 
@@ -50,8 +50,6 @@ def available_cpus() -> int:
 def _init(ruleset: RuleSet, tagger: ComplaintTagger, parent: int = 0) -> None:
     """Pool initializer: build the auditor (rule matchers, model and its segmenter) once per process."""
     global _auditor
-    from qa_audit.pipeline import Auditor
-
     # Ctrl-C reaches the whole process group; only the parent decides how to stop (cleanly)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -100,7 +98,7 @@ def audit_in_pool(
     workers: int,
     chunk: int | None = None,
     local: Auditor | None = None,
-) -> Iterator[ConversationResult | Rejected]:
+) -> Generator[ConversationResult | Rejected, None, None]:
     """Audit `items` on `workers` processes; yield results (and Rejected records) in input order.
 
     Uses fewer workers when the input has fewer chunks, and no pool at all (`local`, an in-process
@@ -112,8 +110,6 @@ def audit_in_pool(
     n = min(workers, math.ceil(len(head) / chunk))
     if n <= 1:
         if local is None:
-            from qa_audit.pipeline import Auditor
-
             local = Auditor(ruleset, tagger)
         for item in chain(head, it):
             yield item if isinstance(item, Rejected) else local.audit(item)

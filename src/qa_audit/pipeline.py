@@ -6,7 +6,6 @@ scorecard stay in memory.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections import Counter
@@ -15,16 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from qa_audit import __version__
+from qa_audit import __version__, jsonsafe
+from qa_audit.auditor import Auditor
 from qa_audit.classify import ComplaintTagger
 from qa_audit.model import Conversation, ConversationResult, Rejected
 from qa_audit.outputs import commit_run, discard_run, locked, start_run
 from qa_audit.privacy import mask_conversation, mask_rejected
 from qa_audit.readers import SpeakerMap, expand_inputs, read_inputs
 from qa_audit.report.safe import atomic_text
-from qa_audit.roles_infer import RolesTally, check_roles
-from qa_audit.rules import Engine, RuleSet
-from qa_audit.scoring import rule_losses, score_conversation
+from qa_audit.roles_infer import RolesTally
+from qa_audit.rules import RuleSet
 
 
 @dataclass(frozen=True)
@@ -65,30 +64,11 @@ class RunSummary:
     interrupted: bool = False  # stopped early (Ctrl-C): the outputs cover the records read so far
 
 
-class Auditor:
-    """A loaded rule engine and tagger: audit one conversation at a time."""
-
-    def __init__(self, ruleset: RuleSet, tagger: ComplaintTagger) -> None:
-        self.ruleset = ruleset
-        self.engine = Engine(ruleset)
-        self.tagger = tagger
-        self.infos = ruleset.infos()
-
-    def audit(self, conv: Conversation) -> ConversationResult:
-        """Audit, tag and score one conversation (after checking whether its roles can be trusted)."""
-        conv = check_roles(conv)
-        tag = self.tagger.tag(conv)
-        audit = self.engine.audit(conv, is_complaint=tag.is_complaint)
-        losses = rule_losses(audit, self.infos)
-        score = score_conversation(audit, self.infos, self.ruleset.policy, losses)
-        return ConversationResult(conv, audit, score, tag, self.ruleset.version, losses)
-
-
 _T = TypeVar("_T")
 
 
 def _dump(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return jsonsafe.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def run_audit(
@@ -358,5 +338,5 @@ def _limited(stream: Iterator[_T], limit: int | None, counts: Counter[str]) -> G
 
 def _write_json(path: Path, data: Any) -> None:
     with atomic_text(path) as f:
-        json.dump(data, f, ensure_ascii=False, indent=2)
+        jsonsafe.dump(data, f, ensure_ascii=False, indent=2)
         f.write("\n")

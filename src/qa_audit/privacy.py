@@ -85,18 +85,29 @@ class PersonalData:
 _HIDING = re.compile(
     "[\t\u00a0\u00ad\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff]| {2}"
     "|[\u00b2\u00b3\u00b9\u2070-\u2089\u2460-\u24ff\u2776-\u2793\U0001d7ce-\U0001d7ff]"
+    r"|\\(?:[tnr]|x[0-9a-f]{2}|u[0-9a-f]{4}|U[0-9a-f]{8})"
 )
+# An escape sequence as repr() writes an invisible character into a message (a quarantine reason quoting
+# a value): for the reader it is a separator like the character itself.
+_ESCAPE = re.compile(r"\\(?:[tnr]|x[0-9a-f]{2}|u[0-9a-f]{4}|U[0-9a-f]{8})")
 
 
 def _view(text: str) -> tuple[str, list[int]]:
     """The text as a reader sees it, and for each of its characters the offset in `text`.
 
-    Invisible characters are dropped, a run of white space becomes one space and styled digits
-    become ASCII digits; other characters are kept (already folded by _FOLD).
+    Invisible characters (and repr() escapes such as `\\u200b`) are dropped, a run of white space
+    becomes one space and styled digits become ASCII digits; other characters are kept (already
+    folded by _FOLD).
     """
     chars: list[str] = []
     where: list[int] = []
+    skip_to = 0
     for i, ch in enumerate(text):
+        if i < skip_to:
+            continue
+        if ch == "\\" and (m := _ESCAPE.match(text, i)):
+            skip_to = m.end()
+            continue
         if ch.isspace():
             if chars and chars[-1] == " ":
                 continue

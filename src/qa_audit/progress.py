@@ -1,4 +1,4 @@
-"""Progress of a run: a live bar (count, rate, ETA) on a terminal, plain periodic lines otherwise.
+"""Progress of a run: a live tqdm bar (count, rate, ETA) on a terminal, plain periodic lines otherwise.
 
 A nightly cron job has no terminal: it gets one log line every `interval` seconds (and a last one
 at the end), which reads well in a mail or a log file. The expected total comes from counting the
@@ -12,7 +12,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
-_REDRAW = 0.2  # seconds between two redraws of the terminal bar
+from tqdm import tqdm
+
+_REDRAW = 0.2  # seconds between two redraws of the terminal bar at most
 
 
 def count_records(paths: Sequence[Path]) -> int | None:
@@ -41,7 +43,7 @@ def _clock(seconds: float) -> str:
 class Progress:
     """Call with the running counts after each record; `close()` at the end.
 
-    `tty=True` draws one line redrawn in place; otherwise a line is written every `interval`
+    `tty=True` draws a tqdm bar redrawn in place; otherwise a line is written every `interval`
     seconds (0 = after every record, for tests and debugging).
     """
 
@@ -57,26 +59,28 @@ class Progress:
         self.stream, self.tty, self.total, self.interval, self.label = stream, tty, total, interval, label
         self.started = self.last = time.monotonic()
         self.counts: Mapping[str, int] = {}
-        self.drawn = False
+        self.bar: tqdm | None = None
+        if tty:
+            self.bar = tqdm(total=total, desc=label, unit="conv", file=stream, mininterval=_REDRAW, dynamic_ncols=True)
 
     def __call__(self, counts: Mapping[str, int]) -> None:
         """Record the counts so far (keys read, audited, quarantined) and show them when due."""
         self.counts = counts
+        if self.bar is not None:
+            self.bar.update(counts.get("read", 0) - self.bar.n)  # tqdm redraws at most every _REDRAW s
+            return
         now = time.monotonic()
-        if now - self.last < (_REDRAW if self.tty else self.interval):
+        if now - self.last < self.interval:
             return
         self.last = now
-        self._show(counts, now)
+        self._log(counts, now)
 
     def close(self) -> None:
         """On a terminal, draw the final counts and end the line (the caller prints its own summary)."""
-        if self.tty and self.counts:
-            self._show(self.counts, time.monotonic())
-        if self.tty and self.drawn:
-            self.stream.write("\n")
-            self.stream.flush()
+        if self.bar is not None:
+            self.bar.close()
 
-    def _show(self, counts: Mapping[str, int], now: float) -> None:
+    def _log(self, counts: Mapping[str, int], now: float) -> None:
         read = counts.get("read", 0)
         elapsed = max(now - self.started, 1e-9)
         rate = read / elapsed
@@ -85,14 +89,10 @@ class Progress:
         eta = ""
         if self.total and rate > 0 and read < self.total:
             eta = f" ETA {_clock((self.total - read) / rate)}"
-        if self.tty:
-            self.stream.write(f"\r{self.label} {done}{pct} {rate:,.0f}/s{eta}\x1b[K")  # K: clear the rest
-            self.drawn = True
-        else:
-            stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-            self.stream.write(
-                f"{stamp} progress: {done} read{pct}, {counts.get('audited', 0):,} audited, "
-                f"{counts.get('quarantined', 0):,} quarantined, {rate:,.1f} conv/s, "
-                f"elapsed {_clock(elapsed)}{eta}\n"
-            )
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+        self.stream.write(
+            f"{stamp} progress: {done} read{pct}, {counts.get('audited', 0):,} audited, "
+            f"{counts.get('quarantined', 0):,} quarantined, {rate:,.1f} conv/s, "
+            f"elapsed {_clock(elapsed)}{eta}\n"
+        )
         self.stream.flush()

@@ -23,9 +23,8 @@ Two methods, chosen by the pack (`pack: scoring:`):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
-from qa_audit.model import Audit, Finding, RuleInfo, Score, ScoringPolicy
+from qa_audit.model import Audit, Finding, RuleInfo, RuleLoss, Score, ScoringPolicy
 
 _COMMON_ZH = (
     "扣分：每条规则 = 分值 × 扣分类发现数，每通会话不超过该规则的封顶分；待复核发现不扣分",
@@ -62,21 +61,6 @@ def formula(method: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 # the default method's lines, for callers that do not know the pack
 FORMULA_ZH, FORMULA_EN = formula("deduction")
-
-
-@dataclass(frozen=True)
-class RuleLoss:
-    """What one rule did to one conversation's score."""
-
-    rule_id: str
-    status: str  # pass | fail | n/a
-    findings: int  # deducting findings
-    raw: float  # points of its findings before the cap
-    points: float  # after the cap: deducted (or awarded, for bonus rules)
-    capped: bool
-    bonus: bool
-    veto: bool
-    flags: int = 0  # 待复核 findings, which cost nothing
 
 
 def _status(rule_id: str, checks: Mapping[str, str], n_deducting: int, n_flags: int) -> str:
@@ -169,11 +153,13 @@ def score_conversation(
     lost after the per-rule caps; both are in rule points, `Score.score` is on the 0..base scale.
     `losses` are `rule_losses(audit, rules)` when the caller has them already.
     """
-    losses = (rule_losses(audit, rules) if losses is None else losses).values()
+    per_rule = (rule_losses(audit, rules) if losses is None else losses).values()
     possible = 0.0
-    deducted = bonus = 0  # as sum() starts: a conversation without deductions reports 0, not 0.0
+    # as sum() starts: a conversation without deductions reports 0, not 0.0
+    deducted: float = 0
+    bonus: float = 0
     vetoed = False
-    for x in losses:
+    for x in per_rule:
         if x.bonus:
             bonus += x.points
         elif x.status != "n/a":

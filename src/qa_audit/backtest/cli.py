@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 
+from qa_audit import jsonsafe
 from qa_audit.paths import default_model_dir
 
 
@@ -70,7 +70,7 @@ def diff(
     from qa_audit.backtest.run import run_backtest
     from qa_audit.backtest.workbook import write_diff_workbook
     from qa_audit.classify import ComplaintTagger, ModelError
-    from qa_audit.cli import _parse_columns, config_error, load_rules_or_exit
+    from qa_audit.cli_common import config_error, load_rules_or_exit, parse_columns
     from qa_audit.readers import ReadError, expand_inputs
     from qa_audit.report.safe import atomic_text
 
@@ -94,13 +94,13 @@ def diff(
             outdir,
             workers=workers,
             encoding=encoding,
-            columns=_parse_columns(columns),
+            columns=parse_columns(columns),
             mask=not no_mask,
         )
         data = summary.data
         write_diff_workbook(outdir / "diff.xlsx", data, summary.diffs)
         with atomic_text(outdir / "diff_summary.json") as fh:
-            json.dump(data, fh, ensure_ascii=False, indent=2)
+            jsonsafe.dump(data, fh, ensure_ascii=False, indent=2)
     except ReadError as exc:
         raise config_error(str(exc)) from None
     except OSError as exc:
@@ -117,5 +117,5 @@ def diff(
     lines += [f"  {rid}: +{c['added']} -{c['removed']} ~{c['changed']}" for rid, c in data["per_rule"].items()]
     click.echo("\n".join(lines), err=as_json)
     if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False))
+        click.echo(jsonsafe.dumps(data, ensure_ascii=False))
     sys.exit(1 if data["quarantined"] else 0)

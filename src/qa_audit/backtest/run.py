@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -11,6 +10,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from qa_audit import jsonsafe
 from qa_audit.backtest.compare import ConversationDiff, compare_rules, diff_conversation
 from qa_audit.classify import ComplaintTagger
 from qa_audit.model import ComplaintTag, Conversation, ConversationResult, Rejected
@@ -120,7 +120,7 @@ def run_backtest(
                 if isinstance(item, Rejected):
                     counts["quarantined"] += 1
                     row = (mask_rejected(item) if mask else item).to_json()
-                    quarantine.write(json.dumps(row, ensure_ascii=False) + "\n")
+                    quarantine.write(jsonsafe.dumps(row, ensure_ascii=False) + "\n")
                     continue
                 yield mask_conversation(item) if mask else item
 
@@ -140,7 +140,7 @@ def run_backtest(
                 counts[ch.change] += 1
                 per_rule[ch.finding.rule_id][ch.change] += 1
                 line = ch.to_json(d.new, d.old.score.score, d.new.score.score)
-                out.write(json.dumps(line, ensure_ascii=False, allow_nan=False) + "\n")
+                out.write(jsonsafe.dumps(line, ensure_ascii=False) + "\n")
     rules = compare_rules(old, new)
     data = {
         "read": counts["read"],

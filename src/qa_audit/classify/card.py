@@ -8,7 +8,7 @@ JDDC_DATA = """\
 Real customer queries from JD.com customer service: the JDDC corpus released by JD AI under the
 Apache License 2.0, as split and intent-labelled in the DialogueCSE release (`dev.tsv` + `test.tsv`,
 123 human intent labels). Copyright of the data remains with its publishers; this model is a derived
-work distributed under the same Apache-2.0 terms (see `../shared/data/jddc_intents/LICENSE-2.0.txt`).
+work distributed under the same Apache-2.0 terms (licence text: `data/jddc_intents/LICENSE-2.0.txt`).
 Attribution: JD AI, JDDC (JD Dialogue Challenge); DialogueCSE (Liu et al., EMNLP 2021) for the split
 and labels. The 123 intents are mapped to the 11 complaint types by `models/intent_mapping.csv`
 (reviewed; the `note` column gives the reasoning for every intent that was not obvious)."""

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 
+from qa_audit import jsonsafe
 from qa_audit.classify.data import JDDC_DIR, JDDC_SOURCE, MAPPING_FILE, DataError, holdout_split, read_jddc, read_table
 from qa_audit.classify.metrics import evaluate as evaluate_model
 from qa_audit.classify.metrics import format_report
 from qa_audit.classify.model_io import ModelError
+from qa_audit.model import Rejected
 from qa_audit.paths import default_model_dir
 
 USAGE_ERROR = 2
@@ -89,7 +90,7 @@ def train_command(
             counts: dict[str, int] = {}
             for label in dataset.labels:
                 counts[label] = counts.get(label, 0) + 1
-            fallback = fallback_label or ("其他" if "其他" in counts else max(counts, key=counts.get))
+            fallback = fallback_label or ("其他" if "其他" in counts else max(counts, key=counts.__getitem__))
             if fallback not in counts:
                 _fail(f"--fallback-label {fallback!r} is not one of the labels: {', '.join(sorted(counts))}")
             target = out_dir
@@ -151,7 +152,7 @@ def evaluate_command(model_dir, data, text_col, label_col, encoding, as_json) ->
     )
     click.echo(format_report(report, title))
     if as_json:
-        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+        click.echo(jsonsafe.dumps(report.to_json(), ensure_ascii=False))
 
 
 @click.command("classify")
@@ -171,10 +172,16 @@ def evaluate_command(model_dir, data, text_col, label_col, encoding, as_json) ->
     help="Write JSONL here instead of standard output.",
 )
 @click.option("--encoding", default=None, help="Input encoding (default: detected).")
-def classify_command(inputs, model_dir, output, encoding) -> None:
+@click.option(
+    "--no-mask",
+    is_flag=True,
+    help="Keep phone, ID-card and bank-card numbers and e-mail addresses as read (default: masked).",
+)
+def classify_command(inputs, model_dir, output, encoding, no_mask) -> None:
     """Tag conversations with complaint type, is_complaint and customer type, without auditing.
 
     Prints one JSON object per conversation; unreadable records are reported on stderr (exit 1).
+    Personal data is masked before anything is tagged or printed, as in `audit`.
 
     \b
     Examples:
@@ -182,6 +189,7 @@ def classify_command(inputs, model_dir, output, encoding) -> None:
       qa-audit classify export.xlsx --model models/my_taxonomy -o tags.jsonl
     """
     from qa_audit.classify.tagger import ComplaintTagger
+    from qa_audit.privacy import mask_conversation, mask_rejected
 
     try:
         from qa_audit.readers import read_inputs
@@ -198,10 +206,13 @@ def classify_command(inputs, model_dir, output, encoding) -> None:
     out = output.open("w", encoding="utf-8") if output else None
     try:
         for item in read_inputs([str(p) for p in inputs], encoding=encoding):
-            if not hasattr(item, "turns"):
+            if isinstance(item, Rejected):
                 rejected += 1
-                _log(f"skipped {item.source}:{item.line}: {item.reason}")
+                reason = item.reason if no_mask else mask_rejected(item).reason
+                _log(f"skipped {item.source}:{item.line}: {reason}")
                 continue
+            if not no_mask:
+                item = mask_conversation(item)
             tag = tagger.tag(item)
             row = {
                 "conversation_id": item.conversation_id,
@@ -213,7 +224,7 @@ def classify_command(inputs, model_dir, output, encoding) -> None:
                 "customer_type": tag.customer_type,
                 "evidence": dict(tag.evidence),
             }
-            line = json.dumps(row, ensure_ascii=False)
+            line = jsonsafe.dumps(row, ensure_ascii=False)
             if out:
                 out.write(line + "\n")
             else:

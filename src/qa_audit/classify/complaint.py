@@ -5,7 +5,10 @@ reviewer would make, a false one creates deductions a reviewer would reject. So 
 factual problem report is not a complaint; dissatisfaction must be expressed (an explicit complaint
 or threat, anger or insult, a negative verdict, blaming the company, a long or repeated failure, a
 broken promise, sarcasm or a rhetorical reproach, a demand for compensation). The cue lists by kind
-are in `complaint_cues.py`; `eval/complaint_eval.py` measures them on every hand-labelled set.
+are in `complaint_cues.py`; a logistic model over the turn's character n-grams (`complaint_model.py`,
+shipped in `models/complaint_detect/`) adds a probability: a turn is a complaint when its cues score
+STRONG or the probability reaches the model's threshold (chosen by cross-validation; 1.0 means the
+model never decides alone). `eval/complaint_eval.py` measures it on every hand-labelled set.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from functools import lru_cache
 import re2
 
 from qa_audit.classify.complaint_cues import STRONG, Match, points, scan
+from qa_audit.classify.complaint_model import load_complaint_model
 from qa_audit.model import Conversation
 from qa_audit.normalize import normalize
 
@@ -48,17 +52,25 @@ class Cue:
 
 @dataclass(frozen=True)
 class ComplaintResult:
-    """Whether the customer complains, with the cues that decided it (truthy when a complaint)."""
+    """Whether the customer complains, with the cues and the model's probability (truthy when a complaint).
+
+    `probability` is the deciding turn's, or the highest of any customer turn when none is a complaint.
+    """
 
     is_complaint: bool
     cues: tuple[Cue, ...]
+    probability: float = 0.0
 
     def __bool__(self) -> bool:
         return self.is_complaint
 
     def evidence(self) -> dict[str, object]:
-        """Return the evidence: the deciding turn's cues (or every cue seen when not a complaint)."""
-        return {"is_complaint": self.is_complaint, "cues": [c.to_json() for c in self.cues]}
+        """Return the evidence: the deciding turn's cues (every cue seen when not a complaint), the probability."""
+        return {
+            "is_complaint": self.is_complaint,
+            "cues": [c.to_json() for c in self.cues],
+            "probability": round(self.probability, 3),
+        }
 
 
 @dataclass(frozen=True)
@@ -81,17 +93,18 @@ def _confused() -> object:
     return re2.compile(CONFUSED_CUES)
 
 
-_Scan = tuple[tuple[Match, ...], tuple[tuple[int, int], ...]]
+_Scan = tuple[tuple[Match, ...], tuple[tuple[int, int], ...], float]
 
 
 @lru_cache(maxsize=8192)
 def _scan(text: str) -> _Scan:
-    # cached: detect_complaint and customer_type look at the same turns; one normalisation serves both.
+    # cached: detect_complaint and customer_type look at the same turns; one normalisation serves all.
     # Spans are mapped back to the original text here, so evidence quotes what the user sees.
     norm = normalize(text)
-    found = tuple((*norm.to_original(a, b), kind, pts) for a, b, kind, pts in scan(norm.text))
+    matches = scan(norm.text)
+    found = tuple((*norm.to_original(a, b), kind, pts) for a, b, kind, pts in matches)
     confused = tuple(norm.to_original(*m.span()) for m in _confused().finditer(norm.text))
-    return found, confused
+    return found, confused, load_complaint_model().probability(norm.text, matches)
 
 
 def turn_cues(index: int, text: str) -> list[Cue]:
@@ -104,20 +117,22 @@ def _customer(conv: Conversation) -> list[tuple[int, str]]:
 
 
 def is_complaint_text(text: str, index: int = 0) -> ComplaintResult:
-    """Decide one customer utterance: a complaint when its cue points reach COMPLAINT_POINTS."""
-    cues = turn_cues(index, text)
-    return ComplaintResult(points(_scan(text)[0]) >= COMPLAINT_POINTS, tuple(cues))
+    """Decide one customer utterance: cue points reaching COMPLAINT_POINTS or the model's probability."""
+    matches, _, prob = _scan(text)
+    return ComplaintResult(load_complaint_model().decide(prob, points(matches)), tuple(turn_cues(index, text)), prob)
 
 
 def detect_complaint(conv: Conversation) -> ComplaintResult:
-    """Return whether the customer expresses dissatisfaction in any turn, with the deciding cues."""
+    """Return whether the customer expresses dissatisfaction in any turn, with the deciding cues and probability."""
     seen: list[Cue] = []
+    top = 0.0
     for index, text in _customer(conv):
         res = is_complaint_text(text, index)
         if res.is_complaint:
             return res
         seen.extend(res.cues)
-    return ComplaintResult(False, tuple(seen))
+        top = max(top, res.probability)
+    return ComplaintResult(False, tuple(seen), top)
 
 
 def customer_type(conv: Conversation) -> CustomerTypeResult:
@@ -125,7 +140,7 @@ def customer_type(conv: Conversation) -> CustomerTypeResult:
     agitated: list[Cue] = []
     puzzled: list[Cue] = []
     for index, text in _customer(conv):
-        matches, confused = _scan(text)
+        matches, confused, _ = _scan(text)
         kinds = {kind for _, _, kind, _ in matches}
         if kinds & AGITATED_KINDS or ("emphasis" in kinds and points(matches) >= COMPLAINT_POINTS):
             agitated.extend(

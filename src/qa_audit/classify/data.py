@@ -1,4 +1,4 @@
-"""Labelled training data: user tables (CSV/TSV/XLSX), the bundled JDDC intents, and the held-out split.
+"""Labelled training data: user tables (CSV/TSV/XLSX), the JDDC intents in data/, and the held-out split.
 
 Every problem with the data is a DataError whose message names the file, the column or the rows.
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa_audit.classify.text import clean
-from qa_audit.paths import default_model_dir
+from qa_audit.paths import checkout_path, packaged_models_dir
 
 HOLDOUT_EVERY = 5  # one text group in five (20 %) of every class is held out
 MIN_PER_CLASS = 10
@@ -135,10 +135,11 @@ def holdout_split(data: Dataset) -> tuple[list[int], list[int]]:
     return train, test
 
 
-# ---- the bundled JDDC intents ------------------------------------------------------------------
+# ---- the JDDC intents in data/ ------------------------------------------------------------------------
 
-JDDC_DIR = Path(__file__).resolve().parents[4] / "shared" / "data" / "jddc_intents"
-MAPPING_FILE = default_model_dir().parent / "intent_mapping.csv"
+# in the source repository only (not in the wheel): from a wheel, run in a clone's root or give --jddc-dir
+JDDC_DIR = checkout_path("data/jddc_intents") or Path("data", "jddc_intents")
+MAPPING_FILE = packaged_models_dir() / "intent_mapping.csv"
 JDDC_SOURCE = "jddc_intents dev.tsv + test.tsv"
 
 
@@ -163,7 +164,9 @@ def read_jddc(data_dir: Path = JDDC_DIR, mapping_path: Path = MAPPING_FILE) -> D
     for name in ("dev.tsv", "test.tsv"):
         path = data_dir / name
         if not path.is_file():
-            raise DataError(f"{path}: JDDC intents not found (see ../shared/data/jddc_intents/README.md)")
+            raise DataError(
+                f"{path}: JDDC intents not found (they come with the source repository, data/jddc_intents/)"
+            )
         with path.open(encoding="utf-8") as fh:
             for lineno, line in enumerate(fh, 1):
                 parts = line.rstrip("\n").split("\t")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from typing import Any
 
 import numpy as np
 
@@ -32,7 +33,7 @@ class FastVectorizer:
 
         self.spec = spec
         self.vocabulary = vocabulary
-        self._grams: list[tuple[object, dict[str, int]]] = []
+        self._grams: list[tuple[Any, dict[str, int]]] = []  # (ahocorasick_rs automaton, gram ids)
         if spec.char_max:
             for n in range(spec.char_min, spec.char_max + 1):
                 ids = {
@@ -57,7 +58,7 @@ class FastVectorizer:
         counts: list[int] = []
         try:
             for automaton, gram_ids in self._grams:
-                found = Counter(automaton.find_matches_as_strings(text, overlapping=True))
+                found: Counter[str] = Counter(automaton.find_matches_as_strings(text, overlapping=True))
                 ids += map(gram_ids.__getitem__, found)
                 counts += found.values()
             if self._words:

@@ -55,7 +55,11 @@ class FeatureSpec:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FeatureSpec:
         """Build a spec from model.json (raises ValueError / TypeError on bad values)."""
-        return cls(int(data["char_min"]), int(data["char_max"]), bool(data["words"]))
+        char_min, char_max, words = data["char_min"], data["char_max"], data["words"]
+        # exact types: int(inf) raises OverflowError, int(1.5) and bool("no") would silently change the model
+        if type(char_min) is not int or type(char_max) is not int or type(words) is not bool:
+            raise ValueError("features: char_min and char_max must be integers, words true or false")
+        return cls(char_min, char_max, words)
 
 
 @lru_cache(maxsize=1)

@@ -4,6 +4,12 @@ Loading never runs code from the files: the JSON is data, and the arrays are rea
 `allow_pickle=False`, so an object array (the way a pickle payload hides in .npy/.npz) is refused.
 The weights are checked against the sha256 recorded in model.json, and the metadata against this
 program (format, feature version, rjieba version, label set of the default taxonomy).
+
+The hash proves only that the files belong together (anyone can recompute it), so everything is
+also bounded before it is used: model.json's size (and its nesting, through RecursionError), the
+weights file's size, every array's uncompressed size in the zip directory and its declared shape
+and type in its .npy header, all before an array is allocated; and the numbers themselves
+(temperature, coefficients, idf) to ranges where the softmax cannot overflow into NaN.
 """
 
 from __future__ import annotations
@@ -40,6 +46,10 @@ DEFAULT_LABELS = (
     "其他",
 )
 _FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # byte-identical files from identical training runs
+MAX_META_BYTES = 8 << 20  # the packaged model.json is 10 KB
+MAX_WEIGHTS_BYTES = 512 << 20  # compressed file and all arrays inflated; the packaged model is 0.9 MB
+TEMPERATURE_RANGE = (1e-3, 1e3)  # training fits T in [e^-5, e^3] = [0.0067, 20.1]
+MAX_WEIGHT = 1e6  # |coef|, |intercept| and idf; trained values are below 100
 
 
 class ModelError(Exception):
@@ -82,8 +92,12 @@ def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
 
 
 def sha256_file(path: Path) -> str:
-    """Return the sha256 hex digest of a file."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """Return the sha256 hex digest of a file (read in blocks)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def save_model(model: LinearModel, model_dir: Path, meta: dict[str, Any]) -> dict[str, Any]:
@@ -123,10 +137,14 @@ def read_meta(model_dir: Path) -> dict[str, Any]:
     path = model_dir / META_FILE
     if not path.is_file():
         raise ModelError(f"{path}: missing; a model directory holds {META_FILE} and {WEIGHTS_FILE}")
+    if path.stat().st_size > MAX_META_BYTES:
+        raise ModelError(f"{path}: {path.stat().st_size} bytes; metadata over {MAX_META_BYTES >> 20} MB is refused")
     try:
         meta = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelError(f"{path}: corrupt metadata ({exc})") from None
+    except RecursionError:
+        raise ModelError(f"{path}: corrupt metadata (nested too deeply)") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ModelError(f"{path}: not a qa-audit model (format must be {FORMAT!r})")
     if meta.get("format_version") != FORMAT_VERSION:
@@ -176,14 +194,20 @@ def load_model(model_dir: Path) -> tuple[LinearModel, dict[str, Any]]:
         spec = FeatureSpec.from_json(meta["features"])
         temperature = float(meta["temperature"])
         threshold = float(meta["uncertain_threshold"])
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:  # OverflowError: int(Infinity)
         raise ModelError(f"{meta_path}: bad or missing field ({exc})") from None
-    if not temperature > 0 or not 0 <= threshold <= 1:
-        raise ModelError(f"{meta_path}: temperature must be > 0 and uncertain_threshold in [0, 1]")
+    low, high = TEMPERATURE_RANGE
+    if not low <= temperature <= high or not 0 <= threshold <= 1:
+        raise ModelError(
+            f"{meta_path}: temperature {temperature!r} must be in [{low:g}, {high:g}] and "
+            f"uncertain_threshold {threshold!r} in [0, 1]"
+        )
     _check_versions(meta, meta_path, spec)
     weights = model_dir / str(meta.get("weights_file", WEIGHTS_FILE))
     if weights.parent != model_dir or not weights.is_file():
         raise ModelError(f"{weights}: weights file missing")
+    if weights.stat().st_size > MAX_WEIGHTS_BYTES:
+        raise ModelError(f"{weights}: {weights.stat().st_size} bytes, over the limit of {MAX_WEIGHTS_BYTES} bytes")
     if sha256_file(weights) != meta.get("weights_sha256"):
         raise ModelError(f"{weights}: sha256 differs from {META_FILE}; the file is corrupt or was replaced")
     arrays = _read_arrays(weights)
@@ -211,7 +235,35 @@ def load_model(model_dir: Path) -> tuple[LinearModel, dict[str, Any]]:
     return model, meta
 
 
+def _check_members(weights: Path) -> None:
+    """Refuse arrays too big to allocate, from the zip directory and the .npy headers alone."""
+    with zipfile.ZipFile(weights) as zf:
+        infos = zf.infolist()
+        total = sum(i.file_size for i in infos)
+        if total > MAX_WEIGHTS_BYTES:
+            raise ModelError(f"{weights}: arrays inflate to {total} bytes, over the limit of {MAX_WEIGHTS_BYTES}")
+        for info in infos:
+            with zf.open(info) as fh:
+                version = np.lib.format.read_magic(fh)
+                if version == (1, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+                elif version == (2, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+                else:
+                    raise ValueError(f"unsupported .npy version {version}")
+            declared = int(np.prod(shape, dtype=object)) * dtype.itemsize
+            if declared > info.file_size:
+                raise ModelError(
+                    f"{weights}: {info.filename} declares shape {shape} ({declared} bytes) but holds "
+                    f"{info.file_size} bytes; refused before allocating"
+                )
+
+
 def _read_arrays(weights: Path) -> dict[str, np.ndarray]:
+    try:
+        _check_members(weights)
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise ModelError(f"{weights}: corrupt weights file ({exc})") from None
     try:
         with np.load(weights, allow_pickle=False) as npz:
             names = set(npz.files)
@@ -228,6 +280,9 @@ def _read_arrays(weights: Path) -> dict[str, np.ndarray]:
     if arrays["vocab"].dtype.kind != "U":
         raise ModelError(f"{weights}: vocab must be a text array")
     for k in ("idf", "coef", "intercept"):
-        if arrays[k].dtype.kind != "f" or not np.isfinite(arrays[k]).all():
+        arr = arrays[k]
+        if arr.dtype.kind != "f" or not np.isfinite(arr).all():
             raise ModelError(f"{weights}: {k} must hold finite floats")
+        if arr.size and (np.abs(arr).max() > MAX_WEIGHT or (k == "idf" and arr.min() <= 0)):
+            raise ModelError(f"{weights}: {k} must lie within ±{MAX_WEIGHT:g} (idf above 0): damaged weights")
     return arrays

@@ -10,7 +10,7 @@ column mapping) raise `ReadError` at call time, before anything is read.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from ..model import Conversation, Rejected
@@ -28,6 +28,7 @@ from .xlsx import read_xlsx
 __all__ = [
     "ASR_FORMATS",
     "SUFFIXES",
+    "DuplicateIds",
     "ReadError",
     "SpeakerMap",
     "expand_inputs",
@@ -44,7 +45,7 @@ def read_inputs(
     columns: Mapping[str, str] | None = None,
     speakers: SpeakerMap | None = None,
     asr_format: str | None = None,
-) -> Iterator[Conversation | Rejected]:
+) -> Generator[Conversation | Rejected, None, None]:
     """Stream every conversation of `inputs` (files, directories, globs) in input order.
 
     `encoding` overrides per-file detection for text formats; `columns` maps a spreadsheet header
@@ -63,30 +64,42 @@ def read_inputs(
     return _read_all(paths, encoding, overrides, speakers or SpeakerMap(), asr_format)
 
 
+class DuplicateIds:
+    """The duplicate-id check of a run over `paths`: the first conversation read with an id is kept.
+
+    Used by `read_inputs`, and by the Dask engine on the merged results of its per-file tasks, so
+    that both quarantine the same records with the same reason.
+    """
+
+    def __init__(self, paths: Sequence[str | Path]) -> None:
+        self.paths = list(paths)
+        self.first: dict[str, tuple[int, int | None]] = {}  # id -> (index in paths, line) of the kept one
+
+    def check(self, k: int, conv: Conversation) -> Rejected | None:
+        """Return None when `conv` (read from `paths[k]`) is kept, else its quarantine record."""
+        seen = self.first.get(conv.conversation_id)
+        if seen is None:
+            self.first[conv.conversation_id] = (k, conv.line)
+            return None
+        where = f"{self.paths[seen[0]]}:{seen[1]}" if seen[1] is not None else str(self.paths[seen[0]])
+        reason = f"duplicate conversation_id (重复的会话ID) {conv.conversation_id!r}; first read at {where}"
+        return reject(conv.source, conv.line, reason, conv.conversation_id, _summary(conv))
+
+
 def _read_all(
     paths: list[Path],
     encoding: str | None,
     overrides: Mapping[str, str],
     speakers: SpeakerMap,
     asr_format: str | None,
-) -> Iterator[Conversation | Rejected]:
-    first: dict[str, tuple[int, int | None]] = {}  # id -> (index in paths, line) of the kept one
+) -> Generator[Conversation | Rejected, None, None]:
+    duplicates = DuplicateIds(paths)
     for k, path in enumerate(paths):
         for item in read_file(path, encoding=encoding, columns=overrides, speakers=speakers, asr_format=asr_format):
             if isinstance(item, Conversation):
-                seen = first.get(item.conversation_id)
-                if seen is not None:
-                    where = f"{paths[seen[0]]}:{seen[1]}" if seen[1] is not None else str(paths[seen[0]])
-                    yield reject(
-                        item.source,
-                        item.line,
-                        f"duplicate conversation_id (重复的会话ID) {item.conversation_id!r}; first read at {where}",
-                        item.conversation_id,
-                        _summary(item),
-                    )
-                    continue
-                first[item.conversation_id] = (k, item.line)
-            yield item
+                yield duplicates.check(k, item) or item
+            else:
+                yield item
 
 
 def read_file(

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..model import Conversation, Rejected, Turn
 from .encoding import bad_text_reason, has_bad_chars, printable
+from .limits import MAX_TURN_CHARS, MAX_TURNS
 from .roles import canonical_channel, canonical_role, split_ids
 from .values import parse_seconds, parse_timestamp, to_text
 
@@ -120,8 +121,11 @@ def _turns(value: Any, where: Sequence[str] | None, hint: str) -> tuple[Turn, ..
         raise _Invalid(f"turns must be a list (turns应为列表), got {type(value).__name__}")
     if not value:
         raise _Invalid("no turns (没有对话轮次)")
+    if len(value) > MAX_TURNS.value():
+        raise _Invalid(MAX_TURNS.exceeded(len(value)))
+    max_chars = MAX_TURN_CHARS.value()
     try:
-        return tuple(_turn(i, t, hint) for i, t in enumerate(value))
+        return tuple(_turn(i, t, hint, max_chars) for i, t in enumerate(value))
     except _TurnInvalid as exc:
         where_ = where[exc.index] if where else f"turns[{exc.index}]"
         raise _Invalid(f"{where_}: {exc.reason}") from None
@@ -135,7 +139,7 @@ class _TurnInvalid(Exception):
         self.index, self.reason = index, reason
 
 
-def _turn(index: int, turn: Any, hint: str) -> Turn:
+def _turn(index: int, turn: Any, hint: str, max_chars: int) -> Turn:
     if not isinstance(turn, dict):
         raise _TurnInvalid(index, f"turn is not an object (轮次不是对象), got {type(turn).__name__}")
     role_value = turn.get("role")
@@ -157,6 +161,8 @@ def _turn(index: int, turn: Any, hint: str) -> Turn:
         raise _TurnInvalid(index, "missing text (缺少文本)")
     if not isinstance(text, str):
         raise _TurnInvalid(index, f"text is not a string (文本不是字符串), got {type(text).__name__}")
+    if len(text) > max_chars:
+        raise _TurnInvalid(index, MAX_TURN_CHARS.exceeded(len(text)))
     if has_bad_chars(text):
         raise _TurnInvalid(index, f"{bad_text_reason(text)} in text")
     if "\r" in text:

@@ -30,6 +30,8 @@ class Limit:
 
 
 MAX_FILE_BYTES = Limit("QA_AUDIT_MAX_FILE_BYTES", 32 << 20, "size of a .json file read whole (bytes; use JSONL)")
+MAX_TURN_CHARS = Limit("QA_AUDIT_MAX_TURN_CHARS", 4 << 20, "length of one turn's text (characters; a cell)")
+MAX_TURNS = Limit("QA_AUDIT_MAX_TURNS", 100_000, "turns in one conversation")
 XLSX_MAX_BYTES = Limit("QA_AUDIT_MAX_XLSX_BYTES", 512 << 20, "uncompressed size of an .xlsx (bytes)")
 XLSX_MAX_RATIO = Limit("QA_AUDIT_MAX_XLSX_RATIO", 200, "compression ratio of an .xlsx part")
 XLSX_MAX_COLUMNS = Limit("QA_AUDIT_MAX_XLSX_COLUMNS", 256, "columns read per worksheet")

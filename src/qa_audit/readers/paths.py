@@ -75,7 +75,7 @@ def _wanted(path: Path) -> bool:
 
 
 def _walk(root: Path) -> list[Path]:
-    found = []
+    found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         found.extend(p for p in (Path(dirpath) / f for f in filenames) if _wanted(p))

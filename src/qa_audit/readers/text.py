@@ -145,8 +145,8 @@ def _turn_or_text(block: _Block, line: str, n: int) -> None:
         if not block.turns:
             block.fail(f"line {n}: text before the first turn (第一轮之前的文本); start turns with 客服：or 客户：")
         else:
-            turn = block.turns[-1]
-            turn["text"] = f"{turn['text']}\n{line.strip()}" if turn["text"] else line.strip()
+            last = block.turns[-1]
+            last["text"] = f"{last['text']}\n{line.strip()}" if last["text"] else line.strip()
         return
     turn: dict[str, Any] = {"role": m["role"], "text": m["text"].strip(), "expect": [], "ok": []}
     if m["stamp"] is not None:

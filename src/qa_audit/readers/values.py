@@ -8,6 +8,8 @@ import unicodedata
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
+MAX_SECONDS = 366 * 86400  # a turn's start or end; beyond a year from the start it is a broken export
+
 _CLOCK = re.compile(r"(?:(\d{1,3}):)?(\d{1,2}):(\d{1,2}(?:\.\d+)?)")
 _DATETIME = re.compile(
     r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
@@ -49,7 +51,10 @@ def parse_seconds(value: Any) -> float | None:
     if isinstance(value, bool):
         raise ValueError("expected seconds, got a boolean")
     if isinstance(value, (int, float)):
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:
+            raise ValueError(f"expected seconds, got a {len(str(value))}-digit integer") from None
     elif isinstance(value, timedelta):
         seconds = value.total_seconds()
     elif isinstance(value, time):
@@ -61,9 +66,10 @@ def parse_seconds(value: Any) -> float | None:
         seconds = _seconds_from_text(text)
     else:
         raise ValueError(f"expected seconds, got {type(value).__name__}")
-    if not math.isfinite(seconds) or seconds < 0:
-        raise ValueError(f"expected seconds >= 0, got {value!r}")
-    return seconds
+    if not math.isfinite(seconds) or not 0 <= seconds <= MAX_SECONDS:
+        raise ValueError(f"expected seconds from 0 to {MAX_SECONDS} (one year), got {str(value)[:40]!r}")
+    # microseconds are finer than any recording; subnormal values (5e-324) once made rates infinite
+    return round(seconds, 6)
 
 
 def _seconds_from_text(text: str) -> float:

@@ -116,10 +116,10 @@ class Aggregator:
         self._groups: dict[str, dict[str, _Stat]] = {k: defaultdict(_Stat) for k in ("team", "day", "channel")}
         self._rules: dict[str, _Rule] = defaultdict(_Rule)
         self._slots: Counter[tuple[str, int]] = Counter()
-        self._complaint = Counter()
-        self._complaint_all = Counter()
-        self._customer = Counter()
-        self._versions = Counter()
+        self._complaint: Counter[str] = Counter()
+        self._complaint_all: Counter[str] = Counter()
+        self._customer: Counter[str] = Counter()
+        self._versions: Counter[str] = Counter()
 
     def add(self, row: Mapping[str, Any], losses: Mapping[str, RuleLoss]) -> None:
         """Add one conversation row (tables.conversation_row) and its per-rule losses."""

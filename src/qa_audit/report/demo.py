@@ -149,21 +149,21 @@ def _conversation(
         if tag == "complaint.apology:ok":
             findings.append(_find(rules["bonus.empathy"], turn, "理解您的心情", "共情表达，加分"))
     agent_turns = [t for t in turns if t.role == "agent"]
-    for ok, rid, turn, msg in (
+    closing: tuple[tuple[bool, str, Turn | None, str], ...] = (
         (greet, "must.greeting", agent_turns[0], "首句未问候"),
         (confirm, "must.confirmation", None, "未确认客户是否理解"),
         (anything, "must.anything_else", None, "未询问是否还有其他需要"),
         (bye, "must.goodbye", agent_turns[-1], "结束语不规范"),
-    ):
+    )
+    for ok, rid, closing_turn, msg in closing:
         if not ok:
-            findings.append(_find(rules[rid], turn, turn.text if turn else "", msg))
+            findings.append(_find(rules[rid], closing_turn, closing_turn.text if closing_turn else "", msg))
     if complaint and not any(t[2] == "complaint.apology:ok" for t in lines):
         findings.append(_find(rules["complaint.apology"], None, "", "投诉会话中未致歉"))
     if complaint and not deadline:
         findings.append(_find(rules["complaint.deadline"], None, "", "未承诺答复时限"))
     ctype = "激动型" if agitated else rng.choice(("要求型", "要求型", "困惑型"))
-    tag = ComplaintTag(topic, 0.9 if complaint else 0.1, False, complaint, ctype)
-    return conv, findings, tag
+    return conv, findings, ComplaintTag(topic, 0.9 if complaint else 0.1, False, complaint, ctype)
 
 
 def demo_results(n: int = 160, seed: int = 7) -> Iterator[ConversationResult]:

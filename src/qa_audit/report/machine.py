@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import json
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from qa_audit import jsonsafe
 from qa_audit.model import ConversationResult
 from qa_audit.report.safe import atomic_path, atomic_text, csv_text
 from qa_audit.report.tables import CONVERSATION_COLUMNS, FINDING_COLUMNS, Column, finding_json
@@ -93,7 +93,7 @@ class MachineOutputs:
         """Write one conversation and its findings."""
         for finding, frow in zip(result.audit.findings, findings, strict=True):
             line = finding_json(result, finding, frow["counted"])
-            self.jsonl.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+            self.jsonl.write(jsonsafe.dumps(line, ensure_ascii=False, default=str) + "\n")
         for conv, find in self.tables:
             conv.add(row)
             for frow in findings:

@@ -6,12 +6,12 @@ disagree. Values are plain Python (str, int, float, bool, None); each writer for
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
 
+from qa_audit import jsonsafe
 from qa_audit.model import ConversationResult, Finding, Roles, RuleInfo, Turn
 from qa_audit.report.evidence import evidence_sentence, missing_text
 from qa_audit.report.labels import local_text, offset_text, parse_time
@@ -254,7 +254,7 @@ def finding_rows(
                 "turn_text": text if turn else "（整通会话 whole conversation）",
                 "match": f.match,
                 "message": f.message,
-                "evidence": json.dumps(dict(f.evidence), ensure_ascii=False, default=str) if f.evidence else "",
+                "evidence": jsonsafe.dumps(dict(f.evidence), ensure_ascii=False, default=str) if f.evidence else "",
                 "finding_id": f.finding_id,
                 "quote": _quote(f, info, turn, c.turns),
                 "evidence_text": evidence_sentence(f, info, c.turns),

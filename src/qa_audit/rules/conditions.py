@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Protocol
+from typing import Any
 
-from qa_audit.rules.hits import Hit, Outcome, Span
+from qa_audit.rules.hits import Hit, Outcome, Span, TurnLike
 from qa_audit.rules.operators import OPERATORS
 from qa_audit.rules.spec import Cond
 from qa_audit.segment import dictionary_word
@@ -92,28 +92,6 @@ def negator_before(text: str, start: int) -> str | None:
         if neg in tail:
             return neg
     return None
-
-
-class TurnLike(Protocol):
-    """What a condition needs from a turn (the engine's prepared turn)."""
-
-    text: str
-    quotes: list[Span]
-
-    def phrase_spans(self, phrases: tuple[str, ...]) -> list[Span]:
-        """Spans of any of these rule phrases, in text order (found by the shared automaton)."""
-
-    def regex_spans(self, pattern: str) -> list[Span]:
-        """Spans of a regex (found by the shared RE2 set)."""
-
-    def word_spans(self, words: tuple[str, ...]) -> list[tuple[Span, str]]:
-        """Spans of whole jieba tokens."""
-
-    def fuzzy(self, cond: Cond) -> list[Hit]:
-        """Pinyin-tolerant hits."""
-
-    def similar(self, cond: Cond) -> list[Hit]:
-        """Similarity hits."""
 
 
 def evaluate(cond: Cond, turn: TurnLike, *, negation: bool = False, quoted: str = "count") -> Outcome:

@@ -1,4 +1,6 @@
-"""Run each rule's own examples (`qa-audit rules test`): `fire` must produce a finding, `pass` none."""
+"""Run each rule's own examples (`qa-audit rules test`, `rules check`, `rules explain`): `fire` must produce a
+finding (a deduction or a 待复核 flag), `pass` none. Each result says what the example actually gave
+(fire / review / pass / n/a), its text and where it is written."""
 
 from __future__ import annotations
 
@@ -20,6 +22,29 @@ class ExampleResult:
     index: int
     ok: bool
     detail: str
+    got: str = ""  # fire | review (only 待复核 flags) | pass | n/a
+    text: str = ""  # the example on one line
+    file: str = ""
+    line: int = 0
+    col: int = 0
+
+    @property
+    def where(self) -> str:
+        """file:line:col of the example (file:line of its rule when unknown)."""
+        return f"{self.file}:{self.line}:{self.col}" if self.col else f"{self.file}:{self.line}"
+
+
+_GOT = {"fail": "fire", "review": "review", "pass": "pass", "n/a": "n/a"}
+
+
+def example_text(example: Any) -> str:
+    """An example on one line: an utterance, its '客服：…' lines joined by ' / ', or the turns of an object."""
+    if isinstance(example, str):
+        return example
+    if isinstance(example, list):
+        return " / ".join(map(str, example))
+    turns = example.get("turns", []) if isinstance(example, dict) else []
+    return " / ".join(t if isinstance(t, str) else f"{t.get('role')}: {t.get('text')}" for t in turns)
 
 
 def _turn(i: int, item: Any, default_role: str) -> Turn:
@@ -72,8 +97,12 @@ def run_examples(ruleset: RuleSet, only: str | None = None) -> list[ExampleResul
                 ok = fired == (expected == "fire")
                 if audit.findings:
                     f = audit.findings[0]
-                    detail = f"turn {f.turn_index}: {f.match or '(absent)'} {dict(f.evidence)}"
+                    what = f.evidence.get("operator") or f.evidence.get("metric") or rule.kind
+                    detail = f"{f.tier} at turn {f.turn_index}: {f.match or '(the whole turn)'} ({what})"
                 else:
                     detail = f"check={audit.checks[rule.id]}"
-                results.append(ExampleResult(rule.id, expected, k, ok, detail))
+                line, col = rule.marks.get((expected, k), (rule.line, 0))
+                got = _GOT.get(audit.checks[rule.id], audit.checks[rule.id])
+                text = example_text(example)
+                results.append(ExampleResult(rule.id, expected, k, ok, detail, got, text, rule.file, line, col))
     return results

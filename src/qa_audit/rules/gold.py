@@ -129,7 +129,7 @@ def evaluate_gold(ruleset: RuleSet, gold: list[dict], transcripts: Iterable[str 
     wrong: dict[str, dict[str, list]] = {rid: {"fp": [], "fn": [], "tfp": [], "tfn": []} for rid in ids}
     for cid, row in wanted.items():
         audit = engine.audit(convs[cid], is_complaint=bool(row.get("is_complaint")))
-        predicted_turns: dict[str, set[int]] = {}
+        predicted_turns: dict[str, set[int | None]] = {}
         for f in audit.findings:
             if f.deducts:
                 predicted_turns.setdefault(f.rule_id, set()).add(f.turn_index)

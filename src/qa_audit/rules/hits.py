@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from qa_audit.rules.spec import Cond
 
 Span = tuple[int, int]
 
@@ -26,3 +29,28 @@ class Outcome:
     ok: bool
     hits: tuple[Hit, ...] = ()
     dropped: tuple[dict[str, Any], ...] = field(default=())
+
+
+class TurnLike(Protocol):
+    """What a condition needs from a turn (the engine's prepared turn)."""
+
+    text: str
+
+    @property
+    def quotes(self) -> list[Span]:
+        """Spans of quoted text (what the agent repeats is not what the agent says)."""
+
+    def phrase_spans(self, phrases: tuple[str, ...]) -> list[Span]:
+        """Spans of any of these rule phrases, in text order (found by the shared automaton)."""
+
+    def regex_spans(self, pattern: str) -> list[Span]:
+        """Spans of a regex (found by the shared RE2 set)."""
+
+    def word_spans(self, words: tuple[str, ...]) -> list[tuple[Span, str]]:
+        """Spans of whole jieba tokens."""
+
+    def fuzzy(self, cond: Cond) -> list[Hit]:
+        """Pinyin-tolerant hits."""
+
+    def similar(self, cond: Cond) -> list[Hit]:
+        """Similarity hits."""

@@ -1,18 +1,17 @@
 """Load and strictly validate a directory of YAML rule files.
 
-The JSON Schema (generated from the specs: schema_gen.py) refuses every malformed document; the loader
-then adds only what a schema cannot express: duplicate keys, non-finite numbers, RE2 syntax and size,
-`at_least` over the length of its list, duplicate rule ids and a second `pack:` section.
+The JSON Schema (generated from the specs: schema_gen.py) refuses every malformed document
+(schema_errors.py words its errors); the loader then adds only what a schema cannot express: duplicate
+keys, non-finite numbers, RE2 syntax and size, `at_least` over the length of its list, blank phrases
+(lint.py, which also warns about redundant phrases and oversized lists), duplicate rule ids and a second
+`pack:` section. Every problem has a code (problems.py) and a line and column.
 """
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import math
-import re
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,32 +22,15 @@ from qa_audit.model import RuleInfo, ScoringPolicy
 from qa_audit.rules.fields import build, cond_paths
 from qa_audit.rules.head import Head, Pack
 from qa_audit.rules.kinds import KINDS
+from qa_audit.rules.lint import phrase_problems
 from qa_audit.rules.matchers import re2_set_compiles
 from qa_audit.rules.operators import OPERATORS, make_cond, operator_of
+from qa_audit.rules.problems import RuleLoadError, RuleProblem
+from qa_audit.rules.schema_errors import schema_problems, value_name
 from qa_audit.rules.spec import Rule, RuleSet
 from qa_audit.rules.yamlfile import YamlDoc, YamlError, load_yaml
 
-
-@dataclass(frozen=True)
-class RuleProblem:
-    """One problem in a rule file, pointing at file:line."""
-
-    file: str
-    line: int
-    message: str
-    hint: str = ""
-
-    def __str__(self) -> str:
-        tail = f" (hint: {self.hint})" if self.hint else ""
-        return f"{self.file}:{self.line}: {self.message}{tail}"
-
-
-class RuleLoadError(Exception):
-    """The rule files are invalid; `problems` lists every problem found."""
-
-    def __init__(self, problems: list[RuleProblem]) -> None:
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems
+__all__ = ["RuleLoadError", "RuleProblem", "check_ruleset", "load_ruleset", "rule_files"]
 
 
 @cache
@@ -64,15 +46,27 @@ def rule_files(rules_dir: Path) -> list[Path]:
     if rules_dir.is_file():
         return [rules_dir]
     if not rules_dir.is_dir():
-        raise RuleLoadError([RuleProblem(str(rules_dir), 0, "rule directory not found (规则目录不存在)")])
+        raise RuleLoadError([RuleProblem(str(rules_dir), 0, "rule directory not found (规则目录不存在)", code="QA003")])
     files = sorted(p for p in rules_dir.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
     if not files:
-        raise RuleLoadError([RuleProblem(str(rules_dir), 0, "no .yaml rule files in this directory")])
+        raise RuleLoadError([RuleProblem(str(rules_dir), 0, "no .yaml rule files in this directory", code="QA003")])
     return files
 
 
 def load_ruleset(rules_dir: Path) -> RuleSet:
-    """Load, validate and compile every rule file under `rules_dir`; raise RuleLoadError on any problem."""
+    """Load, validate and compile every rule file under `rules_dir`; raise RuleLoadError on any error
+    (warnings are dropped: `check_ruleset` returns them)."""
+    ruleset, problems = check_ruleset(rules_dir, warnings=False)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors or ruleset is None:
+        raise RuleLoadError(errors)
+    return ruleset
+
+
+def check_ruleset(rules_dir: Path, *, warnings: bool = True) -> tuple[RuleSet | None, list[RuleProblem]]:
+    """Load every rule file under `rules_dir`: the rule set (None when there is an error) and every
+    problem found, errors and (unless warnings=False) warnings, in file order. Raises RuleLoadError only
+    when there are no files."""
     problems: list[RuleProblem] = []
     rules: list[Rule] = []
     policy = ScoringPolicy()
@@ -83,21 +77,19 @@ def load_ruleset(rules_dir: Path) -> RuleSet:
         try:
             doc = load_yaml(path)
         except YamlError as exc:
-            problems.append(RuleProblem(str(path), exc.line, exc.message))
+            problems.append(RuleProblem(str(path), exc.line, exc.message, col=exc.col, code="QA001"))
             continue
         try:
-            file_problems = _validate(doc)
+            file_problems = _validate(doc, warnings)
         except RecursionError:  # load_yaml bounds the depth; this is a last line of defence
-            file_problems = [RuleProblem(str(path), 1, "nested too deeply (嵌套过深)")]
+            file_problems = [RuleProblem(str(path), 1, "nested too deeply (嵌套过深)", col=1, code="QA001")]
         problems.extend(file_problems)
-        if file_problems or not isinstance(doc.data, dict):
+        if any(p.severity == "error" for p in file_problems) or not isinstance(doc.data, dict):
             continue
         if "pack" in doc.data:
             if pack_seen:
                 problems.append(
-                    RuleProblem(
-                        str(path), doc.line_of(("pack",)), f"a second `pack:` section (the first is in {pack_seen})"
-                    )
+                    _at(doc, ("pack",), "QA302", f"a second `pack:` section (the first is in {pack_seen})", value=False)
                 )
             pack_seen = str(path)
             pack = build(Pack, doc.data["pack"], make_cond, "pack")
@@ -107,46 +99,56 @@ def load_ruleset(rules_dir: Path) -> RuleSet:
             line = doc.line_of(("rules", i))
             rid = raw["id"]
             if rid in seen_ids:
-                problems.append(
-                    RuleProblem(
-                        str(path),
-                        doc.line_of(("rules", i, "id")),
-                        f"duplicate rule id {rid!r}",
-                        f"first defined at {seen_ids[rid]}",
-                    )
-                )
+                first = f"first defined at {seen_ids[rid]}"
+                problems.append(_at(doc, ("rules", i, "id"), "QA301", f"duplicate rule id {rid!r}", first))
                 continue
             seen_ids[rid] = f"{path}:{line}"
-            rule = _build_rule(raw, str(path), line)
+            rule = _build_rule(raw, str(path), line, _marks(doc, i, raw))
             if rule is not None:
                 rules.append(rule)
-    if not problems:
-        problems = _regex_set_problems(rules)
-    if problems:
-        raise RuleLoadError(problems)
+    if not any(p.severity == "error" for p in problems):
+        problems.extend(_regex_set_problems(rules))
+    if any(p.severity == "error" for p in problems):
+        return None, problems
     digest = hashlib.sha256()
     for rule in rules:
         digest.update(rule.info.version.encode())
     digest.update(json.dumps([policy.base, policy.pass_threshold, policy.method]).encode())
-    return RuleSet(
+    ruleset = RuleSet(
         rules=tuple(rules),
         policy=policy,
         version=digest.hexdigest()[:12],
         name=pack_name,
         files=tuple(str(f) for f in files),
     )
+    return ruleset, problems
 
 
-def _validate(doc: YamlDoc) -> list[RuleProblem]:
-    file = str(doc.path)
+def _at(
+    doc: YamlDoc, where: tuple[Any, ...], code: str, message: str, hint: str = "", *, value: bool = True
+) -> RuleProblem:
+    line, col = doc.mark_of(where, value=value)
+    return RuleProblem(str(doc.path), line, message, hint, col, code)
+
+
+def _marks(doc: YamlDoc, i: int, raw: dict[str, Any]) -> dict[tuple[Any, ...], tuple[int, int]]:
+    """Where the rule's id and each of its examples are, for `rules test` / `rules check` messages."""
+    examples = raw.get("examples") or {}
+    out = {("id",): doc.mark_of(("rules", i, "id"), value=True)}
+    for expected in ("fire", "pass"):
+        for k in range(len(examples.get(expected) or ())):
+            out[(expected, k)] = doc.mark_of(("rules", i, "examples", expected, k), value=True)
+    return out
+
+
+def _validate(doc: YamlDoc, warnings: bool) -> list[RuleProblem]:
     out = [
-        RuleProblem(file, line, f"duplicate key {where[-1]!r}", "YAML keeps only the last one")
-        for where, line in doc.duplicates
+        RuleProblem(str(doc.path), line, f"duplicate key {where[-1]!r}", "YAML keeps only the last one", col, "QA002")
+        for where, (line, col) in doc.duplicates
     ]
     if not isinstance(doc.data, dict):
-        return [*out, RuleProblem(file, 1, "a rule file is a mapping with a `rules:` list")]
-    for err in sorted(_validator().iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
-        problem = _explain(doc, err)
+        return [*out, _at(doc, (), "QA102", "a rule file is a mapping with a `rules:` list")]
+    for problem in schema_problems(doc, _validator().iter_errors(doc.data)):
         if problem not in out:
             out.append(problem)
     if out:
@@ -154,7 +156,8 @@ def _validate(doc: YamlDoc) -> list[RuleProblem]:
     out.extend(_non_finite(doc, doc.data, ()))
     for i, raw in enumerate(doc.data.get("rules") or []):
         out.extend(_semantic(doc, i, raw))
-    return out
+        out.extend(phrase_problems(doc, i, raw, warnings=warnings))
+    return sorted(out, key=lambda p: (p.line, p.col))
 
 
 def _non_finite(doc: YamlDoc, value: Any, where: tuple[Any, ...]) -> list[RuleProblem]:
@@ -164,7 +167,7 @@ def _non_finite(doc: YamlDoc, value: Any, where: tuple[Any, ...]) -> list[RulePr
     while stack:
         v, w = stack.pop()
         if isinstance(v, float) and not math.isfinite(v):
-            out.append(RuleProblem(str(doc.path), doc.line_of(w), f"{_name(w)} must be a finite number, not {v}"))
+            out.append(_at(doc, w, "QA108", f"{value_name(w)} must be a finite number, not {v}"))
         elif isinstance(v, dict):
             stack.extend((x, (*w, k)) for k, x in v.items())
         elif isinstance(v, list):
@@ -187,52 +190,9 @@ def _regex_set_problems(rules: list[Rule]) -> list[RuleProblem]:
             f"the {len(where)} regexes of the rule set together are too large "
             "for the linear-time regex engine (RE2 set over its memory budget)",
             f"shorten counted repetitions such as .{{300}} or use phrase lists; rules: {ids}",
+            code="QA202",
         )
     ]
-
-
-def _explain(doc: YamlDoc, err: jsonschema.ValidationError) -> RuleProblem:
-    """A schema error in the words of a rule author, at the line of the key it is about."""
-    where = tuple(err.absolute_path)
-    file = str(doc.path)
-    turn = _example_turn(where)
-    if turn is not None:
-        return _turn_problem(doc, turn)
-    if err.validator == "additionalProperties":
-        unknown = re.findall(r"'([^']+)' (?:was|were) unexpected", err.message) or re.findall(r"'([^']+)'", err.message)
-        key = unknown[0] if unknown else "?"
-        allowed = sorted(err.schema.get("properties", {}))
-        close = difflib.get_close_matches(key, allowed, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(allowed)}"
-        return RuleProblem(file, doc.line_of(where + (key,)), f"unknown key {key!r}", hint)
-    if err.validator == "enum":
-        return RuleProblem(
-            file, doc.line_of(where), f"{_name(where)} must be one of {err.validator_value}, not {err.instance!r}"
-        )
-    if err.validator == "required":
-        title = err.schema.get("title", "")
-        hint = f"a {title} needs {', '.join(err.schema['required'])}" if title else ""
-        return RuleProblem(file, doc.line_of(where), f"{_name(where)}: {err.message}", hint)
-    if err.validator == "oneOf" and err.schema.get("title") == "condition" and isinstance(err.instance, dict):
-        got = ", ".join(operator_of(err.instance)) or "none"
-        return RuleProblem(
-            file,
-            doc.line_of(where),
-            f"a condition needs exactly one operator, got {got}",
-            f"operators: {', '.join(OPERATORS)}",
-        )
-    if err.validator == "dependentRequired":
-        key = next(k for k, needs in err.validator_value.items() if k in err.instance and needs[0] not in err.instance)
-        need = err.validator_value[key][0]
-        text = f"`{key}:` needs `{need}:`" if key in OPERATORS else f"`{key}` only goes with `{need}`"
-        return RuleProblem(file, doc.line_of(where + (key,)), text)
-    if err.validator in ("anyOf", "oneOf") and "description" in err.schema:
-        return RuleProblem(file, doc.line_of(where), f"{_name(where)}: {err.schema['description']}")
-    return RuleProblem(file, doc.line_of(where), f"{_name(where)}: {err.message}")
-
-
-def _name(where: tuple[Any, ...]) -> str:
-    return ".".join(str(w) for w in where) or "file"
 
 
 def _semantic(doc: YamlDoc, i: int, raw: dict[str, Any]) -> list[RuleProblem]:
@@ -245,58 +205,16 @@ def _semantic(doc: YamlDoc, i: int, raw: dict[str, Any]) -> list[RuleProblem]:
 
 def _check_cond(doc: YamlDoc, where: tuple[Any, ...], cond: dict[str, Any]) -> list[RuleProblem]:
     op = OPERATORS[operator_of(cond)[0]]
-    out = [RuleProblem(str(doc.path), doc.line_of((*where, key)), msg, hint) for key, msg, hint in op.check(cond)]
+    out = [_at(doc, (*where, key), code, msg, hint) for key, code, msg, hint in op.check(cond)]
     if op.children is not None:
         for path, _, child in op.children(cond):
             out.extend(_check_cond(doc, (*where, *path), child))
     return out
 
 
-_TURN_KEYS = ("role", "text", "start", "end", "ts")
-
-
-def _example_turn(where: tuple[Any, ...]) -> tuple[Any, ...] | None:
-    """The path of the example turn an error is in (rules, i, examples, fire|pass, k, turns, j), if any."""
-    if len(where) >= 7 and where[0] == "rules" and where[2] == "examples" and where[5] == "turns":
-        return where[:7]
-    return None
-
-
-def _turn_problem(doc: YamlDoc, where: tuple[Any, ...]) -> RuleProblem:
-    turn: Any = doc.data
-    for step in where:
-        turn = turn[step]
-    _, _, _, expected, k, _, j = where
-    return RuleProblem(
-        str(doc.path),
-        doc.line_of(where),
-        f"examples.{expected}[{k}].turns[{j}]: {_example_turn_problem(turn)}",
-        "a turn is a '客服：…' string or {role: agent|customer|system, text: …}",
-    )
-
-
-def _example_turn_problem(turn: Any) -> str:
-    if isinstance(turn, str):
-        return "must not be empty"
-    if not isinstance(turn, dict):
-        return f"expected a string or an object, got {type(turn).__name__}"
-    unknown = [str(key) for key in turn if key not in _TURN_KEYS]
-    if unknown:
-        return f"unknown key {unknown[0]!r} (allowed: {', '.join(_TURN_KEYS)})"
-    if turn.get("role") not in ("agent", "customer", "system"):
-        return f"role must be agent, customer or system, not {turn.get('role')!r}"
-    if not isinstance(turn.get("text"), str):
-        return "text must be a string"
-    for key in ("start", "end"):
-        value = turn.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
-            return f"{key} must be seconds >= 0, not {value!r}"
-    if turn.get("ts") is not None and not isinstance(turn["ts"], str):
-        return f"ts must be an ISO-8601 string in quotes (ts: '2026-11-21T09:12:00'), not {turn['ts']!r}"
-    return "not a valid turn"
-
-
-def _build_rule(raw: dict[str, Any], file: str, line: int) -> Rule | None:
+def _build_rule(
+    raw: dict[str, Any], file: str, line: int, marks: dict[tuple[Any, ...], tuple[int, int]]
+) -> Rule | None:
     """The rule of a validated mapping, or None when it is not `enabled`."""
     rid = raw["id"]
     # default=str: YAML dates inside free-form example turns are not JSON
@@ -330,4 +248,5 @@ def _build_rule(raw: dict[str, Any], file: str, line: int) -> Rule | None:
         examples_pass=head.examples.pass_,
         file=file,
         line=line,
+        marks=marks,
     )

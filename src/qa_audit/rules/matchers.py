@@ -140,6 +140,7 @@ def _readings() -> dict[int, str]:
     table = importlib.util.spec_from_file_location(
         "qa_audit._pinyin_readings", Path(spec.origin).with_name("pinyin_dict.py")
     )
+    assert table is not None and table.loader is not None  # a .py path always has a source loader
     module = importlib.util.module_from_spec(table)
     table.loader.exec_module(module)
     return module.pinyin_dict

@@ -37,12 +37,18 @@ def _chars(turn: Turn) -> int:
     return len("".join(turn.text.split()))
 
 
+def _seconds(turn: Turn) -> float:
+    # callers keep only turns with both times
+    assert turn.start is not None and turn.end is not None
+    return turn.end - turn.start
+
+
 def talk_share(conv: Conversation) -> tuple[float | None, str]:
     """Agent share of the talk: seconds when every turn has start/end, else characters."""
     spoken = [t for t in conv.turns if t.role in ("agent", "customer")]
     if spoken and all(t.start is not None and t.end is not None for t in spoken):
-        agent = sum(t.end - t.start for t in spoken if t.role == "agent")
-        total = sum(t.end - t.start for t in spoken)
+        agent = sum(_seconds(t) for t in spoken if t.role == "agent")
+        total = sum(_seconds(t) for t in spoken)
         unit = "seconds"
     else:
         agent = sum(_chars(t) for t in spoken if t.role == "agent")
@@ -54,12 +60,12 @@ def talk_share(conv: Conversation) -> tuple[float | None, str]:
 def speech_rate(conv: Conversation) -> float | None:
     """Agent characters per second over agent turns with start and end (the ASR vendor's rate if every turn has it)."""
     timed = [t for t in conv.turns if t.role == "agent" and t.start is not None and t.end is not None]
-    seconds = sum(t.end - t.start for t in timed)
+    seconds = sum(_seconds(t) for t in timed)
     if seconds <= 0:
         return None
     if all(isinstance(t.extras.get("speech_rate"), (int, float)) for t in timed):
         # the ASR vendor's own per-sentence rate (it knows the pauses inside a sentence), duration-weighted
-        return round(sum(t.extras["speech_rate"] * (t.end - t.start) for t in timed) / seconds, 2)
+        return round(sum(t.extras["speech_rate"] * _seconds(t) for t in timed) / seconds, 2)
     return round(sum(_chars(t) for t in timed) / seconds, 2)
 
 
@@ -111,9 +117,10 @@ def customer_silences(conv: Conversation, gap: float) -> list[tuple[int, int | N
                 continue
             silent = max(last) - end
         else:
-            if times[nxt][0] is None:
+            reply = times[nxt][0]
+            if reply is None:
                 continue
-            silent = times[nxt][0] - end
+            silent = reply - end
         if silent > gap:
             out.append((i, nxt, round(silent, 1)))
     return out

@@ -23,10 +23,10 @@ from qa_audit.rules.matchers import re2_set_compiles
 from qa_audit.rules.spec import Cond
 
 if TYPE_CHECKING:
-    from qa_audit.rules.conditions import TurnLike
+    from qa_audit.rules.hits import TurnLike
 
 Gate = tuple[frozenset[int], frozenset[int]]  # phrase ids, regex ids: a turn needs one of them
-Problem = tuple[str, str, str]  # (key of the condition it is about, message, hint)
+Problem = tuple[str, str, str, str]  # (key of the condition it is about, code (rules/problems.py), message, hint)
 SIMILAR_THRESHOLD = 0.6
 MAX_EXEMPLARS = 1000  # per `similar` condition: its vectors are exemplars x n-grams
 UNLESS_WITHIN = 8
@@ -75,21 +75,26 @@ def _all_found(cond: Cond, kept: list[Hit]) -> bool:
 
 def _at_least_check(raw: dict[str, Any]) -> list[Problem]:
     if raw["at_least"] > len(raw["of"]):
-        return [("at_least", "`at_least` is larger than the phrase list", "")]
+        message = f"`at_least: {raw['at_least']}` is larger than the phrase list (`of` has {len(raw['of'])})"
+        return [("at_least", "QA203", message, "")]
     return []
 
 
 def _regex_check(raw: dict[str, Any]) -> list[Problem]:
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print C++ log lines on stderr; the problem is reported instead
     try:
-        re2.compile(raw["regex"])
+        re2.compile(raw["regex"], options)
     except re2.error as exc:
-        why = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else exc
-        return [("regex", f"bad regex {raw['regex']!r}: {why}", "RE2 syntax: no lookaround, no backreferences")]
+        why = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        shown, why = (t if len(t) <= 60 else t[:59] + "…" for t in (raw["regex"], why))
+        return [("regex", "QA201", f"bad regex {shown!r}: {why}", "RE2 syntax: no lookaround, no backreferences")]
     if not re2_set_compiles([raw["regex"]]):
         return [
             (
                 "regex",
-                f"regex {raw['regex']!r} is too large for the linear-time regex engine",
+                "QA202",
+                f"regex {raw['regex'][:60]!r} is too large for the linear-time regex engine",
                 "shorten counted repetitions such as .{300}",
             )
         ]

@@ -80,7 +80,8 @@ class Applies:
     complete: bool | None = field(
         default=None,
         metadata=meta(
-            "n/a when the transcript is cut off (the customer's last message unanswered); the reason is recorded"
+            "n/a when the transcript is cut off (the customer's last message unanswered) or ends on the agent's"
+            " unanswered question; the reason is recorded"
         ),
     )
 
@@ -122,6 +123,8 @@ class Rule:
     examples_pass: tuple[Any, ...] = field(default=(), hash=False, compare=False)
     file: str = ""
     line: int = 0
+    # where things are in the rule file, (line, col): ("id",) its id, ("fire"|"pass", k) its example k
+    marks: dict[tuple[Any, ...], tuple[int, int]] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def id(self) -> str:

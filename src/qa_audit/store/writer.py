@@ -8,7 +8,6 @@ rolls the transaction back and the store is as it was before the run.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timezone
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from qa_audit import __version__
+from qa_audit import __version__, jsonsafe
 from qa_audit.model import ConversationResult
 from qa_audit.report.tables import parse_started
 from qa_audit.store import schema
@@ -27,7 +26,7 @@ BATCH = 1000  # conversations per round trip
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return jsonsafe.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def _now() -> str:

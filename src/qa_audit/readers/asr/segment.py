@@ -34,6 +34,9 @@ def pick(obj: Mapping[str, Any], *names: str) -> Any:
     return None
 
 
+MAX_NUMBER = 1e12
+
+
 def number(value: Any, what: str, where: str) -> float | None:
     """A number from a number or numeric string; None when absent; AsrError when not a number."""
     if value is None or value == "":
@@ -46,7 +49,9 @@ def number(value: Any, what: str, where: str) -> float | None:
         raise AsrError(f"{where}: {what} is not a number (不是数字): {str(value)[:40]!r}") from None
     if out != out or out in (float("inf"), float("-inf")):
         raise AsrError(f"{where}: {what} is not a finite number (不是有效数字)")
-    return out
+    if abs(out) > MAX_NUMBER:  # times in ms, rates: beyond this, sums and rates overflow into Infinity
+        raise AsrError(f"{where}: {what} {out:g} is out of range (超出范围, at most {MAX_NUMBER:g})")
+    return round(out, 6)
 
 
 def speaker_id(value: Any) -> str | None:

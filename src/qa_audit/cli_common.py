@@ -1,0 +1,43 @@
+"""What the `qa-audit` commands share: exit codes, the configuration-error exit and rule loading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from qa_audit.rules import RuleSet
+
+EXIT_OK, EXIT_QUARANTINED, EXIT_CONFIG, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
+
+
+def config_error(message: str) -> click.exceptions.Exit:
+    """Print a configuration error (exit 2) and return the exception to raise."""
+    click.secho(f"配置错误 / configuration error: {message}", fg="red", err=True)
+    return click.exceptions.Exit(EXIT_CONFIG)
+
+
+def load_rules_or_exit(rules_dir: Path) -> RuleSet:
+    """Load a rule set, or print every problem with file:line and exit 2."""
+    from qa_audit.rules import RuleLoadError, load_ruleset
+
+    try:
+        return load_ruleset(rules_dir)
+    except RuleLoadError as exc:
+        for p in exc.problems:
+            click.secho(str(p), fg="red", err=True)
+        raise config_error(f"{len(exc.problems)} problem(s) in the rule files under {rules_dir}") from None
+
+
+def parse_columns(pairs: tuple[str, ...]) -> dict[str, str]:
+    """Return the --column HEADER=FIELD pairs as a mapping, or exit 2 naming the bad pair."""
+    out = {}
+    for pair in pairs:
+        header, sep, field = pair.partition("=")
+        if not sep or not header.strip() or not field.strip():
+            raise config_error(f"--column takes HEADER=FIELD (e.g. 坐席=agent_id), got {pair!r}")
+        out[header.strip()] = field.strip()
+    return out

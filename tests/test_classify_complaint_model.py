@@ -1,0 +1,156 @@
+"""The learned complaint model: shipped file rebuilt byte for byte, probability in the evidence, safe loading."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa_audit.classify.complaint import detect_complaint, is_complaint_text
+from qa_audit.classify.complaint_cues import scan
+from qa_audit.classify.complaint_model import ComplaintModel, default_model_path, load_complaint_model
+from qa_audit.classify.model_io import ModelError, sha256_file
+from qa_audit.model import Conversation, Turn
+from qa_audit.normalize import normalize
+
+ROOT = Path(__file__).resolve().parent.parent
+
+COMPLAINTS = ["什么破快递，气死我了", "你们的服务太差了", "都五天了还没发货", "说好的今天到呢", "道歉有什么用啊"]
+PLAIN = ["请帮我改一下收货地址", "发票抬头写错了能重开吗", "好的谢谢", "这个有黑色的吗", "退款一般多久到账？"]
+
+
+def conv(*texts: str) -> Conversation:
+    return Conversation("C1", tuple(Turn(i, "customer", t) for i, t in enumerate(texts)))
+
+
+@pytest.mark.slow
+def test_training_command_rebuilds_the_shipped_model_byte_for_byte(tmp_path):
+    out = tmp_path / "model"
+    subprocess.run([sys.executable, str(ROOT / "eval" / "train_complaint.py"), "--out", str(out)], check=True)
+    for name in ("model.json", "weights.npz"):
+        assert (out / name).read_bytes() == (default_model_path() / name).read_bytes(), name
+
+
+def test_shipped_model_was_chosen_on_training_rows_only():
+    meta = json.loads((default_model_path() / "model.json").read_text(encoding="utf-8"))
+    sources = meta["training"]["sources"]
+    assert set(sources) == {
+        "eval/complaint_turns.jsonl",
+        "eval/complaint_train_turns.jsonl",
+        "models/complaint_labels.csv",
+    }
+    assert meta["cross_validation"]["grouped_by"] == "conversation"
+    chosen = meta["cross_validation"]["chosen"]
+    assert chosen["precision"] >= 0.85  # the operating point never trades precision below the goal's floor
+
+
+def test_probability_ranks_clear_complaints_above_plain_requests():
+    lowest = min(is_complaint_text(t).probability for t in COMPLAINTS)
+    assert lowest > max(is_complaint_text(t).probability for t in PLAIN)
+
+
+def test_evidence_keeps_the_cues_and_adds_the_probability():
+    evidence = detect_complaint(conv("我的快递到哪了", "都三天了还没到，太慢了")).evidence()
+    assert evidence["is_complaint"] is True
+    assert {c["turn_index"] for c in evidence["cues"]} == {1}
+    assert {"repeated", "verdict"} <= {c["kind"] for c in evidence["cues"]}
+    assert 0.5 < evidence["probability"] <= 1
+
+
+def test_no_complaint_reports_the_highest_probability_of_any_turn():
+    turns = ("请帮我改一下收货地址", "这个有黑色的吗")
+    result = detect_complaint(conv(*turns))
+    assert not result.is_complaint
+    assert result.probability == max(is_complaint_text(t).probability for t in turns)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        *COMPLAINTS,
+        *PLAIN,
+        "",
+        "   ",
+        "哈哈哈哈哈哈",
+        "订单[订单x]等了[数字x]天，3天了!!",
+        "說好的今天到呢？",
+        "a" * 500,
+    ],
+)
+def test_prediction_gives_exactly_the_training_features_score(text):
+    # prediction's fast path must agree with the feature vector training builds (vector -> score_of)
+    model = load_complaint_model()
+    norm = normalize(text).text
+    matches = scan(norm)
+    assert model.probability(norm, matches) == pytest.approx(model.score_of(model.vector(norm, matches)), abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("rule", "prob", "points", "expected"),
+    [
+        ("cues-or-model", 0.7, 0, True),  # the model alone, at its threshold
+        ("cues-or-model", 0.1, 2, True),  # strong cues alone
+        ("cues-or-model", 0.5, 1, False),  # a weak cue and a probability under the threshold
+        ("model", 0.1, 4, False),  # the model decides alone: cues only count as its features
+    ],
+)
+def test_decision_rule(rule, prob, points, expected):
+    model = ComplaintModel({}, np.zeros(0), np.zeros(0), 0.0, (), 1.0, 0.6, rule)
+    assert model.decide(prob, points) is expected
+
+
+def _copy(tmp_path: Path) -> Path:
+    target = tmp_path / "complaint_detect"
+    shutil.copytree(default_model_path(), target)
+    return target
+
+
+def test_replaced_weights_are_refused_with_the_file_named(tmp_path):
+    model_dir = _copy(tmp_path)
+    with zipfile.ZipFile(model_dir / "weights.npz", "a") as zf:
+        zf.writestr("extra.npy", b"")
+    with pytest.raises(ModelError, match=r"weights\.npz: sha256 differs"):
+        load_complaint_model(model_dir)
+
+
+def test_pickled_arrays_are_refused(tmp_path):
+    model_dir = _copy(tmp_path)
+    weights = model_dir / "weights.npz"
+    np.savez(weights, vocab=np.array([{"x": 1}], dtype=object), idf=np.ones(1), coef=np.ones(14), intercept=np.ones(1))
+    meta = json.loads((model_dir / "model.json").read_text(encoding="utf-8"))
+    meta["weights_sha256"] = sha256_file(weights)
+    (model_dir / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelError, match="refused, the file holds Python objects"):
+        load_complaint_model(model_dir)
+
+
+def test_a_model_trained_on_other_cue_kinds_asks_for_retraining(tmp_path):
+    model_dir = _copy(tmp_path)
+    meta = json.loads((model_dir / "model.json").read_text(encoding="utf-8"))
+    meta["kinds"] = meta["kinds"][:-1]
+    (model_dir / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelError, match=r"retrain with `python eval/train_complaint\.py`"):
+        load_complaint_model(model_dir)
+
+
+def test_missing_model_folder_is_named(tmp_path):
+    with pytest.raises(ModelError, match=r"model\.json: missing"):
+        load_complaint_model(tmp_path / "nowhere")
+
+
+def test_probability_ranking_on_the_held_out_test_split():
+    # eval/complaint_turns.jsonl `test` (802 turns, 44 complaints) was never trained or tuned on; the
+    # model's average precision there was measured once at 0.70 (floor just under it)
+    from qa_audit.classify.complaint_train import average_precision
+
+    rows = map(json.loads, (ROOT / "eval" / "complaint_turns.jsonl").open(encoding="utf-8"))
+    test = [r for r in rows if r["split"] == "test"]
+    assert len(test) > 700
+    probs = np.array([is_complaint_text(r["text"]).probability for r in test])
+    assert average_precision([r["is_complaint"] for r in test], probs) >= 0.65

@@ -56,6 +56,7 @@ CONVERSATION_SHEET_COLUMNS: tuple[Column, ...] = (
     Column("possible", "适用总分", "possible points (n/a excluded)", 8),
     Column("complaint_prob", "投诉概率", "complaint probability", 7),
     Column("na_rules", "不适用规则", "rules not applicable", 22),
+    Column("roles", "角色", "roles: how decided; 待复核 when they cannot be trusted (role rules n/a)", 16),
     Column("day", "日期", "day (report time zone)", 10),
     Column("hour", "时段", "hour of day (report time zone)", 5),
     Column("ruleset_version", "规则版本", "rule-set version", 14),

@@ -66,3 +66,29 @@ def test_n_counts_only_conversations_the_gold_judges(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["rules", "eval", "--gold", str(gold), "--transcripts", str(convs), "--json"])
     [greeting] = [json.loads(x) for x in result.stdout.splitlines() if '"must.greeting"' in x]
     assert greeting["labelled"] == 3
+
+
+def test_eval_on_the_shipped_gold_set_names_every_false_positive_and_miss() -> None:
+    root = Path(__file__).resolve().parents[1]
+    result = CliRunner().invoke(
+        main,
+        [
+            "rules",
+            "eval",
+            "--gold",
+            str(root / "eval" / "jddc_gold.jsonl"),
+            "--transcripts",
+            str(root / "data" / "jddc_dialogues" / "sessions.jsonl"),
+            "--split",
+            "test",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(x) for x in result.stdout.splitlines() if x.startswith("{")]
+    rules = [r for r in rows if "rule_id" in r]
+    assert len(rules) >= 15
+    assert sum(r["fp"] + r["fn"] for r in rules) > 0, "the gold set should disagree with the rules somewhere"
+    for r in rules:
+        assert len(r["false_positives"]) == r["fp"] and len(r["false_negatives"]) == r["fn"], r["rule_id"]
+        assert len(set(r["false_positives"])) == r["fp"]

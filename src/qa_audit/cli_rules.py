@@ -14,7 +14,7 @@ import click
 from qa_audit import jsonsafe
 from qa_audit.cli_common import load_rules_or_exit
 from qa_audit.paths import default_rules_dir
-from qa_audit.rules.problems import codes_help
+from qa_audit.rules.problems import CHECK_HELP
 
 if TYPE_CHECKING:
     from qa_audit.rules.spec import Rule, RuleSet
@@ -74,27 +74,7 @@ def rules_group() -> None:
     """
 
 
-_CHECK_HELP = f"""Check rule files like a linter: every problem as `file:line:col: CODE message (hint)`.
-
-    Strict validation (unknown keys, wrong types, bad regexes, duplicate ids...; exit 2), warnings
-    about phrases (redundant, oversized lists), then every rule's own examples (exit 1 when one does not
-    give what it says, shown at the example's own line), then every rule over a corpus: a warning
-    (exit 0) for a rule that fires on more than --max-fire-rate of the turns (forbid rules) or fails more
-    than that share of the conversations (other kinds) it looks at.
-
-    \b
-    Codes:
-{codes_help()}
-
-    \b
-    Examples:
-      qa-audit rules check --rules my_rules/
-      qa-audit rules check --rules my_rules/ --corpus exports/2026-11-21/
-      qa-audit rules check --format json > problems.json
-    """
-
-
-@rules_group.command("check", help=_CHECK_HELP)
+@rules_group.command("check", help=CHECK_HELP)
 @_LEGACY_DIR
 @_RULES
 @click.option(
@@ -129,7 +109,7 @@ def check(
     max_fire_rate: float,
     fmt: str,
 ) -> None:
-    """Check rule files like a linter (the full help is _CHECK_HELP)."""
+    """Check rule files like a linter (the full help is rules.problems.CHECK_HELP)."""
     from qa_audit.readers import ReadError
     from qa_audit.rules.checking import run_check
 

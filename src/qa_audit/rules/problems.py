@@ -92,3 +92,23 @@ class RuleLoadError(Exception):
 def codes_help() -> str:
     """The code list as `rules check --help` shows it."""
     return "\n".join(f"    {code}  {text}" for code, text in CODES.items())
+
+
+CHECK_HELP = f"""Check rule files like a linter: every problem as `file:line:col: CODE message (hint)`.
+
+    Strict validation (unknown keys, wrong types, bad regexes, duplicate ids...; exit 2), warnings
+    about phrases (redundant, oversized lists), then every rule's own examples (exit 1 when one does not
+    give what it says, shown at the example's own line), then every rule over a corpus: a warning
+    (exit 0) for a rule that fires on more than --max-fire-rate of the turns (forbid rules) or fails more
+    than that share of the conversations (other kinds) it looks at.
+
+    \b
+    Codes:
+{codes_help()}
+
+    \b
+    Examples:
+      qa-audit rules check --rules my_rules/
+      qa-audit rules check --rules my_rules/ --corpus exports/2026-11-21/
+      qa-audit rules check --format json > problems.json
+    """

@@ -6,7 +6,7 @@
 It leads with REAL text that never repeats (the JDDC sessions and the JDDC agent replies: every
 conversation different, as a new day's chats are), then the replicated corpus as a secondary line.
 Real text: `--real PATH...` or $QA_AUDIT_BENCH_REAL (paths separated by ':'); by default the repo's
-data/jddc_dialogues + data/jddc_agent_replies when present, else ../shared/data/ (development data).
+data/jddc_dialogues (and data/jddc_agent_replies when present).
 
 The first printed line is the headline: whole audit (a real `qa-audit audit` process, start-up
 included, 1 worker) / floor (reading + jieba segmentation of the same text, bench/baselines.py), and
@@ -84,14 +84,14 @@ def load() -> str:
 
 
 def real_inputs(given: list[str] | None) -> list[Path]:
-    """The real, non-repeating text: --real, $QA_AUDIT_BENCH_REAL, the repo's data/, else ../shared/data/."""
+    """The real, non-repeating text: --real, $QA_AUDIT_BENCH_REAL, else the repo's data/."""
     if given:
         return [Path(p) for p in given]
     env = os.environ.get("QA_AUDIT_BENCH_REAL")
     if env:
         return [Path(p) for p in env.split(os.pathsep) if p]
     names = ("jddc_dialogues/sessions.jsonl", "jddc_agent_replies/replies.jsonl")
-    for base in (ROOT / "data", ROOT.parent / "shared" / "data"):
+    for base in (ROOT / "data",):
         found = [base / n for n in names if (base / n).is_file()]
         if found:
             return found
@@ -141,7 +141,7 @@ def main() -> None:
     ap.add_argument("--rss-sizes", default="10000,100000", help="corpus sizes for the peak-RSS runs")
     ap.add_argument("--naive-n", type=int, default=200, help="conversations for the naive baseline")
     ap.add_argument("--quick", action="store_true", help="real text, then n=200 replicated")
-    ap.add_argument("--real", nargs="*", help="real text files (default: $QA_AUDIT_BENCH_REAL, data/, ../shared/data)")
+    ap.add_argument("--real", nargs="*", help="real text files (default: $QA_AUDIT_BENCH_REAL, else data/)")
     ap.add_argument("--repeat", type=int, default=None, help="rounds of the real-text runs (default 1 quick, 3)")
     ap.add_argument("--workdir", type=Path, default=None, help="where corpora and outputs go (default: a temp dir)")
     args = ap.parse_args()
@@ -157,7 +157,7 @@ def main() -> None:
 def real_text(tmp: Path, inputs: list[Path], repeat: int) -> None:
     """The headline: real text that repeats nothing, 1 worker vs the floor and 2 workers vs 1."""
     if not inputs:
-        print("real text: none found (--real, $QA_AUDIT_BENCH_REAL, data/ or ../shared/data): headline skipped")
+        print("real text: none found (--real, $QA_AUDIT_BENCH_REAL or data/): headline skipped")
         return
     real = tmp / "real"
     real.mkdir()

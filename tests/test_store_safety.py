@@ -61,7 +61,8 @@ def test_a_killed_run_leaves_the_store_as_before(store_url, tmp_path):
         # kill -9 once the run has streamed more than two store batches (and re-audited night 19's ids)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:
-            tmp = list(out.glob(".results.jsonl.*.tmp")) if out.is_dir() else []
+            # the run writes into OUTDIR/runs/<id>/ before switching the set in
+            tmp = list(out.glob("runs/*/.results.jsonl.*.tmp")) if out.is_dir() else []
             if tmp and sum(1 for _ in tmp[0].open("rb")) > 2500:
                 break
             time.sleep(0.05)

@@ -78,7 +78,12 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: python -m qa_audit.report.render OUT.png", file=sys.stderr)
         return 2
-    samples = Path(__file__).resolve().parents[3] / "sample_transcripts"
+    from qa_audit.paths import checkout_path
+
+    samples = checkout_path("sample_transcripts")
+    if samples is None:
+        print("the sample transcripts are in the source checkout, not in an installed wheel", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory() as tmp:
         cli.main(["audit", str(samples), "-o", tmp, "-q"], standalone_mode=False)
         pdf = to_pdf(Path(tmp) / "scorecard.xlsx", Path(tmp))

@@ -116,13 +116,19 @@ def test_kill_9_while_writing_leaves_the_old_set_or_the_new_one(tmp_path: Path) 
     assert _consistent_set(out) in (old, 600)
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size if path.is_file() else 0
+    except FileNotFoundError:  # a temporary file renamed meanwhile
+        return 0
+
+
 def _wait_for_work(proc: subprocess.Popen, out: Path, seconds: float = 60) -> None:
-    """Wait until the run has started writing (the rules and model are loaded)."""
+    """Wait until the run has written audited records (a new file under OUTDIR with content)."""
     deadline = time.time() + seconds
     start = set(out.rglob("*"))
     while time.time() < deadline and proc.poll() is None:
-        if set(out.rglob("*")) - start:
-            time.sleep(0.3)
+        if any(_size(p) > 0 for p in set(out.rglob("*")) - start):
             return
         time.sleep(0.02)
 
@@ -195,3 +201,21 @@ def test_a_folder_in_the_way_of_an_output_is_never_deleted(tmp_path: Path) -> No
     assert "scorecard.xlsx" in result.output
     assert (mine / "notes.txt").read_text(encoding="utf-8") == "a user's own file"
     assert not (out / "results.jsonl").exists()  # nothing switched in: no half set
+
+
+def test_a_stop_before_any_record_keeps_the_previous_set(tmp_path: Path) -> None:
+    """Ctrl-C while the rules and model load: there is nothing new to switch in."""
+    from qa_audit.classify import ComplaintTagger
+    from qa_audit.paths import default_model_dir, default_rules_dir
+    from qa_audit.pipeline import AuditSettings, run_audit
+    from qa_audit.rules import load_ruleset
+
+    out, old = _first_run(tmp_path)
+    settings = AuditSettings(
+        outdir=out, ruleset=load_ruleset(default_rules_dir()), tagger=ComplaintTagger.load(default_model_dir())
+    )
+    big = _write(tmp_path / "big.jsonl", _convs(20, 5))
+    summary = run_audit([str(big)], settings, stop=lambda: True)
+    assert summary.interrupted and summary.read == 0 and not summary.committed
+    assert _consistent_set(out) == old
+    assert [p.name for p in (out / "runs").iterdir()] == [os.readlink(out / "current").split("/")[-1]]

@@ -329,6 +329,13 @@ def audit(
             click.secho(
                 f"{summary.quarantined} record(s) quarantined: see {outdir / 'quarantine.jsonl'}", fg="yellow", err=True
             )
+    if not summary.committed:
+        click.secho(
+            f"中断 interrupted before any record was read: {outdir} still holds the previous output set",
+            fg="yellow",
+            err=True,
+        )
+        raise click.exceptions.Exit(EXIT_INTERRUPTED)
     if summary.interrupted:
         click.secho(
             f"中断 interrupted: the outputs in {outdir} are complete files for the first {summary.read} "

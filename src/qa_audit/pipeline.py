@@ -10,7 +10,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -62,6 +62,7 @@ class RunSummary:
     not_processed: int
     data: dict[str, Any] = field(hash=False, compare=False)
     interrupted: bool = False  # stopped early (Ctrl-C): the outputs cover the records read so far
+    committed: bool = True  # False: stopped before any record, OUTDIR still holds the previous set
 
 
 _T = TypeVar("_T")
@@ -81,7 +82,8 @@ def run_audit(
 
     `progress` is called with the running counts after each record. When `stop()` turns true the
     run takes no further record and finishes its outputs for the records done (summary
-    `interrupted`). The whole set is written into a fresh run folder and switched in as a unit
+    `interrupted`); stopped before the first record, nothing is switched in (`committed` false).
+    The whole set is written into a fresh run folder and switched in as a unit
     (`outputs.commit_run`); on any failure the previous set stays. Raises ReadError for bad
     inputs, EngineError when Dask cannot be used and OutdirBusy when another run holds OUTDIR.
     """
@@ -94,6 +96,11 @@ def run_audit(
         except BaseException:
             discard_run(stage)
             raise
+        if summary.interrupted and summary.read == 0:  # nothing new: an empty set must not replace the last one
+            for recorder, _ in pending:
+                recorder.abort()
+            discard_run(stage)
+            return replace(summary, committed=False)
         try:
             commit_run(settings.outdir, stage)
         except BaseException:

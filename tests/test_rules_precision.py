@@ -226,7 +226,8 @@ def test_talk_share_is_a_call_standard() -> None:
     long = "您好，这款产品功能很多，价格也很优惠，现在下单还送赠品，另外会员积分可以抵现，还有很多优惠券"
     lines = ("客户：在吗", f"客服：{long}", "客户：嗯", f"客服：{long}")
     assert audit(*lines, channel="chat").checks["shape.talk_share"] == "n/a"
-    assert audit(*lines, channel="call").checks["shape.talk_share"] == "fail"
+    # on a call it applies; unmeasured on untouched data, it is a 待复核 flag (rules/timing.yaml)
+    assert audit(*lines, channel="call").checks["shape.talk_share"] == "review"
 
 
 def test_closing_rules_na_when_the_customer_last_message_is_unanswered_and_say_why() -> None:

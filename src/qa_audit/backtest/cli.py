@@ -67,12 +67,12 @@ def diff(
       qa-audit rules diff --old rules/ --new my_rules/ last_night/ -o diff_out/
       qa-audit rules diff --old rules/ --new my_rules/ chats.jsonl -o d/ --json --workers 2
     """
+    from qa_audit.atomic import atomic_text
     from qa_audit.backtest.run import run_backtest
     from qa_audit.backtest.workbook import write_diff_workbook
     from qa_audit.classify import ComplaintTagger, ModelError
     from qa_audit.cli_common import config_error, load_rules_or_exit, parse_columns
     from qa_audit.readers import ReadError, expand_inputs
-    from qa_audit.report.safe import atomic_text
 
     old = load_rules_or_exit(old_dir)
     new = load_rules_or_exit(new_dir)

@@ -269,8 +269,8 @@ def explain(rule_id: str, rules_opt: Path | None, all_phrases: bool) -> None:
     "--transcripts",
     multiple=True,
     type=click.Path(path_type=Path),
-    help="The conversations the --gold labels refer to (for eval/jddc_gold.jsonl: the JDDC sessions, "
-    "which are not in the repository; see eval/README.md). Required with --gold.",
+    help="The conversations the --gold labels refer to (for eval/jddc_gold.jsonl: the JDDC sessions in "
+    "data/jddc_dialogues/ of a clone; see eval/README.md). Required with --gold.",
 )
 @click.option(
     "--split",
@@ -281,6 +281,11 @@ def explain(rule_id: str, rules_opt: Path | None, all_phrases: bool) -> None:
 )
 @_RULES
 @click.option("--rule", "only", default=None, help="Only this rule id.")
+@click.option(
+    "--deductions-only",
+    is_flag=True,
+    help="Count only findings that cost points (待复核 flags are then not firing): what the scorecard deducts.",
+)
 @click.option(
     "--json",
     "as_json",
@@ -294,13 +299,16 @@ def eval_rules(
     split: str,
     rules_opt: Path | None,
     only: str | None,
+    deductions_only: bool,
     as_json: bool,
 ) -> None:
     """Print each rule's precision and recall against hand-labelled conversations.
 
-    Precision: of the conversations a rule failed, the share the labels also fail. Recall: of the
-    conversations the labels fail, the share the rule failed. Turn-level figures count
-    (conversation, turn) pairs for rules labelled per turn.
+    Precision: of the conversations a rule fired on, the share the labels fail. Recall: of the
+    conversations the labels fail, the share the rule fired on. A rule fires with a finding, a
+    deduction or a 待复核 flag (rules of `tier: review` are marked "待复核 flags" in the table);
+    --deductions-only counts deductions alone. Turn-level figures count (conversation, turn) pairs
+    for rules labelled per turn.
 
     With --utterances, each labelled utterance is audited alone as one turn of its role. Without
     --gold or --utterances, the repository's labelled utterances (eval/utterances.jsonl) are used
@@ -332,11 +340,11 @@ def eval_rules(
     try:
         if gold_path is not None:
             gold = load_gold(gold_path, split)
-            scores = evaluate_gold(rs, gold, transcripts)
+            scores = evaluate_gold(rs, gold, transcripts, deductions_only=deductions_only)
         else:
             assert utt_path is not None  # set above when --gold is not given
             gold = load_utterances(utt_path, split)
-            scores, _ = evaluate_utterances(rs, gold)
+            scores, _ = evaluate_utterances(rs, gold, deductions_only=deductions_only)
     except (GoldError, ReadError) as exc:
         raise click.UsageError(str(exc)) from None
     not_labelled = unlabelled_rules(rs, gold)
@@ -360,6 +368,7 @@ def eval_rules(
                 s.fn,
                 *("-" if v is None else f"{v:.2f}" for v in (s.precision, s.recall, s.turn_precision, s.turn_recall)),
             )
+            + ("  待复核 flags" if s.tier == "review" else "")
         )
     shown = 3
     for s in scores:

@@ -83,7 +83,7 @@ class ScorecardWriter:
         self.notes: Counter[str] = Counter()
         self.wb = Workbook(write_only=True)
         self.summary = self.wb.create_sheet("汇总")
-        print_layout(self.summary, self.footer, title_rows=None, title_cols=None, grid=False)
+        print_layout(self.summary, self.footer, title_rows=None, title_cols=None, grid=False, one_page=True)
         self.agents = self.wb.create_sheet("坐席")
         print_layout(self.agents, self.footer, title_cols="A:B")
         self.matrix = self.wb.create_sheet("坐席×规则")

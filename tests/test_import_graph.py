@@ -85,3 +85,28 @@ def test_no_import_cycles_among_qa_audit_modules():
 def test_cycle_finder_finds_a_cycle():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+ATOMIC_NAMES = {"atomic_path", "atomic_text"}
+
+
+def atomic_imports(path: Path) -> list[tuple[str, str]]:
+    """(module, name) of every `from module import atomic_*` in a file (relative imports kept as written)."""
+    return [
+        ("." * node.level + (node.module or ""), alias.name)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+        if alias.name in ATOMIC_NAMES
+    ]
+
+
+def test_atomic_writes_live_outside_report():
+    # atomic.py stands alone: the store, the pipeline and the backtest write files without the report
+    assert imports_of("qa_audit.atomic", MODULES["qa_audit.atomic"]) == set()
+    found = {name: atomic_imports(path) for name, path in MODULES.items()}
+    users = sorted(name for name, pairs in found.items() if pairs)
+    assert {"qa_audit.pipeline", "qa_audit.store.sample", "qa_audit.report.machine"} <= set(users)
+    wrong = {name: pairs for name, pairs in found.items() if any(mod != "qa_audit.atomic" for mod, _ in pairs)}
+    assert wrong == {}, f"atomic writes imported from elsewhere than qa_audit.atomic: {wrong}"
+    assert not ATOMIC_NAMES & set(vars(importlib.import_module("qa_audit.report.safe")))

@@ -83,3 +83,19 @@ def test_the_sample_scorecard_prints_with_headers_on_every_page_and_no_hash_mark
             assert all(w in text for w in words), f"{sheet} page {n} lacks its header"
     for text in by_sheet["会话原文"]:
         assert "C2026" in text  # the conversation id column repeats on every page
+
+
+def test_the_summary_prints_on_one_page_with_thirty_agents(tmp_path):
+    """A centre of 30 agents lists them all on 汇总: it still prints as one page, not a second page
+    holding the rest of a table without its header."""
+    from dataclasses import replace
+
+    results = [
+        replace(r, conversation=replace(r.conversation, agent_id=f"B{i % 30:02d}", agent_name=f"坐席{i % 30:02d}"))
+        for i, r in enumerate(demo_results())
+    ]
+    write_outputs(tmp_path, results, RULES, POLICY)
+    pdf = to_pdf(tmp_path / "scorecard.xlsx", tmp_path)
+    summary = [t for t in page_texts(pdf) if "客服质检评分卡" in t or t.lstrip().startswith("汇总")]
+    footers = [t for t in page_texts(pdf) if any(line.split()[:1] == ["汇总"] for line in t.splitlines())]
+    assert summary and len(footers) == 1, f"汇总 prints on {len(footers)} pages"

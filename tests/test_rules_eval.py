@@ -92,3 +92,73 @@ def test_eval_on_the_shipped_gold_set_names_every_false_positive_and_miss() -> N
     for r in rules:
         assert len(r["false_positives"]) == r["fp"] and len(r["false_negatives"]) == r["fn"], r["rule_id"]
         assert len(set(r["false_positives"])) == r["fp"]
+
+
+FLAGGING = """\
+rules:
+  - id: t.goodbye
+    title: 再见结尾
+    kind: require
+    severity: minor
+    points: 2
+    tier: review
+    message: 坐席没有说再见
+    source: s
+    match:
+      any: [再见]
+    where: {role: agent}
+    examples:
+      fire:
+        - 好的
+      pass:
+        - 再见
+"""
+
+
+def test_a_rule_that_only_flags_is_measured_by_its_flags(tmp_path: Path) -> None:
+    """A `tier: review` rule fires as 待复核 flags: eval measures those, instead of calling every gold
+    failure a miss (recall 0) and listing conversations the rule did flag as places to look."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "t.yaml").write_text(FLAGGING, encoding="utf-8")
+    convs = write_jsonl(
+        tmp_path / "convs.jsonl",
+        [
+            {"conversation_id": "no-bye", "turns": [{"role": "agent", "text": "好的，已经处理了。"}]},
+            {"conversation_id": "bye", "turns": [{"role": "agent", "text": "好的，再见。"}]},
+        ],
+    )
+    gold = write_jsonl(
+        tmp_path / "gold.jsonl",
+        [
+            {"conversation_id": "no-bye", "split": "test", "labels": {"t.goodbye": {"status": "fail", "turns": []}}},
+            {"conversation_id": "bye", "split": "test", "labels": {"t.goodbye": {"status": "pass", "turns": []}}},
+        ],
+    )
+    args = ["rules", "eval", "--rules", str(rules), "--gold", str(gold), "--transcripts", str(convs)]
+    result = CliRunner().invoke(main, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    [row] = [json.loads(x) for x in result.stdout.splitlines() if '"t.goodbye"' in x]
+    assert (row["tp"], row["fp"], row["fn"], row["false_negatives"]) == (1, 0, 0, [])
+    assert row["tier"] == "review"
+    # the terminal says the figures are flags, and --deductions-only measures what costs points
+    table = CliRunner().invoke(main, args)
+    [line] = [x for x in table.output.splitlines() if x.startswith("t.goodbye ")]
+    assert line.endswith("待复核 flags") and " 1.00 " in line
+    only = CliRunner().invoke(main, [*args, "--json", "--deductions-only"])
+    [row] = [json.loads(x) for x in only.stdout.splitlines() if '"t.goodbye"' in x]
+    assert (row["tp"], row["fn"], row["false_negatives"]) == (0, 1, ["no-bye"])
+
+
+def test_utterance_eval_counts_flags_too(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "t.yaml").write_text(FLAGGING.replace("kind: require", "kind: forbid"), encoding="utf-8")
+    utt = write_jsonl(
+        tmp_path / "u.jsonl",
+        [{"id": "u1", "split": "test", "role": "agent", "text": "再见", "labels": {"t.goodbye": True}}],
+    )
+    result = CliRunner().invoke(main, ["rules", "eval", "--rules", str(rules), "--utterances", str(utt), "--json"])
+    assert result.exit_code == 0, result.output
+    [row] = [json.loads(x) for x in result.stdout.splitlines() if '"t.goodbye"' in x]
+    assert (row["tp"], row["fn"]) == (1, 0)

@@ -20,9 +20,15 @@ from qa_audit.cli_common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_QUARANTINED,
+    column_option,
     config_error,
+    encoding_option,
     load_rules_or_exit,
+    model_option,
+    no_mask_option,
+    outdir_option,
     parse_columns,
+    rules_option,
 )
 from qa_audit.cli_rules import rules_group
 from qa_audit.paths import default_model_dir, default_rules_dir
@@ -54,37 +60,11 @@ def main() -> None:
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
-@click.option(
-    "-o",
-    "--outdir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Output directory (created if missing).",
-)
-@click.option(
-    "--rules",
-    "rules_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Rule directory or file [default: the packaged rules/].",
-)
-@click.option(
-    "--model",
-    "model_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Complaint-type model directory [default: the packaged models/complaint_type].",
-)
-@click.option(
-    "--encoding", default=None, help="Force the text encoding of every input (default: detect UTF-8/BOM/GBK)."
-)
-@click.option(
-    "--column",
-    "columns",
-    multiple=True,
-    metavar="HEADER=FIELD",
-    help="Map a spreadsheet header to a field, e.g. --column 坐席=agent_id (repeatable).",
-)
+@outdir_option()
+@rules_option
+@model_option
+@encoding_option
+@column_option
 @click.option(
     "--speaker-map",
     default=None,
@@ -176,11 +156,7 @@ def main() -> None:
     metavar="N",
     help="Exit 1 when the run has N findings or more.",
 )
-@click.option(
-    "--no-mask",
-    is_flag=True,
-    help="Keep phone, ID-card and bank-card numbers and e-mail addresses as read (default: masked in every output).",
-)
+@no_mask_option
 @click.option(
     "--store",
     default=None,

@@ -1,17 +1,74 @@
-"""What the `qa-audit` commands share: exit codes, the configuration-error exit and rule loading."""
+"""What the `qa-audit` commands share: exit codes, the configuration-error exit, rule loading and options.
+
+An option that several commands take (-o/--outdir, --rules, --model, --encoding, --column, --no-mask)
+is defined here once, so its name, type and help read the same in every command's --help.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 if TYPE_CHECKING:
     from qa_audit.rules import RuleSet
 
+FC = TypeVar("FC", bound=Callable[..., Any])  # a click command function, as click's own decorators type it
+
 EXIT_OK, EXIT_QUARANTINED, EXIT_CONFIG, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
+
+
+def outdir_option(*aliases: str) -> Callable[[FC], FC]:
+    """-o/--outdir DIRECTORY (required, created if missing), with extra `aliases` (rules diff: --out)."""
+    return click.option(
+        "-o",
+        "--outdir",
+        *aliases,
+        "outdir",
+        required=True,
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Output directory (created if missing).",
+    )
+
+
+rules_option = click.option(
+    "--rules",
+    "rules_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="DIR",
+    help="Rule directory (or one file) [default: the packaged rules, or $QA_AUDIT_RULES].",
+)
+model_option = click.option(
+    "--model",
+    "model_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="DIR",
+    help="Complaint-type model directory [default: the packaged model, or $QA_AUDIT_MODEL].",
+)
+encoding_option = click.option(
+    "--encoding",
+    default=None,
+    help="Force the text encoding of every input (default: detected per file: UTF-8/BOM, then GBK/GB18030).",
+)
+# train and evaluate read one CSV of labelled texts, not transcripts: their own rule, shared by both
+csv_encoding_option = click.option("--encoding", default=None, help="Encoding of a CSV (default: UTF-8, then GB18030).")
+column_option = click.option(
+    "--column",
+    "columns",
+    multiple=True,
+    metavar="HEADER=FIELD",
+    help="Map a spreadsheet header to a field, e.g. --column 坐席=agent_id (repeatable).",
+)
+no_mask_option = click.option(
+    "--no-mask",
+    is_flag=True,
+    help="Keep phone, ID-card and bank-card numbers and e-mail addresses as read (default: masked in every output).",
+)
 
 
 def config_error(message: str) -> click.exceptions.Exit:

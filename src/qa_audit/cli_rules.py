@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from qa_audit import jsonsafe
-from qa_audit.cli_common import load_rules_or_exit
+from qa_audit.cli_common import load_rules_or_exit, rules_option
 from qa_audit.paths import default_rules_dir
 from qa_audit.rules.problems import CHECK_HELP
 
@@ -20,14 +20,6 @@ if TYPE_CHECKING:
     from qa_audit.rules.spec import Rule, RuleSet
 
 _LEGACY_DIR = click.argument("legacy_dir", metavar="[DIR]", required=False, type=click.Path(path_type=Path))
-_RULES = click.option(
-    "--rules",
-    "rules_opt",
-    type=click.Path(path_type=Path),
-    default=None,
-    metavar="DIR",
-    help="Rule directory (or one file) [default: the packaged rules, or $QA_AUDIT_RULES].",
-)
 
 
 def _rules_dir(rules_opt: Path | None, legacy_dir: Path | None = None) -> Path:
@@ -76,7 +68,7 @@ def rules_group() -> None:
 
 @rules_group.command("check", help=CHECK_HELP)
 @_LEGACY_DIR
-@_RULES
+@rules_option
 @click.option(
     "--corpus",
     "corpus",
@@ -103,7 +95,7 @@ def rules_group() -> None:
 )
 def check(
     legacy_dir: Path | None,
-    rules_opt: Path | None,
+    rules_dir: Path | None,
     corpus: tuple[Path, ...],
     no_corpus: bool,
     max_fire_rate: float,
@@ -113,7 +105,7 @@ def check(
     from qa_audit.readers import ReadError
     from qa_audit.rules.checking import run_check
 
-    rules_dir = _rules_dir(rules_opt, legacy_dir)
+    rules_dir = _rules_dir(rules_dir, legacy_dir)
     try:
         report = run_check(rules_dir, None if no_corpus else list(corpus), max_fire_rate)
     except ReadError as exc:
@@ -131,10 +123,10 @@ def check(
 
 @rules_group.command("test")
 @_LEGACY_DIR
-@_RULES
+@rules_option
 @click.option("--rule", "only", default=None, help="Only this rule id.")
 @click.option("-v", "--verbose", is_flag=True, help="Show every example, not only failures.")
-def test(legacy_dir: Path | None, rules_opt: Path | None, only: str | None, verbose: bool) -> None:
+def test(legacy_dir: Path | None, rules_dir: Path | None, only: str | None, verbose: bool) -> None:
     """Run each rule's own examples: every `fire` example must fire, every `pass` example must not.
 
     Each rule runs alone. Exit 1 when an example does not hold, shown with its own file:line:col,
@@ -147,7 +139,7 @@ def test(legacy_dir: Path | None, rules_opt: Path | None, only: str | None, verb
     """
     from qa_audit.rules.examples import run_examples
 
-    rules_dir = _rules_dir(rules_opt, legacy_dir)
+    rules_dir = _rules_dir(rules_dir, legacy_dir)
     rs = _load(rules_dir)
     if only:
         _get_rule(rs, only, rules_dir)
@@ -168,12 +160,12 @@ def test(legacy_dir: Path | None, rules_opt: Path | None, only: str | None, verb
 
 @rules_group.command("list")
 @_LEGACY_DIR
-@_RULES
+@rules_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per rule.")
 @click.option(
     "--store", default=None, metavar="URL", help="Show each rule's reviewed precision from this results store."
 )
-def list_rules(legacy_dir: Path | None, rules_opt: Path | None, as_json: bool, store: str | None) -> None:
+def list_rules(legacy_dir: Path | None, rules_dir: Path | None, as_json: bool, store: str | None) -> None:
     """List the rules in force with severity, points and title.
 
     \b
@@ -181,7 +173,7 @@ def list_rules(legacy_dir: Path | None, rules_opt: Path | None, as_json: bool, s
       qa-audit rules list
       qa-audit rules list --rules my_rules/ --json > rules.jsonl
     """
-    rs = _load(_rules_dir(rules_opt, legacy_dir))
+    rs = _load(_rules_dir(rules_dir, legacy_dir))
     review = _reviewed_precision(store) if store else {}
     for rule in rs.rules:
         i = rule.info
@@ -232,9 +224,9 @@ def _precision_text(review: dict, rule_id: str, store: str | None) -> str:
 
 @rules_group.command("explain")
 @click.argument("rule_id")
-@_RULES
+@rules_option
 @click.option("--all", "all_phrases", is_flag=True, help="Show every phrase of long lists.")
-def explain(rule_id: str, rules_opt: Path | None, all_phrases: bool) -> None:
+def explain(rule_id: str, rules_dir: Path | None, all_phrases: bool) -> None:
     """Explain a rule from its compiled form: what it matches (operators, phrases, patterns, exceptions),
     its scope and when it applies, tier, points, source, file:line, and what each of its examples gives
     when run now (fire / review / pass / n/a).
@@ -246,7 +238,7 @@ def explain(rule_id: str, rules_opt: Path | None, all_phrases: bool) -> None:
     from qa_audit.rules.examples import run_examples
     from qa_audit.rules.explain import explain_rule
 
-    rules_dir = _rules_dir(rules_opt)
+    rules_dir = _rules_dir(rules_dir)
     rs = _load(rules_dir)
     rule = _get_rule(rs, rule_id, rules_dir)
     click.echo(explain_rule(rule, run_examples(rs, rule.id), all_phrases=all_phrases))
@@ -269,8 +261,8 @@ def explain(rule_id: str, rules_opt: Path | None, all_phrases: bool) -> None:
     "--transcripts",
     multiple=True,
     type=click.Path(path_type=Path),
-    help="The conversations the --gold labels refer to (for eval/jddc_gold.jsonl: the JDDC sessions, "
-    "which are not in the repository; see eval/README.md). Required with --gold.",
+    help="The conversations the --gold labels refer to (for eval/jddc_gold.jsonl: the JDDC sessions in "
+    "data/jddc_dialogues/ of a clone; see eval/README.md). Required with --gold.",
 )
 @click.option(
     "--split",
@@ -279,8 +271,13 @@ def explain(rule_id: str, rules_opt: Path | None, all_phrases: bool) -> None:
     show_default=True,
     help="Which part of the gold set to measure on.",
 )
-@_RULES
+@rules_option
 @click.option("--rule", "only", default=None, help="Only this rule id.")
+@click.option(
+    "--deductions-only",
+    is_flag=True,
+    help="Count only findings that cost points (待复核 flags are then not firing): what the scorecard deducts.",
+)
 @click.option(
     "--json",
     "as_json",
@@ -292,15 +289,18 @@ def eval_rules(
     utt_path: Path | None,
     transcripts: tuple[Path, ...],
     split: str,
-    rules_opt: Path | None,
+    rules_dir: Path | None,
     only: str | None,
+    deductions_only: bool,
     as_json: bool,
 ) -> None:
     """Print each rule's precision and recall against hand-labelled conversations.
 
-    Precision: of the conversations a rule failed, the share the labels also fail. Recall: of the
-    conversations the labels fail, the share the rule failed. Turn-level figures count
-    (conversation, turn) pairs for rules labelled per turn.
+    Precision: of the conversations a rule fired on, the share the labels fail. Recall: of the
+    conversations the labels fail, the share the rule fired on. A rule fires with a finding, a
+    deduction or a 待复核 flag (rules of `tier: review` are marked "待复核 flags" in the table);
+    --deductions-only counts deductions alone. Turn-level figures count (conversation, turn) pairs
+    for rules labelled per turn.
 
     With --utterances, each labelled utterance is audited alone as one turn of its role. Without
     --gold or --utterances, the repository's labelled utterances (eval/utterances.jsonl) are used
@@ -325,18 +325,18 @@ def eval_rules(
             raise click.UsageError("give --utterances FILE, or --gold FILE with --transcripts FILE")
     if gold_path is not None and not transcripts:
         raise click.UsageError("--gold needs --transcripts FILE: the labelled conversations themselves")
-    rules_dir = _rules_dir(rules_opt)
+    rules_dir = _rules_dir(rules_dir)
     rs = _load(rules_dir)
     if only:
         rs = replace(rs, rules=(_get_rule(rs, only, rules_dir),))
     try:
         if gold_path is not None:
             gold = load_gold(gold_path, split)
-            scores = evaluate_gold(rs, gold, transcripts)
+            scores = evaluate_gold(rs, gold, transcripts, deductions_only=deductions_only)
         else:
             assert utt_path is not None  # set above when --gold is not given
             gold = load_utterances(utt_path, split)
-            scores, _ = evaluate_utterances(rs, gold)
+            scores, _ = evaluate_utterances(rs, gold, deductions_only=deductions_only)
     except (GoldError, ReadError) as exc:
         raise click.UsageError(str(exc)) from None
     not_labelled = unlabelled_rules(rs, gold)
@@ -360,6 +360,7 @@ def eval_rules(
                 s.fn,
                 *("-" if v is None else f"{v:.2f}" for v in (s.precision, s.recall, s.turn_precision, s.turn_recall)),
             )
+            + ("  待复核 flags" if s.tier == "review" else "")
         )
     shown = 3
     for s in scores:

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from qa_audit import jsonsafe
+from qa_audit.cli_common import EXIT_QUARANTINED, config_error, outdir_option
 
 _STORE = click.option(
     "--store",
@@ -33,7 +34,6 @@ def _day(value: datetime | None) -> str | None:
 @contextlib.contextmanager
 def open_store(address: str) -> Iterator[Any]:
     """Yield the open store; a store that cannot be used is a configuration error (exit 2)."""
-    from qa_audit.cli_common import config_error
     from qa_audit.store.connect import Store
     from qa_audit.store.errors import StoreError
 
@@ -61,9 +61,7 @@ def _scope(day_from: datetime, day_to: datetime, team: str | None, agent: str | 
 @_STORE
 @click.option("--from", "day_from", type=_DATE, required=True, help="First day (YYYY-MM-DD), inclusive.")
 @click.option("--to", "day_to", type=_DATE, required=True, help="Last day (YYYY-MM-DD), inclusive.")
-@click.option(
-    "-o", "--outdir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output directory."
-)
+@outdir_option()
 @click.option("--team", default=None, help="Only this team (班组).")
 @click.option("--agent", default=None, help="Only this agent id (坐席工号).")
 @click.option(
@@ -137,7 +135,6 @@ def review_import(workbooks: tuple[Path, ...], store: str) -> None:
     Example:
       qa-audit review import reviewed/scorecard_王丽.xlsx --store qa.db
     """
-    from qa_audit.cli_common import EXIT_QUARANTINED
     from qa_audit.store.reviews import import_reviews
 
     with open_store(store) as st:
@@ -205,7 +202,6 @@ def agreement(workbook: Path, as_json: bool) -> None:
     Example:
       qa-audit agreement sample.xlsx --json
     """
-    from qa_audit.cli_common import EXIT_QUARANTINED, config_error
     from qa_audit.store.agreement import PAIRS, read_sample
     from qa_audit.store.agreement import agreement as compute
 

@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from qa_audit import __version__, jsonsafe
+from qa_audit.atomic import atomic_text
 from qa_audit.auditor import Auditor
 from qa_audit.classify import ComplaintTagger
 from qa_audit.model import Conversation, ConversationResult, Rejected
 from qa_audit.outputs import commit_run, discard_run, locked, start_run
 from qa_audit.privacy import mask_conversation, mask_rejected
 from qa_audit.readers import SpeakerMap, expand_inputs, read_inputs
-from qa_audit.report.safe import atomic_text
 from qa_audit.roles_infer import RolesTally
 from qa_audit.rules import RuleSet
 

@@ -8,6 +8,16 @@ from pathlib import Path
 import click
 
 from qa_audit import jsonsafe
+from qa_audit.cli_common import (
+    column_option,
+    config_error,
+    encoding_option,
+    load_rules_or_exit,
+    model_option,
+    no_mask_option,
+    outdir_option,
+    parse_columns,
+)
 from qa_audit.paths import default_model_dir
 
 
@@ -15,20 +25,8 @@ from qa_audit.paths import default_model_dir
 @click.option("--old", "old_dir", required=True, type=click.Path(path_type=Path), help="The rule pack in force now.")
 @click.option("--new", "new_dir", required=True, type=click.Path(path_type=Path), help="The edited rule pack.")
 @click.argument("inputs", nargs=-1, required=True)
-@click.option(
-    "-o",
-    "--out",
-    "outdir",
-    required=True,
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Where diff.jsonl, diff.xlsx, diff_summary.json and quarantine.jsonl go.",
-)
-@click.option(
-    "--model",
-    "model_dir",
-    type=click.Path(path_type=Path),
-    help="Complaint model [default: the packaged model, or QA_AUDIT_MODEL].",
-)
+@outdir_option("--out")
+@model_option
 @click.option(
     "--workers",
     type=click.IntRange(1, 64),
@@ -36,9 +34,9 @@ from qa_audit.paths import default_model_dir
     show_default=True,
     help="Processes auditing in parallel (results are the same).",
 )
-@click.option("--encoding", help="Force the text encoding of every input (default: detected per file).")
-@click.option("--column", "columns", multiple=True, help="Map a spreadsheet header: --column 坐席=agent_id.")
-@click.option("--no-mask", is_flag=True, help="Keep phone/ID numbers as read (default: masked).")
+@encoding_option
+@column_option
+@no_mask_option
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on the last line.")
 def diff(
     old_dir: Path,
@@ -67,12 +65,11 @@ def diff(
       qa-audit rules diff --old rules/ --new my_rules/ last_night/ -o diff_out/
       qa-audit rules diff --old rules/ --new my_rules/ chats.jsonl -o d/ --json --workers 2
     """
+    from qa_audit.atomic import atomic_text
     from qa_audit.backtest.run import run_backtest
     from qa_audit.backtest.workbook import write_diff_workbook
     from qa_audit.classify import ComplaintTagger, ModelError
-    from qa_audit.cli_common import config_error, load_rules_or_exit, parse_columns
     from qa_audit.readers import ReadError, expand_inputs
-    from qa_audit.report.safe import atomic_text
 
     old = load_rules_or_exit(old_dir)
     new = load_rules_or_exit(new_dir)

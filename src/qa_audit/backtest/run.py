@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from qa_audit import jsonsafe
+from qa_audit.atomic import atomic_text
 from qa_audit.backtest.compare import ConversationDiff, compare_rules, diff_conversation
 from qa_audit.classify import ComplaintTagger
 from qa_audit.model import ComplaintTag, Conversation, ConversationResult, Rejected
 from qa_audit.privacy import mask_conversation, mask_rejected
 from qa_audit.readers import read_inputs
-from qa_audit.report.safe import atomic_text
 from qa_audit.rules import Engine, RuleSet
 from qa_audit.scoring import rule_losses, score_conversation
 

@@ -9,9 +9,9 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from qa_audit.atomic import atomic_path
 from qa_audit.backtest.compare import ConversationDiff
 from qa_audit.report.excel_style import CellMaker, finish_table, prepare_table
-from qa_audit.report.safe import atomic_path
 from qa_audit.report.tables import Column, mark_span
 
 CHANGE_ZH = {"added": "新增", "removed": "消失", "changed": "改变"}

@@ -12,6 +12,7 @@ from qa_audit.classify.data import JDDC_DIR, JDDC_SOURCE, MAPPING_FILE, DataErro
 from qa_audit.classify.metrics import evaluate as evaluate_model
 from qa_audit.classify.metrics import format_report
 from qa_audit.classify.model_io import ModelError
+from qa_audit.cli_common import csv_encoding_option, encoding_option, model_option, no_mask_option
 from qa_audit.model import Rejected
 from qa_audit.paths import default_model_dir
 
@@ -46,7 +47,7 @@ def _log(message: str) -> None:
 @click.option(
     "--min-per-class", default=10, show_default=True, type=click.IntRange(5), help="Fewest examples a class may have."
 )
-@click.option("--encoding", default=None, help="Encoding of a CSV (default: UTF-8, then GB18030).")
+@csv_encoding_option
 @click.option(
     "--jddc-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -110,7 +111,7 @@ def train_command(
 @click.argument("data", required=False, type=click.Path(path_type=Path))
 @click.option("--text-col", default="text", show_default=True, help="Column with the customer text.")
 @click.option("--label-col", default="label", show_default=True, help="Column with the gold label.")
-@click.option("--encoding", default=None, help="Encoding of a CSV (default: UTF-8, then GB18030).")
+@csv_encoding_option
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON on the last line.")
 def evaluate_command(model_dir, data, text_col, label_col, encoding, as_json) -> None:
     """Score a model on labelled data: macro-F1, accuracy, per-class precision/recall, confusion.
@@ -157,13 +158,7 @@ def evaluate_command(model_dir, data, text_col, label_col, encoding, as_json) ->
 
 @click.command("classify")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--model",
-    "model_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Model directory (default: the packaged complaint-type model).",
-)
+@model_option
 @click.option(
     "-o",
     "--output",
@@ -171,12 +166,8 @@ def evaluate_command(model_dir, data, text_col, label_col, encoding, as_json) ->
     default=None,
     help="Write JSONL here instead of standard output.",
 )
-@click.option("--encoding", default=None, help="Input encoding (default: detected).")
-@click.option(
-    "--no-mask",
-    is_flag=True,
-    help="Keep phone, ID-card and bank-card numbers and e-mail addresses as read (default: masked).",
-)
+@encoding_option
+@no_mask_option
 def classify_command(inputs, model_dir, output, encoding, no_mask) -> None:
     """Tag conversations with complaint type, is_complaint and customer type, without auditing.
 

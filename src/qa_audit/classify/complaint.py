@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import re2
 
-from qa_audit.classify.complaint_cues import STRONG, Match, points, scan
+from qa_audit.classify.complaint_cues import STRONG, Finder, Match, points, scan
 from qa_audit.classify.complaint_model import load_complaint_model
 from qa_audit.model import Conversation
 from qa_audit.normalize import normalize
@@ -89,7 +89,7 @@ class CustomerTypeResult:
 
 
 @lru_cache(maxsize=1)
-def _confused() -> object:
+def _confused() -> Finder:
     return re2.compile(CONFUSED_CUES)
 
 

@@ -12,8 +12,10 @@ a second kind. The lists describe kinds of complaint language, measured on `eval
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 import re2
 
@@ -173,8 +175,28 @@ _SENTENCE_END = set("。.!！?？\n")
 Match = tuple[int, int, str, int]  # start, end, kind, points (in the normalised text)
 
 
+class SpanMatch(Protocol):
+    """The part of an RE2 match object the scans use (google-re2 ships no type hints)."""
+
+    def start(self) -> int:
+        """Return where the match starts."""
+
+    def end(self) -> int:
+        """Return where the match ends."""
+
+    def span(self) -> tuple[int, int]:
+        """Return (start, end)."""
+
+
+class Finder(Protocol):
+    """A compiled RE2 pattern, as far as the scans use it."""
+
+    def finditer(self, text: str) -> Iterator[SpanMatch]:
+        """Yield every non-overlapping match in `text`."""
+
+
 @lru_cache(maxsize=1)
-def _compiled() -> tuple[tuple[CueKind, object], ...]:
+def _compiled() -> tuple[tuple[CueKind, Finder], ...]:
     return tuple((k, re2.compile(k.pattern)) for k in KINDS)
 
 

@@ -69,7 +69,7 @@ def build_conversation(
         cid = _text(record.get("conversation_id"), "conversation_id")
         if cid is None:
             raise _Invalid("missing conversation_id (缺少会话ID)")
-        meta = {key: _text(record.get(key), key) for key in META_FIELDS}
+        agent_id, agent_name, team = (_text(record.get(key), key) for key in META_FIELDS)
         channel = _channel(record.get("channel"))
         started_at = _value(parse_timestamp, record.get("started_at"), "started_at")
         turns = _turns(record.get("turns"), turn_where, role_hint)
@@ -86,7 +86,9 @@ def build_conversation(
         line=line,
         expect=expect,
         ok=ok,
-        **meta,
+        agent_id=agent_id,
+        agent_name=agent_name,
+        team=team,
     )
 
 

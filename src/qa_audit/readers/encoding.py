@@ -187,7 +187,12 @@ def _line_checking_codec(name: str) -> codecs.CodecInfo | None:
     if not name.startswith(prefix) or name[len(prefix) :] not in MIXED_LINE_CODECS:
         return None
     base = codecs.lookup(name[len(prefix) :])
-    decoder = type("Decoder", (_LineCheckingDecoder,), {"base": base.name})
+
+    class Decoder(_LineCheckingDecoder):
+        pass
+
+    Decoder.base = base.name
+    decoder = Decoder
     return codecs.CodecInfo(base.encode, base.decode, incrementaldecoder=decoder, name=name)
 
 

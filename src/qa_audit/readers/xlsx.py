@@ -45,7 +45,7 @@ def read_xlsx(path: Path, source: str, overrides: Mapping[str, str]) -> Iterator
 def _load(path: Path) -> list[tuple[str, list[Row]]]:
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
-        out = []
+        out: list[tuple[str, list[Row]]] = []
         for ws in wb.worksheets:
             ws.reset_dimensions()  # some writers store a wrong size; read every row there is
             # only the columns a transcript can use, and no padding: a stray cell at XFD would

@@ -19,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from qa_audit.atomic import atomic_path
 from qa_audit.model import RuleInfo, ScoringPolicy
 from qa_audit.report import excel_sheets
 from qa_audit.report.aggregate import Aggregates
@@ -45,7 +46,7 @@ from qa_audit.report.labels import VALUE_LABELS, zone
 from qa_audit.report.links import EXCEL_MAX_LINKS
 from qa_audit.report.matrix import write_matrix
 from qa_audit.report.printing import print_layout
-from qa_audit.report.safe import EXCEL_MAX_ROWS, atomic_path
+from qa_audit.report.safe import EXCEL_MAX_ROWS
 from qa_audit.report.transcript import TranscriptSheet, TurnRow
 
 FINDINGS_SHEET, CONVERSATIONS_SHEET = "发现明细", "会话"
@@ -83,7 +84,7 @@ class ScorecardWriter:
         self.notes: Counter[str] = Counter()
         self.wb = Workbook(write_only=True)
         self.summary = self.wb.create_sheet("汇总")
-        print_layout(self.summary, self.footer, title_rows=None, title_cols=None, grid=False)
+        print_layout(self.summary, self.footer, title_rows=None, title_cols=None, grid=False, one_page=True)
         self.agents = self.wb.create_sheet("坐席")
         print_layout(self.agents, self.footer, title_cols="A:B")
         self.matrix = self.wb.create_sheet("坐席×规则")

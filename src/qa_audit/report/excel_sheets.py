@@ -262,8 +262,8 @@ def axis_range(values: Sequence[float], floor: float = 0.0, ceiling: float | Non
     """Axis limits that fit the data with a little room (so close scores do not look alike)."""
     low, high = min(values), max(values)
     pad = max((high - low) * 0.15, 1.0)
-    lo = max(floor, math.floor(low - pad))
-    hi = math.ceil(high + pad)
+    lo: float = max(floor, math.floor(low - pad))
+    hi: float = math.ceil(high + pad)
     if ceiling is not None:
         hi = min(hi, ceiling)
     if hi <= lo:

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from qa_audit import jsonsafe
+from qa_audit.atomic import atomic_path, atomic_text
 from qa_audit.model import ConversationResult
-from qa_audit.report.safe import atomic_path, atomic_text, csv_text
+from qa_audit.report.safe import csv_text
 from qa_audit.report.tables import CONVERSATION_COLUMNS, FINDING_COLUMNS, Column, finding_json
 
 FORMATS = ("csv", "parquet")

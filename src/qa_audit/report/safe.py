@@ -1,22 +1,16 @@
-"""Make text safe for a spreadsheet cell, a CSV field or a file name, and write files atomically."""
+"""Make text safe for a spreadsheet cell, a CSV field or a file name (atomic writes: qa_audit.atomic)."""
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import hashlib
 import os
 import re
-import tempfile
 import unicodedata
-from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
 
 EXCEL_MAX_CELL = 32_767  # characters per cell
 EXCEL_MAX_ROWS = 1_048_576  # rows per sheet, header included
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # XML 1.0 cannot hold these; openpyxl raises IllegalCharacterError on them.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -73,31 +67,6 @@ def inside(directory: Path, candidate: Path) -> bool:
     except ValueError:
         return False
     return True
-
-
-@contextlib.contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temporary path beside `target`; on success it replaces `target` in one step.
-
-    On an exception the temporary file is removed and `target` is left as it was.
-    """
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the mode open() would
-    try:
-        yield Path(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-@contextlib.contextmanager
-def atomic_text(target: Path, newline: str | None = None, encoding: str = "utf-8") -> Iterator[IO[str]]:
-    """Open a text file that appears at `target` only when the block succeeds."""
-    with atomic_path(target) as tmp, open(tmp, "w", encoding=encoding, newline=newline) as fh:
-        yield fh
 
 
 def as_os_error(exc: BaseException) -> BaseException:

@@ -99,6 +99,8 @@ def evaluate(cond: Cond, turn: TurnLike, *, negation: bool = False, quoted: str 
     op = OPERATORS[cond.op]
     if op.combine is not None:
         return op.combine([evaluate(c, turn, negation=negation, quoted=quoted) for c in cond.children])
+    if op.hits is None:
+        raise TypeError(f"operator {op.name!r} has neither combine nor hits")
     kept, dropped = _filter(cond, op.hits(cond, turn), turn, negation=negation, quoted=quoted)
     ok = op.decide(cond, kept)
     return Outcome(ok, tuple(kept) if ok else (), tuple(dropped))

@@ -67,8 +67,8 @@ class Engine:
 
         # a settled group: none of its rules' phrases or patterns occurs anywhere (e.g. a forbid rule
         # passes, or is n/a without turns in scope; a respond rule is never triggered)
-        settled: list[str | None] = [rules[i].spec.quiet(prep) if applies_here(i) else "n/a" for i in self._groups]
-        settled.append(None)  # group -1
+        settled = [rules[i].spec.quiet(prep) if applies_here(i) else "n/a" for i in self._groups]
+        settled.append("")  # group -1: its rules are all in self._always, so each gets its value below
         values = [settled[g] for g in self._group_of]
         findings: list[Finding] = []
         for i in sorted(self._always | self._live(prep)):

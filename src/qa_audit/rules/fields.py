@@ -18,7 +18,7 @@ import operator
 import types
 import typing
 from collections.abc import Callable, Iterator
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from qa_audit.rules.spec import Cond, meta
 
@@ -49,6 +49,11 @@ def _type(cls: type, name: str) -> Any:
     return tp
 
 
+def _is_spec(tp: Any) -> TypeGuard[type]:
+    """True for a nested spec: a dataclass type (not an instance)."""
+    return isinstance(tp, type) and dataclasses.is_dataclass(tp)
+
+
 def _is_number(tp: Any) -> bool:
     return set(typing.get_args(tp)) == {int, float}
 
@@ -56,7 +61,7 @@ def _is_number(tp: Any) -> bool:
 def _type_schema(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
     if tp is Cond:
         return dict(COND)
-    if dataclasses.is_dataclass(tp):
+    if _is_spec(tp):
         name = tp.__name__.lower()
         if name not in defs:
             defs[name] = None  # placeholder against recursion
@@ -116,7 +121,7 @@ def build(cls: type, raw: dict[str, Any], make_cond: MakeCond, prefix: str) -> A
 
     A condition field becomes `make_cond(raw, prefix + ':' + cond_key)` (its key in the caches).
     """
-    kwargs = {}
+    kwargs: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
         key = yaml_key(f)
         if key not in raw:
@@ -127,7 +132,7 @@ def build(cls: type, raw: dict[str, Any], make_cond: MakeCond, prefix: str) -> A
             kwargs[f.name] = None
         elif tp is Cond:
             kwargs[f.name] = make_cond(value, f"{prefix}:{f.metadata.get('cond_key') or key}")
-        elif dataclasses.is_dataclass(tp):
+        elif _is_spec(tp):
             kwargs[f.name] = build(tp, value, make_cond, prefix)
         elif tp in (float, int, bool):
             kwargs[f.name] = tp(value)
@@ -147,5 +152,5 @@ def cond_paths(cls: type, raw: dict[str, Any], where: tuple[Any, ...]) -> Iterat
         tp = _type(cls, f.name)
         if tp is Cond:
             yield (*where, key), raw[key]
-        elif dataclasses.is_dataclass(tp) and isinstance(raw[key], dict):
+        elif _is_spec(tp) and isinstance(raw[key], dict):
             yield from cond_paths(tp, raw[key], (*where, key))

@@ -39,6 +39,7 @@ class RuleScore:
     false_negatives: tuple[str, ...] = ()  # ids the labels fail that the rule did not
     turn_false_positives: tuple[tuple[str, int], ...] = ()  # (conversation id, 0-based turn) for per-turn labels
     turn_false_negatives: tuple[tuple[str, int], ...] = ()
+    tier: str = "deduct"  # the rule's tier: "review" rules fire as 待复核 flags only
 
     @staticmethod
     def _ratio(a: int, b: int) -> float | None:
@@ -68,6 +69,7 @@ class RuleScore:
         """Return the score as a JSON-ready dict."""
         return {
             "rule_id": self.rule_id,
+            "tier": self.tier,
             "labelled": self.labelled,
             "tp": self.tp,
             "fp": self.fp,
@@ -113,8 +115,14 @@ def load_gold(path: Path, split: str) -> list[dict]:
     return read_labelled(path, split, ("conversation_id", "labels"), "gold")
 
 
-def evaluate_gold(ruleset: RuleSet, gold: list[dict], transcripts: Iterable[str | Path]) -> list[RuleScore]:
-    """Run the rules on the gold conversations and compare with the labels, rule by rule."""
+def evaluate_gold(
+    ruleset: RuleSet, gold: list[dict], transcripts: Iterable[str | Path], *, deductions_only: bool = False
+) -> list[RuleScore]:
+    """Run the rules on the gold conversations and compare with the labels, rule by rule.
+
+    A rule fires on a conversation when it has a finding there, a deduction or a 待复核 flag (what the
+    rule detects, whatever its tier); with `deductions_only`, flags do not count (what costs points)."""
+    fired_checks = ("fail",) if deductions_only else ("fail", "review")
     wanted = {row["conversation_id"]: row for row in gold}
     convs: dict[str, Conversation] = {}
     for item in read_inputs(list(transcripts)):
@@ -131,13 +139,13 @@ def evaluate_gold(ruleset: RuleSet, gold: list[dict], transcripts: Iterable[str 
         audit = engine.audit(convs[cid], is_complaint=bool(row.get("is_complaint")))
         predicted_turns: dict[str, set[int | None]] = {}
         for f in audit.findings:
-            if f.deducts:
+            if f.deducts or not deductions_only:
                 predicted_turns.setdefault(f.rule_id, set()).add(f.turn_index)
         for rid, label in row["labels"].items():
             if rid not in c:
                 continue
             gold_fail = label.get("status") == "fail"
-            pred_fail = audit.checks.get(rid) == "fail"
+            pred_fail = audit.checks.get(rid) in fired_checks
             # n: the conversations where the gold set says pass or fail (n/a labels are not a judgement)
             c[rid]["labelled"] += label.get("status") in ("pass", "fail")
             c[rid]["tp"] += gold_fail and pred_fail
@@ -168,6 +176,7 @@ def evaluate_gold(ruleset: RuleSet, gold: list[dict], transcripts: Iterable[str 
             tuple(wrong[rid]["fn"]),
             tuple(wrong[rid]["tfp"]),
             tuple(wrong[rid]["tfn"]),
+            ruleset.get(rid).info.tier,
         )
         for rid in ids
         if rid in labelled

@@ -121,9 +121,10 @@ def _or(parts: list[Outcome]) -> Outcome:
 
 
 def _or_gate(gates: list[Gate | None]) -> Gate | None:
-    if any(g is None for g in gates):
+    known = [g for g in gates if g is not None]
+    if len(known) < len(gates):
         return None
-    return frozenset().union(*(g[0] for g in gates)), frozenset().union(*(g[1] for g in gates))
+    return frozenset().union(*(g[0] for g in known)), frozenset().union(*(g[1] for g in known))
 
 
 def _regex_hits(cond: Cond, turn: TurnLike) -> list[Hit]:
@@ -297,11 +298,12 @@ def build_cond(
     unless = inherited[0] + tuple(raw.get("unless", ()))
     within = int(raw.get("within", inherited[1]))
     before = inherited[2] + tuple(raw.get("unless_before", ()))
-    common = {"unless": unless, "within": within, "unless_before": before}
     if op.children is not None:
         kids = tuple(build_cond(c, f"{key}.{suffix}", (unless, within, before)) for _, suffix, c in op.children(raw))
-        return Cond(op=op.name, key=key, children=kids, **common)
-    return Cond(op=op.name, key=key, **op.build(raw), **common)
+        return Cond(op=op.name, key=key, children=kids, unless=unless, within=within, unless_before=before)
+    if op.build is None:
+        raise TypeError(f"operator {op.name!r} has neither children nor build")
+    return Cond(op=op.name, key=key, unless=unless, within=within, unless_before=before, **op.build(raw))
 
 
 def make_cond(raw: dict[str, Any], key: str) -> Cond:

@@ -93,7 +93,8 @@ class Matchers:
                 found = self.gate(cond) if op.gated else None
             elif op.name in ("and", "or"):
                 kids = [self.silent_when(c) for c in cond.children]
-                found = None if any(k is None for k in kids) else _union(kids)
+                known = [k for k in kids if k is not None]
+                found = _union(known) if len(known) == len(kids) else None
             else:
                 found = None
             self._silent[cond.key] = found

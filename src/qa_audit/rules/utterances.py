@@ -20,8 +20,13 @@ def load_utterances(path: Path, split: str) -> list[dict]:
     return read_labelled(path, split, ("text", "role", "labels"), "utterance")
 
 
-def evaluate_utterances(ruleset: RuleSet, rows: list[dict]) -> tuple[list[RuleScore], list[dict]]:
-    """Return per-rule scores and the disagreements (for reading, not for tuning on the test split)."""
+def evaluate_utterances(
+    ruleset: RuleSet, rows: list[dict], *, deductions_only: bool = False
+) -> tuple[list[RuleScore], list[dict]]:
+    """Return per-rule scores and the disagreements (for reading, not for tuning on the test split).
+
+    A rule fires on an utterance when it has a finding there (a 待复核 flag counts unless
+    `deductions_only`)."""
     engine = Engine(ruleset)
     known = {r.id for r in ruleset.rules}
     c: dict[str, Counter[str]] = {}
@@ -29,7 +34,7 @@ def evaluate_utterances(ruleset: RuleSet, rows: list[dict]) -> tuple[list[RuleSc
     wrong: dict[tuple[str, str], list[str]] = {}
     for row in rows:
         conv = Conversation(str(row.get("id", "")), (Turn(0, row["role"], row["text"]),))
-        fired = {f.rule_id for f in engine.audit(conv, is_complaint=True).findings if f.deducts}
+        fired = {f.rule_id for f in engine.audit(conv, is_complaint=True).findings if f.deducts or not deductions_only}
         for rid, truth in row["labels"].items():
             if rid not in known:
                 continue
@@ -54,6 +59,7 @@ def evaluate_utterances(ruleset: RuleSet, rows: list[dict]) -> tuple[list[RuleSc
             0,
             tuple(wrong.get((rid, "fp"), ())),
             tuple(wrong.get((rid, "fn"), ())),
+            tier=ruleset.get(rid).info.tier,
         )
         for rid, k in sorted(c.items())
     ]

@@ -91,7 +91,7 @@ def _kappa(a: Sequence[str], b: Sequence[str]) -> float | None:
 def _pairs(rows: Sequence[Judged]) -> dict[str, dict[str, Any]]:
     out = {}
     for name, i, j in PAIRS:
-        both = [(r.verdicts[i], r.verdicts[j]) for r in rows if r.verdicts[i] and r.verdicts[j]]
+        both = [(x, y) for r in rows if (x := r.verdicts[i]) and (y := r.verdicts[j])]
         a, b = [x for x, _ in both], [y for _, y in both]
         out[name] = {
             "n": len(both),

@@ -31,6 +31,8 @@ def write_store_report(
     The summary has conversations, findings, agents, days, from, to, mean_score, review (per rule
     upheld / rejected / unsure / precision), low_precision_rules and flagged_agents.
     """
+    if scope.day_from is None or scope.day_to is None:
+        raise ValueError("a stored report needs a period: scope.day_from and scope.day_to")
     with store.reading() as conn:
         rulesets = load_rulesets(conn)
         verdicts = load_verdicts(conn)

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, RowMapping, select
 
 from qa_audit.model import (
     Audit,
@@ -85,7 +85,7 @@ def latest_version(conn: Connection, scope: Scope) -> str | None:
     return conn.execute(query.limit(1)).scalar()
 
 
-def _finding(row: Mapping[str, Any]) -> Finding:
+def _finding(row: RowMapping) -> Finding:
     span = (row["span_start"], row["span_end"]) if row["span_start"] is not None else None
     return Finding(
         rule_id=row["rule_id"],
@@ -102,7 +102,7 @@ def _finding(row: Mapping[str, Any]) -> Finding:
     )
 
 
-def _result(row: Mapping[str, Any], findings: list[Finding]) -> ConversationResult:
+def _result(row: RowMapping, findings: list[Finding]) -> ConversationResult:
     turns = tuple(
         Turn(index=i, role=role, text=text, start=start, end=end, ts=ts)
         for i, role, text, start, end, ts in json.loads(row["turns"])

@@ -18,8 +18,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from qa_audit.atomic import atomic_path
 from qa_audit.report.excel_style import HEADER_FONT, CellMaker
-from qa_audit.report.safe import atomic_path
 from qa_audit.store import schema
 from qa_audit.store.connect import Store
 from qa_audit.store.results import Scope, load_rulesets

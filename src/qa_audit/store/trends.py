@@ -33,7 +33,7 @@ class _Cell:
 
     def __init__(self) -> None:
         self.total, self.n = 0.0, 0
-        self.lost: Counter[str] = Counter()  # rule -> points
+        self.lost: defaultdict[str, float] = defaultdict(float)  # rule -> points
         self.touched: Counter[str] = Counter()  # rule -> conversations that lost points to it
 
     def mean(self) -> float | None:
@@ -79,7 +79,7 @@ class Trends:
         out = []
         for agent in self.agents:
             by = self.cells[("agent", agent)]
-            seen = [by[p].mean() for p in sorted(by)]
+            seen = [m for p in sorted(by) if (m := by[p].mean()) is not None]  # a cell exists once counted
             out.append((agent, round(seen[-1] - seen[0], 2) if len(seen) > 1 else None))
         return sorted(out, key=lambda x: (x[1] is None, x[1] if x[1] is not None else 0.0, x[0]))
 

@@ -55,7 +55,7 @@ class StoreWriter:
         self.tx = self.conn.begin()
         try:
             self._save_ruleset(ruleset)
-            self.run_id = self.conn.execute(
+            inserted = self.conn.execute(
                 schema.runs.insert().values(
                     started_at=_now(),
                     inputs=_json(list(inputs)),
@@ -65,10 +65,14 @@ class StoreWriter:
                     qa_audit_version=__version__,
                     day_default=self.day_default,
                 )
-            ).inserted_primary_key[0]
+            ).inserted_primary_key
         except SQLAlchemyError as exc:
             self.abort()
             raise StoreError(f"store {store.name}: {short_error(exc)}") from None
+        if inserted is None:  # SQLAlchemy gives None only for a statement that is not an INSERT
+            self.abort()
+            raise StoreError(f"store {store.name}: no run id was returned")
+        self.run_id = inserted[0]
 
     def _save_ruleset(self, ruleset: Any) -> None:
         table = schema.rulesets

@@ -39,7 +39,9 @@ def parse(obj: Any) -> list[Segment]:
         text = result.get("text")
         if not isinstance(text, str):
             raise AsrError(f"{where}: missing result.text (缺少文本)")
-        info = result.get("analysis_info") if isinstance(result.get("analysis_info"), dict) else {}
+        info = result.get("analysis_info")
+        if not isinstance(info, dict):
+            info = {}
         role = str(info.get("role") or "").strip()
         emotion = info.get("emotion")
         out.append(

@@ -34,7 +34,9 @@ def matches(obj: Any) -> bool:
         return False
     if isinstance(obj.get("Response"), dict):
         return True
-    data = obj.get("Data") if isinstance(obj.get("Data"), dict) else obj
+    data = obj.get("Data")
+    if not isinstance(data, dict):
+        data = obj
     return "ResultDetail" in data
 
 

@@ -81,9 +81,9 @@ def _scoped(w: Scope, prep: Prepared) -> list[int]:
         idx = [
             i
             for i in idx
-            if times[i][0] is not None
-            and (w.first_seconds is None or times[i][0] - begin <= w.first_seconds)
-            and (w.last_seconds is None or finish - times[i][0] <= w.last_seconds)
+            if (start := times[i][0]) is not None
+            and (w.first_seconds is None or start - begin <= w.first_seconds)
+            and (w.last_seconds is None or finish - start <= w.last_seconds)
         ]
     return idx
 

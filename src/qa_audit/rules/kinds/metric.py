@@ -67,9 +67,12 @@ def _value(rule: Rule, prep: Prepared) -> tuple[float | None, int | None, dict[s
     if s.metric == "first_response":
         value, index = metrics.first_response(conv)
         return value, index, {"unit": "seconds"}
+    numerator, denominator = s.numerator, s.denominator
+    if numerator is None or denominator is None:  # the schema requires both for a ratio
+        raise ValueError(f"rule {rule.id}: a ratio metric needs numerator and denominator")
     idx = scoped(s.where, prep)
-    num = sum(len(holds(s.numerator, prep.turns[i], s.negation, s.quoted).hits) for i in idx)
-    den = sum(len(holds(s.denominator, prep.turns[i], s.negation, s.quoted).hits) for i in idx)
+    num = sum(len(holds(numerator, prep.turns[i], s.negation, s.quoted).hits) for i in idx)
+    den = sum(len(holds(denominator, prep.turns[i], s.negation, s.quoted).hits) for i in idx)
     return (round(num / den, 3) if den else None), anchor, {"numerator": num, "denominator": den}
 
 
@@ -104,6 +107,9 @@ def check(rule: Rule, prep: Prepared) -> list[Finding] | None:
 
 def _silence(rule: Rule, prep: Prepared) -> list[Finding] | None:
     s: Metric = rule.spec
+    match = s.match
+    if match is None:  # the schema requires it for silence_gap
+        raise ValueError(f"rule {rule.id}: a silence_gap metric needs match")
     silences = metrics.customer_silences(prep.conv, s.gap)
     if not silences:
         return [] if prep.conv.has_timing else None
@@ -111,7 +117,7 @@ def _silence(rule: Rule, prep: Prepared) -> list[Finding] | None:
     for i, nxt, seconds in silences:
         stop = nxt if nxt is not None else len(prep.turns)
         candidates = [j for j in in_role(prep, "agent") if i <= j < stop]
-        if not any(holds(s.match, prep.turns[j]).ok for j in candidates):
+        if not any(holds(match, prep.turns[j]).ok for j in candidates):
             out.append(
                 make_finding(
                     rule, prep, i, None, {"metric": "silence_gap", "value": seconds, "max": s.gap, "unit": "seconds"}

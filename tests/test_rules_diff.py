@@ -67,6 +67,8 @@ def diff_lines(out: Path) -> list[dict]:
 
 def test_one_added_phrase_shows_exactly_the_findings_it_adds(tmp_path: Path) -> None:
     old, new = pack_copy(tmp_path, "old"), pack_copy(tmp_path, "new")
+    for pack in (old, new):  # a centre that measured dont.harsh sure lets it deduct (the default only flags)
+        edit_rule(pack, "dont.yaml", "dont.harsh", lambda r: r.update(tier="deduct"))
     edit_rule(new, "dont.yaml", "dont.harsh", lambda r: first_any(r["match"]).append("稍等"))
     summary = run_diff(old, new, tmp_path / "d")
     lines = diff_lines(tmp_path / "d")

@@ -128,7 +128,8 @@ def test_softeners_do_not_trigger_customer_apology(text) -> None:
 
 
 def test_apology_for_own_mistake_still_needs_an_answer() -> None:
-    assert audit("客户：刚才地址写错了，不好意思", "客服：好的").checks["reply.customer_apology"] == "fail"
+    # found; a 待复核 flag in the default pack (blind2: 7 of 11 upheld)
+    assert audit("客户：刚才地址写错了，不好意思", "客服：好的").checks["reply.customer_apology"] == "review"
 
 
 # --- a condition satisfied in the same or the next turn ------------------------------------------
@@ -198,8 +199,9 @@ def test_customer_saying_apology_is_useless_is_not_an_agent_apology() -> None:
 @pytest.mark.parametrize(
     "text", ["这个需要您自己联系厂家", "这个问题您得找商家", "那您只能找快递公司了", "您自己去营业厅办吧"]
 )
-def test_deflection_without_ownership_deducts(text) -> None:
-    assert tiers(audit(text), "dont.deflect") == ["deduct"]
+def test_deflection_without_ownership_is_found(text) -> None:
+    # one finding; a 待复核 flag in the default pack until measured sure (blind2: 2 of 2, too few)
+    assert tiers(audit(text), "dont.deflect") == ["review"]
 
 
 @pytest.mark.parametrize(
@@ -311,3 +313,24 @@ def test_empty_turns_are_skipped_counted_and_never_anchor_a_finding() -> None:
     assert all(f.turn_index in (0, 1, 3) for f in result.findings)
     # the empty agent turn after the thanks is not the reply that was judged: the next real one is
     assert [f.turn_index for f in result.findings if f.rule_id == "reply.thanks"] == [1]
+
+
+# --- a tier per channel: deduct where measured sure, flag where not (review_channels) -------------
+def test_confirmation_deducts_on_chats_and_flags_on_calls() -> None:
+    # no confirmation question at all: the rule fails on both channels, but was measured sure on chats
+    # only (eval/blind2: ASR text without question marks hides confirmations), so a call is a flag
+    lines = ("客户：我想改一下收货地址", "客服：您好，已经帮您改好了，明天送到", "客户：好的谢谢", "客服：再见")
+    for channel, tier in (("chat", "deduct"), ("call", "review")):
+        result = audit(*lines, channel=channel)
+        assert result.checks["must.confirmation"] == ("fail" if tier == "deduct" else "review")
+        assert tiers(result, "must.confirmation") == [tier]
+
+
+def test_review_channels_is_checked_by_the_loader(tmp_path) -> None:
+    from qa_audit.rules.problems import RuleLoadError
+
+    text = (RULES / "must.yaml").read_text(encoding="utf-8")
+    rule = text.replace("review_channels: [call]", "review_channels: [fax]")
+    (tmp_path / "must.yaml").write_text(rule, encoding="utf-8")
+    with pytest.raises(RuleLoadError, match="fax"):
+        load_ruleset(tmp_path)

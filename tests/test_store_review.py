@@ -57,11 +57,12 @@ def test_reviewer_workbook_changes_agent_score_and_rule_precision(store_url, tmp
             for f in r["findings"]
         )
     )
-    rule = next(
-        f["rule_id"] for f in target["findings"] if sum(g["rule_id"] == f["rule_id"] for g in target["findings"]) >= 2
-    )
-    rejected = [f["finding_id"] for f in target["findings"] if f["rule_id"] == rule][:2]
-    upheld = next(f["finding_id"] for r in results for f in r["findings"] if r is not target)
+    deducted = [f for f in target["findings"] if f["tier"] == "deduct"]
+    rule = next(f["rule_id"] for f in deducted if sum(g["rule_id"] == f["rule_id"] for g in deducted) >= 2)
+    rejected = [f["finding_id"] for f in deducted if f["rule_id"] == rule][:2]
+    held_in, held = next((r, f) for r in results for f in r["findings"] if r is not target)
+    upheld = held["finding_id"]
+    held_cost = held["points"] if held["tier"] == "review" else 0  # an upheld 待复核 flag costs its points
     verdicts = dict.fromkeys(rejected, ("误判", "王质检", "客户先说的你"))
     verdicts[upheld] = ("属实", "王质检", "")
     before = report(store_url, "2026-11-19", "2026-11-19", tmp_path / "before")
@@ -84,12 +85,15 @@ def test_reviewer_workbook_changes_agent_score_and_rule_precision(store_url, tmp
     )
     lost = sum(f["points"] for f in target["findings"] if f["rule_id"] == rule)
     assert new[target["conversation_id"]] == pytest.approx(min(old[target["conversation_id"]] + lost, 100))
-    assert {k: v for k, v in new.items() if k != target["conversation_id"]} == {
-        k: v for k, v in old.items() if k != target["conversation_id"]
-    }
+    expected = {k: v for k, v in old.items() if k != target["conversation_id"]}
+    expected[held_in["conversation_id"]] = max(expected[held_in["conversation_id"]] - held_cost, 0)
+    assert {k: v for k, v in new.items() if k != target["conversation_id"]} == expected
     agent = [r for r in results if r["agent_id"] == target["agent_id"]]
     single = report(store_url, "2026-11-19", "2026-11-19", tmp_path / "agent", "--agent", target["agent_id"])
-    assert single["mean_score"] == pytest.approx((sum(r["score"] for r in agent) + lost) / len(agent), abs=0.01)
+    held_cost_here = held_cost if held_in["agent_id"] == target["agent_id"] else 0
+    assert single["mean_score"] == pytest.approx(
+        (sum(r["score"] for r in agent) + lost - held_cost_here) / len(agent), abs=0.01
+    )
     listed = cli("rules", "list", "--store", store_url)
     assert "复核精度 0% = 0/2 ⚠" in next(line for line in listed.splitlines() if line.startswith(rule + " "))
 

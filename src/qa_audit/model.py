@@ -163,6 +163,7 @@ class RuleInfo:
     version: str = ""  # content hash of the rule's definition
     tier: str = "deduct"  # the tier of every finding of this rule ...
     review_operators: tuple[str, ...] = ()  # ... except hits of these operators, which only flag for review
+    review_channels: tuple[str, ...] = ()  # ... and every finding on these channels, which only flags
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,13 @@ class Head:
             schema={"type": "array", "uniqueItems": True, "items": {"enum": list(LEAF_OPS)}},
         ),
     )
+    review_channels: tuple[Literal["chat", "call"], ...] = field(
+        default=(),
+        metadata=meta(
+            "on these channels every finding is a 待复核 flag (the rule was measured sure on the others only)",
+            schema={"type": "array", "uniqueItems": True, "items": {"enum": ["chat", "call"]}},
+        ),
+    )
     enabled: bool = True
     applies: Applies = field(
         default_factory=Applies, metadata=meta("when the rule applies at all; otherwise its check is n/a")

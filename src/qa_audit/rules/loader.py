@@ -237,6 +237,7 @@ def _build_rule(
         version=version,
         tier=head.tier,
         review_operators=head.review_operators,
+        review_channels=head.review_channels,
     )
     return Rule(
         info=info,

@@ -114,7 +114,11 @@ def finding(rule: Rule, prep: Prepared, index: int, hit: Hit | None, evidence: d
         if hit.score is not None:
             evidence["score"] = hit.score
     info = rule.info
-    review = info.tier == "review" or (hit is not None and hit.op in info.review_operators)
+    review = (
+        info.tier == "review"
+        or (hit is not None and hit.op in info.review_operators)
+        or prep.conv.channel in info.review_channels
+    )
     return Finding(
         rule_id=rule.id,
         severity=info.severity,

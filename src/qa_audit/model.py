@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from qa_audit.evidence import evidence_json
+
 ROLES = ("agent", "customer", "system")
 CHECK_VALUES = ("pass", "fail", "review", "n/a")  # review: only 待复核 flags, nothing deducted
 TIERS = ("deduct", "review")
@@ -114,6 +116,7 @@ class Finding:
     span: tuple[int, int] | None  # [start, end) in characters of the ORIGINAL turn text
     match: str
     message: str
+    # a RuleEvidence from the engine (qa_audit.evidence), or its plain JSON read back from the store
     evidence: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
     tier: str = "deduct"  # deduct: costs points; review: 待复核, costs nothing until a reviewer upholds it
     finding_id: str = ""  # stable across runs: see finding_id()
@@ -136,7 +139,7 @@ class Finding:
             "span": list(self.span) if self.span else None,
             "match": self.match,
             "message": self.message,
-            "evidence": dict(self.evidence),
+            "evidence": evidence_json(self.evidence),
         }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from qa_audit.evidence import evidence_json
 from qa_audit.model import Finding, RuleInfo, Turn
 from qa_audit.report.labels import ROLE
 
@@ -112,7 +113,7 @@ def _metric(ev: Mapping[str, Any], f: Finding) -> str:
 
 def missing_text(f: Finding, info: RuleInfo | None, turns: Sequence[Turn]) -> str:
     """Say what was expected and where, for a finding about something that was never said."""
-    ev = f.evidence or {}
+    ev = evidence_json(f.evidence)
     searched = [int(i) for i in ev.get("searched_turns") or ()]
     role = f.role or "agent"
     role_turns = [t.index for t in turns if t.role == role]
@@ -122,7 +123,7 @@ def missing_text(f: Finding, info: RuleInfo | None, turns: Sequence[Turn]) -> st
 
 def evidence_sentence(f: Finding, info: RuleInfo | None, turns: Sequence[Turn]) -> str:
     """Return one Chinese sentence saying what decided `f` (never JSON)."""
-    ev = f.evidence or {}
+    ev = evidence_json(f.evidence)
     kind = ev.get("kind")
     if kind == "require":
         text = f"{turns_text([int(i) for i in ev.get('searched_turns') or ()])}均未出现要求的说法"

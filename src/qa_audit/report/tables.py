@@ -12,6 +12,7 @@ from datetime import tzinfo
 from typing import Any
 
 from qa_audit import jsonsafe
+from qa_audit.evidence import evidence_json
 from qa_audit.model import ConversationResult, Finding, Roles, RuleInfo, Turn
 from qa_audit.report.evidence import evidence_sentence, missing_text
 from qa_audit.report.labels import local_text, offset_text, parse_time
@@ -113,13 +114,13 @@ def turn_time(turn: Turn | None, tz: tzinfo | None = None) -> str:
 
 def _missing(f: Finding) -> bool:
     """True for a finding about something never said (nothing in its turn to mark)."""
-    kind = (f.evidence or {}).get("kind")
+    kind = f.evidence.get("kind")
     return f.span is None and not f.match and kind in ("require", "metric")
 
 
 def _quote(f: Finding, info: RuleInfo | None, turn: Turn | None, turns: tuple[Turn, ...]) -> str:
     """The workbook's 原文 cell: the turn with the words marked, or what was missing and where."""
-    ev = f.evidence or {}
+    ev = evidence_json(f.evidence)
     if ev.get("kind") == "require" and _missing(f):
         return missing_text(f, info, turns)
     if turn is None or (ev.get("kind") == "metric" and ev.get("metric") in WHOLE_METRICS):
@@ -254,7 +255,9 @@ def finding_rows(
                 "turn_text": text if turn else "（整通会话 whole conversation）",
                 "match": f.match,
                 "message": f.message,
-                "evidence": jsonsafe.dumps(dict(f.evidence), ensure_ascii=False, default=str) if f.evidence else "",
+                "evidence": jsonsafe.dumps(evidence_json(f.evidence), ensure_ascii=False, default=str)
+                if f.evidence
+                else "",
                 "finding_id": f.finding_id,
                 "quote": _quote(f, info, turn, c.turns),
                 "evidence_text": evidence_sentence(f, info, c.turns),

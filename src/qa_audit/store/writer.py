@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from qa_audit import __version__, jsonsafe
+from qa_audit.evidence import evidence_json
 from qa_audit.model import ConversationResult
 from qa_audit.report.tables import parse_started
 from qa_audit.store import schema
@@ -193,7 +194,7 @@ def _finding_rows(result: ConversationResult) -> list[dict[str, Any]]:
             "span_end": f.span[1] if f.span else None,
             "match": f.match,
             "message": f.message,
-            "evidence": _json(dict(f.evidence)) if f.evidence else None,
+            "evidence": _json(evidence_json(f.evidence)) if f.evidence else None,
         }
         for seq, f in enumerate(result.audit.findings)
     ]

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from qa_audit.evidence import HitDetail, KindDetail, RuleEvidence
 from qa_audit.model import Conversation, Finding, finding_id
 from qa_audit.rules import metrics
 from qa_audit.rules.applicability import is_empty
@@ -101,18 +102,15 @@ def anchor_turn(prep: Prepared, role: str, anchor: str) -> int | None:
     return turns[0] if anchor == "first" else turns[-1]
 
 
-def finding(rule: Rule, prep: Prepared, index: int, hit: Hit | None, evidence: dict[str, Any]) -> Finding:
-    """A finding of `rule` on turn `index`, at `hit` (None: the whole turn), with its evidence."""
+def finding(rule: Rule, prep: Prepared, index: int, hit: Hit | None, detail: KindDetail) -> Finding:
+    """A finding of `rule` on turn `index`, at `hit` (None: the whole turn), with its kind's evidence."""
     turn = prep.turns[index]
     span, match = None, ""
+    hit_detail = None
     if hit is not None:
         span = turn.norm.to_original(*hit.span)
         match = turn.turn.text[span[0] : span[1]]
-        evidence = {"operator": hit.op, "matched": hit.matched, **evidence}
-        if hit.variant and hit.variant != hit.matched:
-            evidence["variant"] = hit.variant
-        if hit.score is not None:
-            evidence["score"] = hit.score
+        hit_detail = HitDetail.of(hit.op, hit.matched, hit.variant, hit.score)
     info = rule.info
     review = (
         info.tier == "review"
@@ -128,7 +126,7 @@ def finding(rule: Rule, prep: Prepared, index: int, hit: Hit | None, evidence: d
         span=span,
         match=match,
         message=info.message,
-        evidence={"kind": rule.kind, **evidence},
+        evidence=RuleEvidence(rule.kind, hit_detail, detail),
         tier="review" if review else "deduct",
         finding_id=finding_id(prep.conv.conversation_id, rule.id, index, span),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
+from qa_audit.evidence import ForbidDetail
 from qa_audit.model import Finding
 from qa_audit.rules.fields import meta
 from qa_audit.rules.kinds.base import Kind, Prepared, holds, scoped
@@ -63,7 +64,7 @@ def check(rule: Rule, prep: Prepared) -> list[Finding] | None:
             ):
                 continue  # excused by what was said in a nearby turn
             dropped.append({"exception": "nearby", "turns_checked": near, "found": False})
-        out.append(make_finding(rule, prep, i, res.hits[0] if res.hits else None, {"exceptions_considered": dropped}))
+        out.append(make_finding(rule, prep, i, res.hits[0] if res.hits else None, ForbidDetail(tuple(dropped))))
     return out
 
 

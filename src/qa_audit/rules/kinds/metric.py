@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from qa_audit.evidence import MetricDetail, TurnMetricDetail
 from qa_audit.model import Finding
 from qa_audit.rules import metrics
 from qa_audit.rules.fields import meta
@@ -55,25 +56,29 @@ SCHEMA = (
 )
 
 
-def _value(rule: Rule, prep: Prepared) -> tuple[float | None, int | None, dict[str, Any]]:
+# what a measured value is in: a unit, or (numerator, denominator) for a ratio
+_In = str | tuple[int, int]
+
+
+def _value(rule: Rule, prep: Prepared) -> tuple[float | None, int | None, _In]:
     s: Metric = rule.spec
     conv = prep.conv
     anchor = anchor_turn(prep, "agent", s.anchor)
     if s.metric == "talk_share":
         value, unit = metrics.talk_share(conv)
-        return value, anchor, {"unit": unit}
+        return value, anchor, unit
     if s.metric == "speech_rate":
-        return metrics.speech_rate(conv), anchor, {"unit": "characters per second"}
+        return metrics.speech_rate(conv), anchor, "characters per second"
     if s.metric == "first_response":
         value, index = metrics.first_response(conv)
-        return value, index, {"unit": "seconds"}
+        return value, index, "seconds"
     numerator, denominator = s.numerator, s.denominator
     if numerator is None or denominator is None:  # the schema requires both for a ratio
         raise ValueError(f"rule {rule.id}: a ratio metric needs numerator and denominator")
     idx = scoped(s.where, prep)
     num = sum(len(holds(numerator, prep.turns[i], s.negation, s.quoted).hits) for i in idx)
     den = sum(len(holds(denominator, prep.turns[i], s.negation, s.quoted).hits) for i in idx)
-    return (round(num / den, 3) if den else None), anchor, {"numerator": num, "denominator": den}
+    return (round(num / den, 3) if den else None), anchor, (num, den)
 
 
 def check(rule: Rule, prep: Prepared) -> list[Finding] | None:
@@ -89,20 +94,25 @@ def check(rule: Rule, prep: Prepared) -> list[Finding] | None:
                 prep,
                 j,
                 None,
-                {"metric": "overlap", "value": sec, "max": tolerance, "unit": "seconds", "interrupted_turn": i},
+                TurnMetricDetail("overlap", sec, tolerance, "seconds", interrupted_turn=i),
             )
             for j, i, sec in metrics.interruptions(prep.conv, tolerance)
         ]
-    value, anchor, ev = _value(rule, prep)
+    value, anchor, measured_in = _value(rule, prep)
     if value is None or anchor is None:
         return None
     low = s.min is not None and value < s.min
     high = s.max is not None and value > s.max
     if not (low or high):
         return []
-    return [
-        make_finding(rule, prep, anchor, None, {"metric": s.metric, "value": value, "min": s.min, "max": s.max, **ev})
-    ]
+    return [make_finding(rule, prep, anchor, None, _detail(s, value, measured_in))]
+
+
+def _detail(s: Metric, value: float, measured_in: _In) -> MetricDetail:
+    if isinstance(measured_in, str):
+        return MetricDetail(s.metric, value, s.min, s.max, unit=measured_in)
+    num, den = measured_in
+    return MetricDetail(s.metric, value, s.min, s.max, numerator=num, denominator=den)
 
 
 def _silence(rule: Rule, prep: Prepared) -> list[Finding] | None:
@@ -118,11 +128,7 @@ def _silence(rule: Rule, prep: Prepared) -> list[Finding] | None:
         stop = nxt if nxt is not None else len(prep.turns)
         candidates = [j for j in in_role(prep, "agent") if i <= j < stop]
         if not any(holds(match, prep.turns[j]).ok for j in candidates):
-            out.append(
-                make_finding(
-                    rule, prep, i, None, {"metric": "silence_gap", "value": seconds, "max": s.gap, "unit": "seconds"}
-                )
-            )
+            out.append(make_finding(rule, prep, i, None, TurnMetricDetail("silence_gap", seconds, s.gap, "seconds")))
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from qa_audit.evidence import OrderDetail
 from qa_audit.model import Finding
 from qa_audit.rules.conditions import Hit
 from qa_audit.rules.fields import meta
@@ -41,7 +42,7 @@ def check(rule: Rule, prep: Prepared) -> list[Finding] | None:
     if a is None or b is None:
         return None
     if b[0] < a[0]:
-        return [make_finding(rule, prep, b[1], b[2], {"first_found_at_turn": a[1]})]
+        return [make_finding(rule, prep, b[1], b[2], OrderDetail(a[1]))]
     return []
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from qa_audit.evidence import RequireDetail
 from qa_audit.model import Finding
 from qa_audit.rules.fields import meta
 from qa_audit.rules.kinds.base import Kind, Prepared, holds, in_role, scoped
@@ -44,9 +45,7 @@ def check(rule: Rule, prep: Prepared) -> list[Finding] | None:
             return []
         dropped.extend(res.dropped)
     anchor = role_turns[0] if s.anchor == "first" else role_turns[-1]
-    ev: dict[str, Any] = {"searched_turns": idx, "exceptions_considered": dropped}
-    if s.if_ is not None:
-        ev["required_because_of_turn"] = cause
+    ev = RequireDetail(tuple(idx), tuple(dropped), cause if s.if_ is not None else None)
     return [make_finding(rule, prep, anchor, None, ev)]
 
 

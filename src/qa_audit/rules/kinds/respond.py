@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from qa_audit.evidence import RespondDetail
 from qa_audit.model import Finding
 from qa_audit.rules.fields import meta
 from qa_audit.rules.kinds.base import Kind, Prepared, holds, in_role
@@ -65,7 +66,7 @@ def check(rule: Rule, prep: Prepared) -> list[Finding] | None:
             continue
         judged = True
         if not any(holds(response.match, prep.turns[j]).ok for j in window):
-            out.append(make_finding(rule, prep, i, trig.hits[0] if trig.hits else None, {"checked_turns": window}))
+            out.append(make_finding(rule, prep, i, trig.hits[0] if trig.hits else None, RespondDetail(tuple(window))))
     return out if judged else None
 
 

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from qa_audit.model import Conversation, Turn
 from qa_audit.rules import Engine, load_ruleset
 from qa_audit.rules.conditions import evaluate
-from qa_audit.rules.matchers import clause_units
 from qa_audit.rules.prepared import PreparedTurn
+from qa_audit.rules.similarity import clause_units
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_transcripts"
@@ -92,3 +92,23 @@ def test_a_span_repeating_an_ngram_hundreds_of_times_is_counted_exactly() -> Non
     text = "好" * 600 + "，谁给您承诺的您找谁去"
     spans = clause_units(text)
     assert np.array_equal(space.counts(text, spans), _reference_counts(text, spans, space.index))
+
+
+def test_a_long_turn_screened_chunk_by_chunk_gives_the_hits_of_the_whole_turn() -> None:
+    import copy
+
+    space = copy.copy(engine().matchers.similar)
+    space.CHUNK, space.WINDOW = 64, 97  # many chunks, and n-grams across the automaton's window edges
+    said = ["谁给您承诺的您找谁去", "这个问题跟我们没关系啊", "你自己不会看吗", "好的", "您好请问有什么可以帮您"]
+    text = "，".join(said[i % len(said)] + "第" * (i % 3) for i in range(300)) + "。这是快递公司的事情你去找他们吧"
+    spans = clause_units(text)
+    assert len(spans) > 4 * space.CHUNK
+    whole = _reference_counts(text, spans, space.index)
+    long_turn = space.counts(text, spans)
+    total = 0
+    for key, matcher in space.matchers.items():
+        expected = matcher.find(spans, whole[:, space._cols[key]])
+        assert space.find(key, spans, long_turn) == expected, key
+        assert (key in space.screen(long_turn)) == bool(expected)
+        total += len(expected)
+    assert total > 100

@@ -122,6 +122,47 @@ def test_outputs_of_the_previous_run_survive_a_run_that_cannot_write(tmp_path):
     assert {name: (out / name).read_bytes() for name in OUTPUTS} == before  # old set whole, not half new
 
 
+def _disk_use(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def test_a_disk_that_fills_up_while_writing_by_agent_keeps_the_previous_set(tmp_path):
+    """Issue 18: a full disk part-way through `by_agent/` must not leave new and old files mixed."""
+    src, out = transcripts(tmp_path / "in.jsonl", 3), tmp_path / "probe"
+    big = transcripts(tmp_path / "big.jsonl", 240)  # spread over 60 agents below: 60 workbooks
+    rows = [json.loads(x) for x in big.read_text(encoding="utf-8").splitlines()]
+    big.write_text(
+        "".join(json.dumps(dict(r, agent_id=f"A{i % 60}"), ensure_ascii=False) + "\n" for i, r in enumerate(rows)),
+        encoding="utf-8",
+    )
+    assert audit(str(big), "-o", str(out), "--split-by", "agent", "-q").exit_code == 0
+    (run,) = (out / "runs").iterdir()
+    agents, whole = _disk_use(run / "by_agent"), _disk_use(run)
+    assert agents > (whole - agents)  # the per-agent workbooks are most of the set
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    room = 256 * 1024 + whole - agents // 2  # the previous set, the main outputs, half of by_agent/
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={room}", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs (needs root): {done.stderr.decode(errors='replace').strip()}")
+    try:
+        out = mount / "out"
+        assert audit(str(src), "-o", str(out), "-q").exit_code == 0
+        before = {name: (out / name).read_bytes() for name in OUTPUTS}
+        result = audit(str(big), "-o", str(out), "--split-by", "agent", "-q")
+        assert_failed_cleanly_keeping(result, out, before)
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def assert_failed_cleanly_keeping(result: Result, out: Path, before: dict[str, bytes]) -> None:
+    assert result.exit_code == 2, result.output
+    assert "No space left on device" in result.output and "Traceback" not in result.output
+    assert {name: (out / name).read_bytes() for name in OUTPUTS} == before  # the old set, whole
+    assert not (out / "by_agent").exists()  # nothing of the new set switched in
+    assert len(list((out / "runs").iterdir())) == 1  # the failed run's folder is gone
+
+
 def test_an_output_path_under_a_file_is_a_clear_error_before_reading(tmp_path):
     (tmp_path / "report.txt").write_text("not a directory", encoding="utf-8")
     out = tmp_path / "report.txt" / "out"

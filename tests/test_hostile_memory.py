@@ -92,7 +92,7 @@ def test_json_file_over_the_size_limit_is_quarantined_with_the_limit_named(tmp_p
 
 def test_similar_operator_on_a_huge_turn_stays_in_bounded_memory() -> None:
     code = """
-    from qa_audit.rules.matchers import SimilarMatcher, SimilarSpace, clause_units
+    from qa_audit.rules.similarity import SimilarMatcher, SimilarSpace, clause_units
     ex = tuple("这个问题跟我们没关系你自己想办法吧第%d种说法" % i for i in range(40))
     space = SimilarSpace({"k": SimilarMatcher(ex, (), 0.6)})
     text = "".join("这是第%d句话，" % (i % 997) for i in range(300_000)) + "这个问题跟我们没关系你自己想办法吧"
@@ -195,11 +195,6 @@ def test_a_9mb_agent_turn_is_quarantined_by_a_limit_in_bounded_memory(tmp_path: 
     assert "QA_AUDIT_MAX_RECORD_CHARS" in bad["reason"]  # the line (4.4 M characters) is over the record limit
 
 
-@pytest.mark.xfail(
-    reason="known regression since the batched similar screen (rules/matchers.py): a 9.2 MB turn admitted by "
-    "raised limits exceeds the 1 GB cap; by default such a turn is quarantined by the record limit (test above)",
-    strict=False,
-)
 def test_a_9mb_agent_turn_admitted_by_raised_limits_is_audited_in_bounded_memory(tmp_path: Path) -> None:
     out = tmp_path / "out"
     env = {"QA_AUDIT_MAX_TURN_CHARS": "10000000", "QA_AUDIT_MAX_RECORD_CHARS": "10000000"}

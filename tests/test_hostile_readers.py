@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from qa_audit.cli import main
@@ -77,3 +78,18 @@ def test_utf8_line_in_a_gbk_text_transcript_is_quarantined(tmp_path: Path) -> No
     items = list(read_inputs([path], encoding="gbk"))
     assert len(items) == 1 and isinstance(items[0], Rejected) and "UTF-8" in items[0].reason
     assert items[0].line is not None
+
+
+@pytest.mark.parametrize("encoding", [None, "gb18030", "gbk"])
+def test_a_utf8_line_over_a_megabyte_in_a_gb_file_is_not_read_as_mojibake(tmp_path: Path, encoding: str) -> None:
+    """Lines over 1 MB are decoded as they stream (not held); the UTF-8 check must still see them."""
+    good = {"conversation_id": "G1", "turns": [{"role": "agent", "text": "您好，请问有什么可以帮您"}]}
+    long = {"conversation_id": "U1", "turns": [{"role": "agent", "text": "你这个问题我不管，" * 70_000}]}
+    data = (json.dumps(good, ensure_ascii=False) + "\n").encode("gbk")
+    data += (json.dumps(long, ensure_ascii=False) + "\n").encode("utf-8")  # 1.9 MB
+    data += (json.dumps(dict(good, conversation_id="G2"), ensure_ascii=False) + "\n").encode("gbk")
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(data)
+    convs, bad = _split(list(read_inputs([path], encoding=encoding)))
+    assert [c.conversation_id for c in convs] == ["G1", "G2"]
+    assert [b.line for b in bad] == [2] and "UTF-8" in bad[0].reason

@@ -134,15 +134,20 @@ class _LineCheckingDecoder(codecs.IncrementalDecoder):
         self._pending = b""
         self._long = codecs.getincrementaldecoder(self.base)(errors)  # inside an over-long line
         self._in_long = False
+        # an over-long line streams through undecided; it is also fed to a UTF-8 decoder so that, if it
+        # all decodes as UTF-8, its end gets the MIXED mark (quarantined, though shown as decoded here)
+        self._utf8 = codecs.getincrementaldecoder("utf-8")()
+        self._long_utf8 = False  # so far non-ASCII and valid UTF-8
+        self._long_ascii = True
 
     def decode(self, data: bytes, final: bool = False) -> str:  # type: ignore[override]
         """Decode the complete lines of `data`; keep a partial last line for the next call."""
         buf = self._pending + bytes(data)
         cut = len(buf) if final else buf.rfind(b"\n") + 1
         out = []
-        if self._in_long and cut:  # the rest of an over-long line: no check, as its start
+        if self._in_long and cut:  # the rest of an over-long line
             head, sep, _ = buf[:cut].partition(b"\n")
-            out.append(self._long.decode(head + sep, final=bool(sep) or final))
+            out.append(self._long_part(head + sep, ends=bool(sep) or final))
             self._in_long = not sep
             buf, cut = buf[len(head) + len(sep) :], cut - len(head) - len(sep)
         lines = buf[:cut].split(b"\n")
@@ -153,9 +158,25 @@ class _LineCheckingDecoder(codecs.IncrementalDecoder):
         if len(self._pending) > _PASS_THROUGH:  # no newline in sight: stop buffering
             if not self._in_long:
                 self._long.reset()
-            out.append(self._long.decode(self._pending))
+                self._utf8.reset()
+                self._long_utf8, self._long_ascii = True, True
+            out.append(self._long_part(self._pending, ends=False))
             self._pending, self._in_long = b"", True
         return "".join(out)
+
+    def _long_part(self, part: bytes, ends: bool) -> str:
+        """Decode a piece of an over-long line; at its end, mark it MIXED if it was all valid UTF-8."""
+        text = self._long.decode(part, final=ends)
+        if self._long_utf8:
+            self._long_ascii = self._long_ascii and part.isascii()
+            try:
+                self._utf8.decode(part, final=ends)
+            except UnicodeDecodeError:
+                self._long_utf8 = False
+        if ends and self._long_utf8 and not self._long_ascii:
+            body = text.rstrip("\r\n")
+            text = body + MIXED + text[len(body) :]
+        return text
 
     def _line(self, line: bytes) -> str:
         if not line.isascii():

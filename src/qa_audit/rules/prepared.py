@@ -13,16 +13,13 @@ from qa_audit.rules.matchers import (
     BoundedMemo,
     FirstSyllables,
     FuzzyMatcher,
-    LazyCounts,
     PhraseIndex,
     Pinyin,
     RegexIndex,
-    SimilarMatcher,
-    SimilarSpace,
     Span,
-    clause_units,
 )
 from qa_audit.rules.operators import OPERATORS, Gate
+from qa_audit.rules.similarity import LongTurn, SimilarMatcher, SimilarSpace, clause_units
 from qa_audit.rules.spec import Cond
 from qa_audit.segment import segment
 
@@ -208,7 +205,7 @@ class PreparedTurn:
         return sorted(s for pid, spans in self._phrase_hits.items() if pid in ids for s in spans)
 
     @cached_property
-    def _units(self) -> tuple[list[Span], np.ndarray | LazyCounts, frozenset[str]]:
+    def _units(self) -> tuple[list[Span], np.ndarray | LongTurn, frozenset[str]]:
         """The clause units, their n-gram vectors, and the `similar` conditions that may hit on them."""
         spans = clause_units(self.text)
         counts = self._m.similar.counts(self.text, spans)

@@ -19,7 +19,7 @@ DEFAULT_GAP = 120.0
 class Metric(KindSpec):
     """metric: a measured value of the conversation."""
 
-    metric: Literal["talk_share", "speech_rate", "first_response", "silence_gap", "overlap", "ratio"]
+    metric: Literal["talk_share", "speech_rate", "first_response", "silence_gap", "overlap", "ratio", "emotion_energy"]
     min: int | float | None = None
     max: int | float | None = None
     gap: float = field(
@@ -68,6 +68,9 @@ def _value(rule: Rule, prep: Prepared) -> tuple[float | None, int | None, dict[s
         value, index = metrics.first_response(conv)
         return value, index, {"unit": "seconds"}
     idx = scoped(s.where, prep)
+    if s.metric == "emotion_energy":
+        value, index = metrics.emotion_energy(conv, idx)
+        return value, index, {"unit": ""}
     num = sum(len(holds(s.numerator, prep.turns[i], s.negation, s.quoted).hits) for i in idx)
     den = sum(len(holds(s.denominator, prep.turns[i], s.negation, s.quoted).hits) for i in idx)
     return (round(num / den, 3) if den else None), anchor, {"numerator": num, "denominator": den}

@@ -61,7 +61,8 @@ def test_reviewer_workbook_changes_agent_score_and_rule_precision(store_url, tmp
         f["rule_id"] for f in target["findings"] if sum(g["rule_id"] == f["rule_id"] for g in target["findings"]) >= 2
     )
     rejected = [f["finding_id"] for f in target["findings"] if f["rule_id"] == rule][:2]
-    upheld = next(f["finding_id"] for r in results for f in r["findings"] if r is not target)
+    # a deducting finding: upholding a 待复核 flag would cost its points and change that score
+    upheld = next(f["finding_id"] for r in results for f in r["findings"] if r is not target and f["tier"] == "deduct")
     verdicts = dict.fromkeys(rejected, ("误判", "王质检", "客户先说的你"))
     verdicts[upheld] = ("属实", "王质检", "")
     before = report(store_url, "2026-11-19", "2026-11-19", tmp_path / "before")

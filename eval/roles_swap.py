@@ -1,6 +1,6 @@
 """Measure the swapped-roles check and the role inference on conversations whose roles are known.
 
-    python eval/roles_swap.py ../shared/data/jddc_dialogues/sessions.jsonl sample_transcripts
+    python eval/roles_swap.py data/jddc_dialogues/sessions.jsonl sample_transcripts
 
 For every readable conversation: is it flagged as swapped as given (a false flag), is it flagged
 once its agent/customer labels are swapped on purpose (a detection), and, with the two tracks given

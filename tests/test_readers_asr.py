@@ -227,3 +227,48 @@ def test_fuzz_cut_or_damaged_vendor_files_never_raise(tmp_path_factory, cut, jun
         assert all(isinstance(i, (Conversation, Rejected)) for i in items)
         if looks_like_asr(path):  # read as one call: exactly one record, audited or quarantined
             assert len(items) == 1
+
+
+EMOTION_RULE = """\
+rules:
+  - id: t.calm
+    title: 语气平稳
+    kind: metric
+    metric: emotion_energy
+    max: 7
+    severity: minor
+    points: 2
+    message: 坐席情绪激动
+    source: s
+    examples:  # ASR emotion values cannot be written in an example turn; load_ruleset does not run them
+      fire: [您好]
+      pass: [您好]
+"""
+
+
+def test_vendor_emotion_energy_is_usable_by_a_metric_rule(tmp_path: Path) -> None:
+    """Alibaba EmotionValue / Tencent EmotionalEnergy kept per turn feed `metric: emotion_energy`: the
+    highest value over the turns in scope, pointing at that turn; n/a when no turn carries one."""
+    from dataclasses import replace
+
+    from qa_audit.report.evidence import evidence_sentence
+    from qa_audit.rules import load_ruleset
+    from qa_audit.rules.engine import Engine
+
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "t.yaml").write_text(EMOTION_RULE, encoding="utf-8")
+    engine = Engine(load_ruleset(tmp_path / "r"))
+    call = one(MIXED / "CALL-ALI-0001.json")
+    assert isinstance(call, Conversation)
+    assert engine.audit(call).checks["t.calm"] == "pass"  # energies 5 and 6
+    agent = [t.index for t in call.turns if t.role == "agent"]
+    hot = tuple(
+        replace(t, extras={**t.extras, "emotion_energy": 9.0}) if t.index == agent[1] else t for t in call.turns
+    )
+    [finding] = engine.audit(replace(call, turns=hot)).findings
+    assert finding.turn_index == agent[1]
+    ev = finding.evidence
+    assert (ev["metric"], ev["value"], ev["max"]) == ("emotion_energy", 9.0, 7)
+    assert evidence_sentence(finding, None, hot) == "情绪能量 9.0，标准 ≤ 7"
+    chat = one(MIXED / "chats.jsonl")
+    assert engine.audit(chat).checks["t.calm"] == "n/a"

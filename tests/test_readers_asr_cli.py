@@ -136,3 +136,23 @@ def test_english_headers_in_gbk_with_a_column_mapping(tmp_path: Path) -> None:
 def test_bad_role_or_call_options_are_usage_errors(tmp_path: Path, extra: list[str]) -> None:
     result = CliRunner().invoke(main, ["audit", str(MIXED / "chats.jsonl"), "-o", str(tmp_path), *extra])
     assert result.exit_code == 2, result.output
+
+
+def test_the_terminal_names_swapped_roles_and_unmatched_call_records(tmp_path: Path) -> None:
+    """A QA person who runs the command sees what needs a look without opening summary.json."""
+    data = tmp_path / "day"
+    shutil.copytree(MIXED, data)
+    (data / "swapped.jsonl").write_text(json.dumps(SWAPPED, ensure_ascii=False) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["audit", str(data), "--calls", str(data / "calls.csv"), "-o", str(tmp_path / "o"), "--workers", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    said = result.stderr
+    assert "1 conversation(s) with roles that look swapped" in said and "CHAT-SWAP-0006" in said
+    assert "call records: 3 of 4 matched" in said
+    assert "1 transcript(s) without a call record: CALL-IFY-0004" in said
+    assert "1 call record(s) without a transcript: CALL-ORPHAN-0009" in said
+    quiet = CliRunner().invoke(
+        main, ["audit", str(data), "--calls", str(data / "calls.csv"), "-o", str(tmp_path / "q"), "-q"]
+    )
+    assert quiet.exit_code == 0 and "swapped" not in quiet.stderr and "call record" not in quiet.stderr

@@ -20,6 +20,7 @@ from qa_audit.cli_common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_QUARANTINED,
+    audit_notes,
     column_option,
     config_error,
     encoding_option,
@@ -301,10 +302,8 @@ def audit(
             + f"; {summary.findings} findings -> {outdir}",
             err=True,
         )
-        if summary.quarantined:
-            click.secho(
-                f"{summary.quarantined} record(s) quarantined: see {outdir / 'quarantine.jsonl'}", fg="yellow", err=True
-            )
+        for note in audit_notes(summary.data, outdir):
+            click.secho(note, fg="yellow", err=True)
     if not summary.committed:
         click.secho(
             f"中断 interrupted before any record was read: {outdir} still holds the previous output set",

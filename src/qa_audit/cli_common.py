@@ -98,3 +98,40 @@ def parse_columns(pairs: tuple[str, ...]) -> dict[str, str]:
             raise config_error(f"--column takes HEADER=FIELD (e.g. 坐席=agent_id), got {pair!r}")
         out[header.strip()] = field.strip()
     return out
+
+
+def _ids(block: dict, shown: int = 5) -> str:
+    ids = list(block.get("ids") or [])[:shown]
+    more = block.get("count", 0) - len(ids)
+    return ", ".join(ids) + (f" (+{more} more in summary.json)" if more > 0 else "")
+
+
+def audit_notes(data: dict, outdir: Path) -> list[str]:
+    """Lines for the terminal after an audit: quarantined records, conversations whose roles need a
+    look (swapped or unclear, their role rules n/a) and the --calls join's mismatches, first few ids."""
+    notes = []
+    if data.get("quarantined"):
+        notes.append(f"{data['quarantined']} record(s) quarantined: see {outdir / 'quarantine.jsonl'}")
+    roles = data.get("roles") or {}
+    for key, what in (
+        ("swapped_suspected", "with roles that look swapped"),
+        ("unclear", "whose roles could not be told apart"),
+    ):
+        block = roles.get(key) or {}
+        if block.get("count"):
+            notes.append(
+                f"{block['count']} conversation(s) {what} (role rules n/a; 角色 column of 会话 says 待复核): "
+                + _ids(block)
+            )
+    calls = data.get("calls")
+    if calls:
+        notes.append(f"call records: {calls['matched']} of {calls['records']} matched ({calls['file']})")
+        for key, what in (
+            ("transcripts_without_record", "transcript(s) without a call record"),
+            ("records_without_transcript", "call record(s) without a transcript"),
+        ):
+            if calls[key]["count"]:
+                notes.append(f"{calls[key]['count']} {what}: {_ids(calls[key])}")
+        if calls.get("problems"):
+            notes.append(f"{len(calls['problems'])} call record row(s) not used: see summary.json calls.problems")
+    return notes

@@ -20,6 +20,7 @@ METRIC = {
     "first_response": "首次响应用时",
     "silence_gap": "客户等待",
     "overlap": "抢话重叠",
+    "emotion_energy": "情绪能量",
 }
 UNIT = {"seconds": "秒", "characters per second": "字/秒", "characters": "", "": ""}
 EXCEPTION = {"unless": "例外词", "unless_before": "前置例外词", "quoted": "引用原话", "negated": "否定"}

@@ -97,6 +97,17 @@ def interruptions(conv: Conversation, tolerance: float) -> list[tuple[int, int, 
     return out
 
 
+def emotion_energy(conv: Conversation, indexes: list[int]) -> tuple[float | None, int | None]:
+    """The highest ASR emotion energy (Alibaba EmotionValue, Tencent EmotionalEnergy: 1-10) of the turns
+    at `indexes`, and the first turn with it; (None, None) when none of them carries one."""
+    values = [(t.extras.get("emotion_energy"), i) for i in indexes if (t := conv.turns[i]) is not None]
+    known = [(float(v), i) for v, i in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    if not known:
+        return None, None
+    top = max(v for v, _ in known)
+    return top, next(i for v, i in known if v == top)
+
+
 def customer_silences(conv: Conversation, gap: float) -> list[tuple[int, int | None, float]]:
     """Agent turns after which the customer stayed silent longer than `gap` seconds.
 

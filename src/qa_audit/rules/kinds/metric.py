@@ -20,7 +20,7 @@ DEFAULT_GAP = 120.0
 class Metric(KindSpec):
     """metric: a measured value of the conversation."""
 
-    metric: Literal["talk_share", "speech_rate", "first_response", "silence_gap", "overlap", "ratio"]
+    metric: Literal["talk_share", "speech_rate", "first_response", "silence_gap", "overlap", "ratio", "emotion_energy"]
     min: int | float | None = None
     max: int | float | None = None
     gap: float = field(
@@ -72,6 +72,9 @@ def _value(rule: Rule, prep: Prepared) -> tuple[float | None, int | None, _In]:
     if s.metric == "first_response":
         value, index = metrics.first_response(conv)
         return value, index, "seconds"
+    if s.metric == "emotion_energy":
+        value, index = metrics.emotion_energy(conv, scoped(s.where, prep))
+        return value, index, ""
     numerator, denominator = s.numerator, s.denominator
     if numerator is None or denominator is None:  # the schema requires both for a ratio
         raise ValueError(f"rule {rule.id}: a ratio metric needs numerator and denominator")

@@ -101,6 +101,7 @@ def in_process(folder: Path, stores: list[str], passes: int) -> None:
     auditor = Auditor(ruleset, ComplaintTagger.load(default_model_dir()))
     for url in stores:
         reset(url)
+    first = 0.0  # the first pass's audit seconds: the second pass's audit is served by the engine's memos
     for label in ("store", "re-store, every id replaced")[:passes]:
         rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         clock = time.perf_counter
@@ -137,9 +138,10 @@ def in_process(folder: Path, stores: list[str], passes: int) -> None:
             f"peak RSS {rss:.0f} MiB (was {rss0:.0f} before the pass); {load()}",
             flush=True,
         )
+        first = first or audit_s
         for url, s in zip(stores, spent, strict=True):
             print(
-                f"   store {name(url)}: {s:.1f} s = {1e3 * s / n:.2f} ms/conv = {s / audit_s:.1%} of the audit; "
+                f"   store {name(url)}: {s:.1f} s = {1e3 * s / n:.2f} ms/conv = {s / first:.1%} of the (first) audit; "
                 f"{size_of(url)}",
                 flush=True,
             )

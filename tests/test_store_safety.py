@@ -10,7 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from sqlalchemy import create_engine, text
 
 from qa_audit.store.connect import store_url as to_url
@@ -150,11 +149,10 @@ def test_a_store_from_a_newer_qa_audit_is_refused(tmp_path):
     assert not (tmp_path / "b" / "results.jsonl").exists()
 
 
-@pytest.mark.parametrize("n", [24])
-def test_sample_is_stratified_and_blind_and_agreement_counts_kappa(tmp_path, n):
+def test_sample_is_stratified_and_blind_and_agreement_counts_kappa(store_url, tmp_path):
     import openpyxl
 
-    store = str(tmp_path / "qa.db")
+    store, n = store_url, 24
     audit(NIGHT["19"] + NIGHT["20"], tmp_path / "o", store)
     path = tmp_path / "sample.xlsx"
     cli("sample", "--store", store, "--from", "2026-11-19", "--to", "2026-11-20", "--n", str(n), "-o", str(path))

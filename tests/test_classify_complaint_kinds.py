@@ -148,3 +148,23 @@ def test_precision_and_recall_on_the_second_labelled_set(split, min_precision, m
     assert sum(gold) >= 40
     assert tp / sum(pred) >= min_precision
     assert tp / sum(gold) >= min_recall
+
+
+def test_conversations_of_other_channels_trained_on():
+    # eval/blind2 (200 written chats and ASR-style calls of eight other channels) is training data since
+    # the third attempt, so this is in-sample: 0.92 / 0.78 measured (before: 0.86 / 0.69); a guard only
+    root = TURNS.parent / "blind2"
+    tp = pred = gold = 0
+    for channel in ("chat", "call"):
+        with (root / channel / "gold.jsonl").open(encoding="utf-8") as fh:
+            labels = {g["conversation_id"]: g["is_complaint"] for g in map(json.loads, fh)}
+        for c in map(json.loads, (root / channel / "conversations.jsonl").open(encoding="utf-8")):
+            turns = tuple(Turn(i, t["role"], t["text"]) for i, t in enumerate(c["turns"]))
+            p, g = (
+                detect_complaint(Conversation(c["conversation_id"], turns)).is_complaint,
+                labels[c["conversation_id"]],
+            )
+            tp, pred, gold = tp + (p and g), pred + p, gold + g
+    assert gold == 90
+    assert tp / pred >= 0.9
+    assert tp / gold >= 0.75

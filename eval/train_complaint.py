@@ -6,7 +6,14 @@ Training rows (all in the repository; the texts are the excerpts stored with the
 - `eval/complaint_train_turns.jsonl` (split `train`, sessions in no other labelled set);
 - `models/complaint_labels.csv`, dev half (even ids), only turns of sessions in neither file above
   nor the `test` split of `eval/jddc_gold.jsonl`. Its rubric counted a plainly asked 怎么回事 as a
-  complaint, so these rows are trained on but not scored.
+  complaint, so these rows are trained on but not scored;
+- `eval/blind2/{chat,call}/` (200 conversations of eight other channels, ASR-style calls): per
+  conversation, every customer turn before `first_complaint_turn` is a non-complaint, that turn a
+  complaint, later turns unlabelled (not used); every customer turn of a non-complaint conversation
+  is a non-complaint;
+- `eval/complaint_written_turns.jsonl`: hand-written single turns (sarcasm, rhetorical reproach, ASR
+  text without punctuation, look-alikes), trained on but not scored (the cross-validated numbers are
+  on real or blind-written conversations only).
 Hyper-parameters, the decision rule and the threshold are chosen by 5-fold cross-validation grouped by
 conversation on these rows (`qa_audit.classify.complaint_train.select`); then one model is fitted on all.
 """
@@ -27,7 +34,16 @@ sys.path.insert(0, str(ROOT / "src"))
 from qa_audit.classify.complaint_model import MODEL_NAME  # noqa: E402
 from qa_audit.classify.complaint_train import Row, fit, prepare, save, select  # noqa: E402
 
-SOURCES = ("eval/complaint_turns.jsonl", "eval/complaint_train_turns.jsonl", "models/complaint_labels.csv")
+SOURCES = (
+    "eval/complaint_turns.jsonl",
+    "eval/complaint_train_turns.jsonl",
+    "models/complaint_labels.csv",
+    "eval/blind2/chat/conversations.jsonl",
+    "eval/blind2/chat/gold.jsonl",
+    "eval/blind2/call/conversations.jsonl",
+    "eval/blind2/call/gold.jsonl",
+    "eval/complaint_written_turns.jsonl",
+)
 
 
 def training_rows() -> list[Row]:
@@ -50,6 +66,27 @@ def training_rows() -> list[Row]:
         for r in labels_1
         if int(r["id"]) % 2 == 0 and r["conversation_id"] not in held
     )
+    for channel in ("chat", "call"):
+        rows.extend(blind2_rows(channel))
+    for line in (ROOT / SOURCES[7]).open(encoding="utf-8"):
+        r = json.loads(line)
+        rows.append(Row(r["conversation_id"], r["text"], r["is_complaint"], SOURCES[7], scored=False))
+    return rows
+
+
+def blind2_rows(channel: str) -> list[Row]:
+    """Return the labelled customer turns of `eval/blind2/<channel>/` (up to the first complaint turn)."""
+    folder = ROOT / "eval" / "blind2" / channel
+    gold = {g["conversation_id"]: g for g in map(json.loads, (folder / "gold.jsonl").open(encoding="utf-8"))}
+    rows: list[Row] = []
+    for conv in map(json.loads, (folder / "conversations.jsonl").open(encoding="utf-8")):
+        g = gold[conv["conversation_id"]]
+        first = g["first_complaint_turn"] if g["is_complaint"] else None
+        for i, turn in enumerate(conv["turns"]):
+            if first is not None and i > first:
+                break
+            if turn["role"] == "customer" and turn["text"].strip():
+                rows.append(Row(conv["conversation_id"], turn["text"], i == first, f"eval/blind2/{channel}"))
     return rows
 
 

@@ -32,6 +32,14 @@ KINDS = {
                                    "好一个次日达，第三天了还没影"],
     "compensation": ["必须赔偿我的损失", "今天必须给我一个说法", "耽误了我一天，赔我"],
     "two weak cues": ["怎么还没发货！", "到底什么时候能到？？", "为什么又还没更新，怎么回事"],
+    # ASR-style (spaces, no punctuation) and chat reproaches without a classic marker word
+    "rhetorical, no marker word": ["我这跑了四趟了你们就不能一次性告诉我吗", "换了三次零件了 修了也等于没修",
+                                   "物业费一下翻倍 这合理吗", "跟你们反映也白说", "你们客服是复读机吧 答非所问",
+                                   "这叫什么售后 你们就知道推给厂家", "你们这个定损是不是故意压低的"],
+    "insult, no marker word": ["你们这是明摆着抢钱", "一帮吸血鬼 就知道扣钱", "打了一上午电话 人都死哪去了",
+                               "你们就是骗钱的吧"],
+    "verdict, no marker word": ["早知道就不办你们这张卡了", "这系统越更新越难用", "说好的续航两天 纯属虚假宣传",
+                                "我真是受够你们这个客服了", "怎么又随便扣我钱"],
 }  # fmt: skip
 
 LOOK_ALIKES = [
@@ -68,6 +76,14 @@ LOOK_ALIKES = [
     "难道是我填错地址了？",
     "他不是七天内降价的嘛",
     "凭发票可以保修吗",
+    # the customer's own apology or delay, a product name, a neutral question with 合理/推荐/白说
+    "抱歉啊让你等这么久，我刚翻到订单号",
+    "不好意思，我发错了，是这个订单",
+    "对不起 我出差了 拖了一个礼拜才来报",
+    "这个复读机怎么充电",
+    "我想问一下这个套餐对我来说合理吗",
+    "坦白说我挺满意的",
+    "我就知道推荐的这款不错",
 ]
 
 
@@ -132,3 +148,23 @@ def test_precision_and_recall_on_the_second_labelled_set(split, min_precision, m
     assert sum(gold) >= 40
     assert tp / sum(pred) >= min_precision
     assert tp / sum(gold) >= min_recall
+
+
+def test_conversations_of_other_channels_trained_on():
+    # eval/blind2 (200 written chats and ASR-style calls of eight other channels) is training data since
+    # the third attempt, so this is in-sample: 0.92 / 0.78 measured (before: 0.86 / 0.69); a guard only
+    root = TURNS.parent / "blind2"
+    tp = pred = gold = 0
+    for channel in ("chat", "call"):
+        with (root / channel / "gold.jsonl").open(encoding="utf-8") as fh:
+            labels = {g["conversation_id"]: g["is_complaint"] for g in map(json.loads, fh)}
+        for c in map(json.loads, (root / channel / "conversations.jsonl").open(encoding="utf-8")):
+            turns = tuple(Turn(i, t["role"], t["text"]) for i, t in enumerate(c["turns"]))
+            p, g = (
+                detect_complaint(Conversation(c["conversation_id"], turns)).is_complaint,
+                labels[c["conversation_id"]],
+            )
+            tp, pred, gold = tp + (p and g), pred + p, gold + g
+    assert gold == 90
+    assert tp / pred >= 0.9
+    assert tp / gold >= 0.75

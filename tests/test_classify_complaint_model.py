@@ -44,6 +44,11 @@ def test_shipped_model_was_chosen_on_training_rows_only():
         "eval/complaint_turns.jsonl",
         "eval/complaint_train_turns.jsonl",
         "models/complaint_labels.csv",
+        "eval/blind2/chat/conversations.jsonl",
+        "eval/blind2/chat/gold.jsonl",
+        "eval/blind2/call/conversations.jsonl",
+        "eval/blind2/call/gold.jsonl",
+        "eval/complaint_written_turns.jsonl",
     }
     assert meta["cross_validation"]["grouped_by"] == "conversation"
     chosen = meta["cross_validation"]["chosen"]

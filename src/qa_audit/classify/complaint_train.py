@@ -35,6 +35,7 @@ from qa_audit.normalize import normalize
 SEED = 0
 N_FOLDS = 5
 MIN_PRECISION = 0.85  # the goal's floor: the threshold gives the most recall whose cross-validated precision reaches it
+MIN_ADDED = 5  # fewer cross-validated additions than this measure no precision: the model then never decides alone
 
 
 @dataclass(frozen=True)
@@ -170,8 +171,9 @@ def best_threshold(
 ) -> tuple[float, dict[str, float | int]]:
     """Return the threshold with the most cross-validated recall at precision >= MIN_PRECISION (1.0: none).
 
-    For 'cues-or-model' the turns the model adds beyond the cues must reach that precision too: a model
-    whose own additions are mostly wrong would spend the cues' precision, not add to it.
+    For 'cues-or-model' the turns the model adds beyond the cues must reach that precision too, on at
+    least MIN_ADDED turns: a model whose own additions are mostly wrong would spend the cues' precision,
+    and two or three lucky additions say nothing about the next ones.
     """
     idx = np.array([i for i, r in enumerate(rows) if r.scored])
     gold = np.array([rows[i].label for i in idx])
@@ -182,7 +184,7 @@ def best_threshold(
         pred = decide(prob, strong, t, rule)
         s = score(pred.tolist(), gold.tolist())
         added = score((pred & ~strong).tolist(), gold.tolist()) if rule == "cues-or-model" else s
-        if s["precision"] < MIN_PRECISION or not added["predicted"] or added["precision"] < MIN_PRECISION:
+        if s["precision"] < MIN_PRECISION or added["predicted"] < MIN_ADDED or added["precision"] < MIN_PRECISION:
             continue  # too imprecise, or the model adds nothing (then 1.0: it never decides alone)
         key = (float(s["recall"]), float(s["precision"]), t)
         if best is None or key > best[0]:

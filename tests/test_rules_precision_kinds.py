@@ -1,0 +1,68 @@
+"""Kinds of mistakes seen on eval/blind2 (a tuning set since its one measurement), fixed as kinds.
+
+Each kind has several hand-written phrasings that must fire and look-alikes that must not; none is
+copied from the blind2 conversations.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa_audit.model import Conversation, Turn
+from qa_audit.rules import load_ruleset
+from qa_audit.rules.engine import Engine
+
+RULES = Path(__file__).resolve().parents[1] / "rules"
+ENGINE = Engine(load_ruleset(RULES))
+ROLES = {"客服": "agent", "客户": "customer"}
+
+
+def audit(*lines: str, channel: str = "chat", complaint: bool = False):
+    """Audit a conversation written as '客服：…' / '客户：…' lines (a bare line is an agent turn)."""
+    turns = []
+    for i, line in enumerate(lines):
+        who, sep, text = line.partition("：")
+        role = ROLES.get(who) if sep else None
+        turns.append(Turn(index=i, role=role or "agent", text=text if role else line))
+    return ENGINE.audit(Conversation("t", tuple(turns), channel=channel), is_complaint=complaint)
+
+
+def check(rule_id: str, *lines: str, channel: str = "chat", complaint: bool = False) -> str:
+    """The check of one rule on a conversation: pass / fail / review / n/a."""
+    return audit(*lines, channel=channel, complaint=complaint).checks[rule_id]
+
+
+# --- 1. 对不起/不好意思 that is not an apology --------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这两个月的读数怎么对不起来",
+        "发票金额跟订单对不起来啊",
+        "这菜的味道真对不起这个价钱",
+        "这服务对不起那么贵的会员费",
+        "不好意思 问一下几点关门",
+        "不好意思 想问下能开发票不",
+        "对不起 咨询一下积分怎么用",
+    ],
+)
+def test_apology_words_that_are_no_apology_do_not_trigger(text) -> None:
+    assert check("reply.customer_apology", f"客户：{text}", "客服：好的") == "n/a"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "不好意思，我填错了",
+        "对不起是我没看清",
+        "抱歉 我把门牌号报错了 是12号",
+        "不好意思 我又来问了 退款到了吗",
+        "刚才在开车 不好意思哈",
+        "对不起刚刚信号不好 您接着说",
+        "那天态度不好骂了人 对不起",
+    ],
+)
+def test_real_customer_apologies_still_need_an_answer(text) -> None:
+    assert check("reply.customer_apology", f"客户：{text}", "客服：好的") == "review"
+    assert check("reply.customer_apology", f"客户：{text}", "客服：没关系，请讲") == "pass"

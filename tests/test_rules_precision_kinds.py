@@ -66,3 +66,43 @@ def test_apology_words_that_are_no_apology_do_not_trigger(text) -> None:
 def test_real_customer_apologies_still_need_an_answer(text) -> None:
     assert check("reply.customer_apology", f"客户：{text}", "客服：好的") == "review"
     assert check("reply.customer_apology", f"客户：{text}", "客服：没关系，请讲") == "pass"
+
+
+# --- 2. confirmation questions without a question mark (ASR calls) ---------------------------------
+OPENING = ("客服：您好 请问有什么可以帮您", "客户：我想改一下套餐")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "您是想把流量包退掉 是这样的吗",
+        "那就给您换成五十八的 下个月生效 可以吧",
+        "周六上午师傅上门 这样行吧",
+        "我这边帮您申请一次免费检测 您看需要吗",
+        "您看要不要给您登记一个回访",
+        "新地址是幸福路八号 请您核对一下是否正确",
+        "收件人手机号我念一遍 您听一下对不对",
+        "您要办的是副卡 对吧",
+    ],
+)
+def test_confirmation_questions_without_punctuation_count(question) -> None:
+    lines = (*OPENING, f"客服：{question}", "客户：嗯", "客服：好的 再见")
+    assert check("must.confirmation", *lines, channel="call") == "pass"
+    assert check("must.confirmation", *lines) == "pass"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "请您提供一下身份证后四位好吗",
+        "您耐心等待一下可以吗",
+        "您办完要是还不行再打过来 可以吗",
+        "您的手机号是多少",
+        "您需要纸质发票吗",
+        "应该可以吧 这个我也说不准",
+    ],
+)
+def test_information_questions_and_tacked_on_okays_are_no_confirmation(question) -> None:
+    lines = (*OPENING, f"客服：{question}", "客户：嗯", "客服：好的 再见")
+    assert check("must.confirmation", *lines) == "fail"
+    assert check("must.confirmation", *lines, channel="call") == "review"

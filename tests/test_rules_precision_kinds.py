@@ -106,3 +106,35 @@ def test_information_questions_and_tacked_on_okays_are_no_confirmation(question)
     lines = (*OPENING, f"客服：{question}", "客户：嗯", "客服：好的 再见")
     assert check("must.confirmation", *lines) == "fail"
     assert check("must.confirmation", *lines, channel="call") == "review"
+
+
+# --- 3. blame_shift is disowning, a referral is deflection ------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "成分表这个您得问商家，店铺首页有电话",
+        "屋里的线路是业主自己的，您得找个电工来看看",
+        "发票抬头这个您只能联系开票的商户",
+        "这类纠纷属于市场监管的范围 可以找他们调解",
+        "我们不管多晚都会给您回电",
+        "请等一下，我有些不清楚，您能再说一遍吗",
+        "我不清楚 您稍等 我帮您问一下",
+    ],
+)
+def test_explained_referrals_are_not_blame_shifting(text) -> None:
+    assert check("dont.blame_shift", text) == "pass"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "小区里的路灯不归我们燃气公司管",
+        "第三方的配件我们这不管",
+        "装修师傅不是我们公司的员工哦",
+        "那是承运的物流公司的事情",
+        "不知道 您等短信通知吧",
+        "这个不清楚，您直接打景区电话问吧",
+    ],
+)
+def test_disowning_and_dead_ends_are_blame_shifting(text) -> None:
+    assert check("dont.blame_shift", text) == "review"  # the rule flags (tier decided on blind3)

@@ -138,3 +138,35 @@ def test_explained_referrals_are_not_blame_shifting(text) -> None:
 )
 def test_disowning_and_dead_ends_are_blame_shifting(text) -> None:
     assert check("dont.blame_shift", text) == "review"  # the rule flags (tier decided on blind3)
+
+
+# --- 4. a suggestion thanked and passed on in other words -------------------------------------------
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "谢谢您的建议 我把它写进工单里一起报上去",
+        "感谢您提的意见 我这边登记一下转给运营部门",
+        "谢谢您 这个建议我记下了 会转交给产品同事",
+    ],
+)
+def test_suggestion_thanked_and_passed_on_in_other_words(reply) -> None:
+    assert check("reply.suggestion", "客户：建议你们晚上也开人工客服", f"客服：{reply}") == "pass"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "你们停电之前能不能提前发个通知",
+        "你们门店周末应该多开几个窗口",
+        "你们最好在付款页提醒一下运费",
+        "你们应该把开票流程简化一下",
+    ],
+)
+def test_improvement_suggestions_trigger(text) -> None:
+    assert check("reply.suggestion", f"客户：{text}", "客服：嗯 好的") == "review"
+    assert check("reply.suggestion", f"客户：{text}", "客服：谢谢您的建议，我会反馈给相关部门") == "pass"
+
+
+@pytest.mark.parametrize("text", ["你们能不能先把我的快递送过来", "你们应该尽快给我退款", "你们可以提前送到吗"])
+def test_requests_about_the_customers_own_case_are_no_suggestion(text) -> None:
+    assert check("reply.suggestion", f"客户：{text}", "客服：好的") == "n/a"

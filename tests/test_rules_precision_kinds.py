@@ -170,3 +170,33 @@ def test_improvement_suggestions_trigger(text) -> None:
 @pytest.mark.parametrize("text", ["你们能不能先把我的快递送过来", "你们应该尽快给我退款", "你们可以提前送到吗"])
 def test_requests_about_the_customers_own_case_are_no_suggestion(text) -> None:
     assert check("reply.suggestion", f"客户：{text}", "客服：好的") == "n/a"
+
+
+# --- 5. apology first: an unmarked cause closed by 所以 is an explanation --------------------------------
+COMPLAINT = "客户：等了一个多小时还没到 搞什么啊"
+
+
+@pytest.mark.parametrize(
+    "explanation",
+    [
+        "今天暴雨路上积水，骑手绕路了，所以晚了一些",
+        "这张卡去年没达到免年费的条件 所以收了年费",
+        "您这个是特价票，不支持免费改签，才会收改签费",
+        "仓库盘点停发了两天，导致发货延迟",
+    ],
+)
+def test_explanation_before_the_first_apology_is_found(explanation) -> None:
+    lines = (COMPLAINT, f"客服：{explanation}", "客户：那也太慢了", "客服：非常抱歉给您添麻烦了")
+    assert check("complaint.apology_first", *lines, complaint=True) == "review"
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ("客服：非常抱歉让您久等了", "客户：嗯", "客服：今天暴雨，骑手绕路了，所以晚了一些"),
+        ("客服：实在抱歉，今天暴雨骑手绕路了，所以晚了一些",),
+        ("客服：今天暴雨，骑手绕路了，所以晚了一些", "客户：嗯", "客服：两笔账对不起来的话我帮您查"),
+    ],
+)
+def test_apology_first_or_no_apology_is_no_finding(lines) -> None:
+    assert check("complaint.apology_first", COMPLAINT, *lines, complaint=True) in ("pass", "n/a")

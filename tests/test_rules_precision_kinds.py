@@ -200,3 +200,71 @@ def test_explanation_before_the_first_apology_is_found(explanation) -> None:
 )
 def test_apology_first_or_no_apology_is_no_finding(lines) -> None:
     assert check("complaint.apology_first", COMPLAINT, *lines, complaint=True) in ("pass", "n/a")
+
+
+# --- 6. banned language: curt, reproachful and insulting constructions ------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "都说了，这个型号不支持",
+        "早说过了，活动已经结束",
+        "自己算一下呗",
+        "自己去订单里看吧",
+        "您自己翻聊天记录",
+        "不知道，您等通知吧",
+        "您上网查一下",
+        "这有什么好问的",
+    ],
+)
+def test_curt_dismissals_are_harsh(text) -> None:
+    assert check("dont.harsh", text) == "review"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "您可以自己在订单详情里查看物流",
+        "这个需要您自己线下找安装点",
+        "我帮您查一下，您自己也可以在APP里看",
+        "不知道您说的是哪个订单呢",
+        "刚才说了会帮您催，请您稍等",
+        "您这个不是质量问题，我帮您申请退货",
+    ],
+)
+def test_instructions_and_polite_answers_are_not_harsh(text) -> None:
+    assert check("dont.harsh", text) == "pass"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我刚才已经说过了，不能退",
+        "我刚才不是已经说了吗 要本人来",
+        "我都说了好几遍了 还在审核",
+        "您当时没仔细看吧",
+        "您下单的时候没看吗",
+        "您怎么能乱点陌生链接呢",
+        "早点交不就没事了",
+        "合同是您自己签的",
+    ],
+)
+def test_reproaches_are_blame_customer(text) -> None:
+    assert check("dont.blame_customer", text) == "review"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["我跟您说一下退款流程", "我刚才说了会给您回电", "如果我说得不清楚您再问我", "下次您下单时可以看一下规格哦"],
+)
+def test_explanations_are_not_blame_customer(text) -> None:
+    assert check("dont.blame_customer", text) == "pass"
+
+
+@pytest.mark.parametrize("text", ["您这不是抬杠吗", "你这人真没素质", "脑子不好就别问了"])
+def test_insults_are_abuse(text) -> None:
+    assert check("dont.abuse", text) == "review"
+
+
+@pytest.mark.parametrize("text", ["这不是您的问题", "抬头写公司名称就可以", "您放心，这不是故障"])
+def test_look_alikes_are_not_abuse(text) -> None:
+    assert check("dont.abuse", text) == "pass"

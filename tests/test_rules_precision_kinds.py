@@ -268,3 +268,38 @@ def test_insults_are_abuse(text) -> None:
 @pytest.mark.parametrize("text", ["这不是您的问题", "抬头写公司名称就可以", "您放心，这不是故障"])
 def test_look_alikes_are_not_abuse(text) -> None:
     assert check("dont.abuse", text) == "pass"
+
+
+# --- 6b. deflection: sending the customer elsewhere as a command --------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "您去营业厅办吧",
+        "打12345问问",
+        "这个得找厂家",
+        "您拿着回执找银行查",
+        "您找物业去",
+        "您先问问支付宝。",
+        "您要退就打95XXX热线吧",
+        "您带上户口本去派出所问一下",
+        "您直接打商场的电话问一下",
+        "官网看吧",
+    ],
+)
+def test_send_offs_without_ownership_are_deflection(text) -> None:
+    assert check("dont.deflect", text) == "review"  # the rule flags (tier decided on blind3)
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ("您可以拨打银行热线咨询",),  # a plain referral: dont.deflect_referral's flag
+        ("您去APP里申请售后吧",),  # self-service in the company's own channel
+        ("您打开设置看一下吧",),
+        ("正在帮您询问站点，稍等哈",),
+        ("您去营业厅办吧", "客户：好远啊", "客服：那我帮您登记上门办理"),
+        ("您找物业去，我这边也帮您联系物业催一下",),
+    ],
+)
+def test_referrals_own_channels_and_ownership_are_not_deflection(lines) -> None:
+    assert check("dont.deflect", *lines) == "pass"

@@ -303,3 +303,26 @@ def test_send_offs_without_ownership_are_deflection(text) -> None:
 )
 def test_referrals_own_channels_and_ownership_are_not_deflection(lines) -> None:
     assert check("dont.deflect", *lines) == "pass"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "您可以打一下银行的客服热线问问",
+        "您可以联系小区物业那边反映",
+        "这个需要您找手机的卖家检测一下",
+        "您可以找对方的保险公司谈",
+    ],
+)
+def test_plain_referrals_are_review_flags(text) -> None:
+    result = audit(text)
+    assert result.checks["dont.deflect_referral"] == "review"
+    assert result.checks["dont.deflect"] == "pass"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["快递员给您打电话的时候您说一下就好", "您可以联系下站点，我们这边也催一下", "我帮您联系物业那边"],
+)
+def test_calls_to_the_customer_and_owned_referrals_are_no_flag(text) -> None:
+    assert audit(text).checks["dont.deflect_referral"] == "pass"

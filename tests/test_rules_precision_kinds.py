@@ -254,7 +254,14 @@ def test_reproaches_are_blame_customer(text) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["我跟您说一下退款流程", "我刚才说了会给您回电", "如果我说得不清楚您再问我", "下次您下单时可以看一下规格哦"],
+    [
+        "我跟您说一下退款流程",
+        "我刚才说了会给您回电",
+        "我刚才说了，明天上门，您看可以吗",
+        "您当时没仔细看也正常，我再给您说一遍",
+        "如果我说得不清楚您再问我",
+        "下次您下单时可以看一下规格哦",
+    ],
 )
 def test_explanations_are_not_blame_customer(text) -> None:
     assert check("dont.blame_customer", text) == "pass"
@@ -265,7 +272,7 @@ def test_insults_are_abuse(text) -> None:
     assert check("dont.abuse", text) == "review"
 
 
-@pytest.mark.parametrize("text", ["这不是您的问题", "抬头写公司名称就可以", "您放心，这不是故障"])
+@pytest.mark.parametrize("text", ["这不是您的问题", "抬头写公司名称就可以", "您放心，这不是故障", "这不是抬杠，是规定"])
 def test_look_alikes_are_not_abuse(text) -> None:
     assert check("dont.abuse", text) == "pass"
 

@@ -306,6 +306,7 @@ def test_send_offs_without_ownership_are_deflection(text) -> None:
         ("正在帮您询问站点，稍等哈",),
         ("您去营业厅办吧", "客户：好远啊", "客服：那我帮您登记上门办理"),
         ("您找物业去，我这边也帮您联系物业催一下",),
+        ("这个得找厂家的师傅上门，我这边帮您预约",),
     ],
 )
 def test_referrals_own_channels_and_ownership_are_not_deflection(lines) -> None:

@@ -53,10 +53,10 @@ def test_every_deduction_is_measured_sure_on_blind_conversations(scores, rule, c
 
 
 def test_a_channel_a_rule_only_flags_on_costs_nothing_there() -> None:
-    confirmation = RULESET.get("must.confirmation")
-    assert "call" in confirmation.info.review_channels
-    gold = load_gold(ROOT / "eval/blind2/call/gold.jsonl", "test")
-    calls = [ROOT / "eval/blind2/call/conversations.jsonl"]
-    found = {s.rule_id: s for s in evaluate_gold(RULESET, gold, calls)}["must.confirmation"]
-    deducted = {s.rule_id: s for s in evaluate_gold(RULESET, gold, calls, deductions_only=True)}["must.confirmation"]
+    blame_shift = RULESET.get("dont.blame_shift")
+    assert blame_shift.info.tier == "deduct" and "chat" in blame_shift.info.review_channels
+    folder = ROOT / "eval/blind3/chat"
+    gold, chats = load_gold(folder / "gold.jsonl", "test"), [folder / "conversations.jsonl"]
+    found = {s.rule_id: s for s in evaluate_gold(RULESET, gold, chats)}["dont.blame_shift"]
+    deducted = {s.rule_id: s for s in evaluate_gold(RULESET, gold, chats, deductions_only=True)}["dont.blame_shift"]
     assert found.tp + found.fp > 0 and deducted.tp + deducted.fp == 0

@@ -316,21 +316,21 @@ def test_empty_turns_are_skipped_counted_and_never_anchor_a_finding() -> None:
 
 
 # --- a tier per channel: deduct where measured sure, flag where not (review_channels) -------------
-def test_confirmation_deducts_on_chats_and_flags_on_calls() -> None:
-    # no confirmation question at all: the rule fails on both channels, but was measured sure on chats
-    # only (eval/blind2: ASR text without question marks hides confirmations), so a call is a flag
-    lines = ("客户：我想改一下收货地址", "客服：您好，已经帮您改好了，明天送到", "客户：好的谢谢", "客服：再见")
-    for channel, tier in (("chat", "deduct"), ("call", "review")):
+def test_blame_shift_deducts_on_calls_and_flags_on_chats() -> None:
+    # measured sure on calls only (eval/blind3: calls 5 of 5, chats 4 of 4, fewer than 5), so the same
+    # disowning costs points on a call and is a 待复核 flag on a chat
+    lines = ("客户：小区的路灯坏了好几天了", "客服：路灯不归我们公司管")
+    for channel, tier in (("call", "deduct"), ("chat", "review")):
         result = audit(*lines, channel=channel)
-        assert result.checks["must.confirmation"] == ("fail" if tier == "deduct" else "review")
-        assert tiers(result, "must.confirmation") == [tier]
+        assert result.checks["dont.blame_shift"] == ("fail" if tier == "deduct" else "review")
+        assert tiers(result, "dont.blame_shift") == [tier]
 
 
 def test_review_channels_is_checked_by_the_loader(tmp_path) -> None:
     from qa_audit.rules.problems import RuleLoadError
 
-    text = (RULES / "must.yaml").read_text(encoding="utf-8")
-    rule = text.replace("review_channels: [call]", "review_channels: [fax]")
-    (tmp_path / "must.yaml").write_text(rule, encoding="utf-8")
+    text = (RULES / "dont.yaml").read_text(encoding="utf-8")
+    rule = text.replace("review_channels: [chat]", "review_channels: [fax]")
+    (tmp_path / "dont.yaml").write_text(rule, encoding="utf-8")
     with pytest.raises(RuleLoadError, match="fax"):
         load_ruleset(tmp_path)

@@ -105,7 +105,7 @@ def test_confirmation_questions_without_punctuation_count(question) -> None:
 def test_information_questions_and_tacked_on_okays_are_no_confirmation(question) -> None:
     lines = (*OPENING, f"客服：{question}", "客户：嗯", "客服：好的 再见")
     assert check("must.confirmation", *lines) == "fail"
-    assert check("must.confirmation", *lines, channel="call") == "review"
+    assert check("must.confirmation", *lines, channel="call") == "fail"
 
 
 # --- 3. blame_shift is disowning, a referral is deflection ------------------------------------------
@@ -137,7 +137,8 @@ def test_explained_referrals_are_not_blame_shifting(text) -> None:
     ],
 )
 def test_disowning_and_dead_ends_are_blame_shifting(text) -> None:
-    assert check("dont.blame_shift", text) == "review"  # the rule flags (tier decided on blind3)
+    assert check("dont.blame_shift", text) == "review"  # on a chat a flag (review_channels: [chat])
+    assert check("dont.blame_shift", text, channel="call") == "fail"  # on a call a deduction
 
 
 # --- 4. a suggestion thanked and passed on in other words -------------------------------------------
@@ -187,7 +188,7 @@ COMPLAINT = "客户：等了一个多小时还没到 搞什么啊"
 )
 def test_explanation_before_the_first_apology_is_found(explanation) -> None:
     lines = (COMPLAINT, f"客服：{explanation}", "客户：那也太慢了", "客服：非常抱歉给您添麻烦了")
-    assert check("complaint.apology_first", *lines, complaint=True) == "review"
+    assert check("complaint.apology_first", *lines, complaint=True) == "fail"
 
 
 @pytest.mark.parametrize(
@@ -294,7 +295,7 @@ def test_look_alikes_are_not_abuse(text) -> None:
     ],
 )
 def test_send_offs_without_ownership_are_deflection(text) -> None:
-    assert check("dont.deflect", text) == "review"  # the rule flags (tier decided on blind3)
+    assert check("dont.deflect", text) == "review"  # a flag: too few measured (eval/blind3)
 
 
 @pytest.mark.parametrize(

@@ -272,3 +272,31 @@ def test_vendor_emotion_energy_is_usable_by_a_metric_rule(tmp_path: Path) -> Non
     assert evidence_sentence(finding, None, hot) == "情绪能量 9.0，标准 ≤ 7"
     chat = one(MIXED / "chats.jsonl")
     assert engine.audit(chat).checks["t.calm"] == "n/a"
+
+
+ANGRY_RULE = EMOTION_RULE.replace("id: t.calm", "id: t.angry").replace(
+    "metric: emotion_energy\n    max: 7", "metric: angry_turns\n    max: 0\n    where: {role: customer}"
+)
+
+
+def test_vendor_emotion_labels_are_usable_by_a_metric_rule(tmp_path: Path) -> None:
+    """Huawei's per-sentence emotion label (ANGRY/NORMAL) and Tencent's EmotionType feed
+    `metric: angry_turns`: the turns in scope labelled angry, pointing at the first; n/a without labels."""
+    from qa_audit.report.evidence import evidence_sentence
+    from qa_audit.rules import load_ruleset
+    from qa_audit.rules.engine import Engine
+
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "t.yaml").write_text(ANGRY_RULE, encoding="utf-8")
+    engine = Engine(load_ruleset(tmp_path / "r"))
+    call = one(MIXED / "CALL-HW-0003.json")
+    assert isinstance(call, Conversation)
+    [finding] = engine.audit(call).findings
+    assert call.turns[finding.turn_index].text.startswith("行，那就明天吧")  # the one USER sentence labelled ANGRY
+    assert (finding.evidence["metric"], finding.evidence["value"]) == ("angry_turns", 1)
+    assert evidence_sentence(finding, None, call.turns) == "愤怒情绪轮数 1，标准 ≤ 0"
+    from dataclasses import replace
+
+    calm = tuple(replace(t, extras={**t.extras, "emotion": "normal"}) for t in call.turns)
+    assert engine.audit(replace(call, turns=calm)).checks["t.angry"] == "pass"
+    assert engine.audit(one(MIXED / "chats.jsonl")).checks["t.angry"] == "n/a"

@@ -21,6 +21,7 @@ METRIC = {
     "silence_gap": "客户等待",
     "overlap": "抢话重叠",
     "emotion_energy": "情绪能量",
+    "angry_turns": "愤怒情绪轮数",
 }
 UNIT = {"seconds": "秒", "characters per second": "字/秒", "characters": "", "": ""}
 EXCEPTION = {"unless": "例外词", "unless_before": "前置例外词", "quoted": "引用原话", "negated": "否定"}

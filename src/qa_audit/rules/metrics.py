@@ -108,6 +108,17 @@ def emotion_energy(conv: Conversation, indexes: list[int]) -> tuple[float | None
     return top, next(i for v, i in known if v == top)
 
 
+def angry_turns(conv: Conversation, indexes: list[int]) -> tuple[int | None, int | None]:
+    """How many turns at `indexes` an ASR vendor labelled angry (Huawei emotion ANGRY, Tencent EmotionType
+    angry), and the first of them; (None, None) when none of them carries an emotion label."""
+    labels = [(t.extras.get("emotion"), i) for i in indexes if (t := conv.turns[i]) is not None]
+    known = [(str(v).lower().split(","), i) for v, i in labels if v]
+    if not known:
+        return None, None
+    angry = [i for parts, i in known if "angry" in parts]
+    return len(angry), (angry[0] if angry else known[0][1])
+
+
 def customer_silences(conv: Conversation, gap: float) -> list[tuple[int, int | None, float]]:
     """Agent turns after which the customer stayed silent longer than `gap` seconds.
 

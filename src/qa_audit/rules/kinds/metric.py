@@ -20,7 +20,16 @@ DEFAULT_GAP = 120.0
 class Metric(KindSpec):
     """metric: a measured value of the conversation."""
 
-    metric: Literal["talk_share", "speech_rate", "first_response", "silence_gap", "overlap", "ratio", "emotion_energy"]
+    metric: Literal[
+        "talk_share",
+        "speech_rate",
+        "first_response",
+        "silence_gap",
+        "overlap",
+        "ratio",
+        "emotion_energy",
+        "angry_turns",
+    ]
     min: int | float | None = None
     max: int | float | None = None
     gap: float = field(
@@ -75,6 +84,9 @@ def _value(rule: Rule, prep: Prepared) -> tuple[float | None, int | None, _In]:
     if s.metric == "emotion_energy":
         value, index = metrics.emotion_energy(conv, scoped(s.where, prep))
         return value, index, ""
+    if s.metric == "angry_turns":
+        count, index = metrics.angry_turns(conv, scoped(s.where, prep))
+        return count, index, ""
     numerator, denominator = s.numerator, s.denominator
     if numerator is None or denominator is None:  # the schema requires both for a ratio
         raise ValueError(f"rule {rule.id}: a ratio metric needs numerator and denominator")

@@ -15,7 +15,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.exceptions import IllegalCharacterError
 
-from qa_audit.report.fastrows import FastRows
+from qa_audit.report.fastrows import FastRows, Styled
 
 WRAP = Alignment(wrap_text=True, vertical="top")
 FILL = PatternFill("solid", fgColor="FFC7CE")
@@ -43,6 +43,17 @@ def _rows(ws) -> list[tuple[list, float | None]]:
         (["=1+1", "#N/A", "-负号", quoted, float("nan"), 10**20, 1 / 3, True, datetime(2026, 1, 2, 3, 4)], 409.0),
         ([noted, linked, rich, styled("", fill=FILL), WriteOnlyCell(ws, value=None)], None),
         ([None, None, "x" * 40_000], 30.0),
+        (  # light cells: Styled values with a cell's style array, as CellMaker(light=True) makes them
+            [
+                Styled("包起来的文本", styled("a", alignment=WRAP)._style),
+                Styled(None, styled(None, fill=FILL)._style),
+                Styled(7, styled(0, font=Font(bold=True))._style),
+                Styled("#N/A", styled("a", fill=FILL)._style),
+                Styled("无样式", WriteOnlyCell(ws, value="a")._style),
+                Styled(" 空格 &", styled("a", alignment=WRAP)._style),
+            ],
+            60.0,
+        ),
     ]
 
 
@@ -56,7 +67,9 @@ def _sheet_xml(tmp: Path, fast: bool) -> dict[str, bytes]:
     for i, (values, height) in enumerate(_rows(ws), 2):
         if rows is not None:
             rows.append(values, i, height)
-        elif height is not None:
+            continue
+        values = [v.cell(ws) if isinstance(v, Styled) else v for v in values]
+        if height is not None:
             ws.row_dimensions[i].height = height
             ws.append(values)
             del ws.row_dimensions[i]

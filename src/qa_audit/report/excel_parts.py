@@ -52,7 +52,7 @@ class SplitSheet:
         ws.append(CellMaker(ws, self.notes).header(self.columns))
         self.parts.append((ws, 1))
         self.links.append(LinkSpool(ws, self.max_links))
-        self.cells = CellMaker(ws, self.notes)
+        self.cells = CellMaker(ws, self.notes, light=self.fast.enabled)
 
     def next_location(self) -> tuple[str, int]:
         """Return (sheet title, row) the next appended row will land on."""

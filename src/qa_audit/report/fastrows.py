@@ -15,9 +15,11 @@ This hooks openpyxl's WorksheetWriter (3.1), a private API, as report/links.py d
 from __future__ import annotations
 
 from collections.abc import Sequence
+from copy import copy
 from typing import Any
 
 from openpyxl import LXML
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell._writer import write_cell
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.comments.comment_sheet import CommentRecord
@@ -27,17 +29,37 @@ from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.xml.constants import SHEET_MAIN_NS
 from openpyxl.xml.functions import xmlfile
 
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 _MAX_TEXT = 32_767  # openpyxl cuts longer text silently
 _ILLEGAL = ILLEGAL_CHARACTERS_RE.search
 
 
 def _text(value: str) -> str:
-    """Text content as lxml writes it to a file opened without an encoding."""
-    text = value.translate(_ESCAPES)
-    if not text.isascii():
-        text = text.encode("ascii", "xmlcharrefreplace").decode("ascii")
-    return text
+    """Text content as lxml escapes it (non-ASCII characters: when the row is encoded, see `_ascii`)."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+def _ascii(xml: str) -> bytes:
+    """The row as lxml writes it to a file opened without an encoding: non-ASCII as &#NNN; references."""
+    return xml.encode("ascii", "xmlcharrefreplace")
+
+
+class Styled:
+    """A plain value (text, number, None) with the style array of a cell: what `WriteOnlyCell` holds, lighter.
+
+    Made by CellMaker.styled for the tables FastRows writes; `cell` turns it into the openpyxl cell.
+    """
+
+    __slots__ = ("style", "value")
+
+    def __init__(self, value: Any, style: Any) -> None:
+        """`style`: an openpyxl StyleArray, shared by every cell of that style (never changed)."""
+        self.value, self.style = value, style
+
+    def cell(self, ws: Any) -> Cell:
+        """The WriteOnlyCell openpyxl would have been given."""
+        cell = WriteOnlyCell(ws, value=self.value)
+        cell._style = copy(self.style)
+        return cell
 
 
 class _Writer(WorksheetWriter):
@@ -79,14 +101,15 @@ class FastRows:
             ws._writer = _Writer(ws)
             ws._writer.write_top()
         self._styles = ws.parent._cell_styles
-        self._letters: list[str] = []
+        self._letters = ["", *(get_column_letter(i) for i in range(1, 65))]
         self._heights: dict[float, str] = {}
         self._flushed = False
+        self._ids: dict[int, tuple[Any, int]] = {}  # id(style array) -> (array, style id)
 
     def _letter(self, col: int) -> str:
-        while len(self._letters) < col:
-            self._letters.append(get_column_letter(len(self._letters) + 1))
-        return self._letters[col - 1]
+        while len(self._letters) <= col:
+            self._letters.append(get_column_letter(len(self._letters)))
+        return self._letters[col]
 
     def _row_attrs(self, height: float | None) -> str:
         if height is None:
@@ -107,6 +130,7 @@ class FastRows:
         """Write `values` (plain values or cells, None for an empty cell) as sheet row `row`."""
         ws = self.ws
         if not self.enabled:
+            values = [v.cell(ws) if type(v) is Styled else v for v in values]
             if height is not None:
                 ws.row_dimensions[row].height = height
                 ws.append(values)
@@ -118,14 +142,53 @@ class FastRows:
             ws._writer.stream.flush()  # the header row, still in lxml's buffer
             self._flushed = True
         out = [f'<row r="{row}"{self._row_attrs(height)}>']
+        self._letter(len(values))
+        letters = self._letters
         for col, item in enumerate(values, 1):
             if item is None:
                 continue
+            kind = type(item)
+            if kind is str:  # the common cells first, inline: text and numbers without a style
+                text = item[:_MAX_TEXT]
+                if text and not (_ILLEGAL(text) or (len(text) > 1 and text[0] == "=") or text in ERROR_CODES):
+                    space = ' xml:space="preserve"' if text != text.strip() else ""
+                    out.append(f'<c r="{letters[col]}{row}" t="inlineStr"><is><t{space}>{_text(text)}</t></is></c>')
+                    continue
+            elif kind is int or kind is float:
+                out.append(f'<c r="{letters[col]}{row}" t="n"><v>{safe_string(item)}</v></c>')
+                continue
+            elif kind is Styled:
+                if self._styled(out, item, letters[col], row):
+                    continue
+                item = item.cell(ws)
             cell = self._plain(out, item, col, row)
             if cell is not None:
                 self._slow(out, cell, col, row)
         out.append("</row>")
-        ws._writer.fh.write("".join(out).encode("ascii"))
+        ws._writer.fh.write(_ascii("".join(out)))
+
+    def _styled(self, out: list[str], item: Styled, letter: str, row: int) -> bool:
+        """Append the XML of a Styled text, number or empty cell to `out`; False when it needs openpyxl."""
+        value, kind = item.value, type(item.value)
+        if kind is str:
+            if not value or _ILLEGAL(value) or len(value) > _MAX_TEXT or value[0] == "=" or value in ERROR_CODES:
+                return False
+        elif value is not None and kind is not int and kind is not float:
+            return False
+        known = self._ids.get(id(item.style))
+        if known is None:
+            if item.style is None or not any(item.style):  # no style: openpyxl writes a plain value
+                return False
+            known = self._ids[id(item.style)] = (item.style, self._styles.add(item.style))
+        sid = known[1]
+        if kind is str:
+            space = ' xml:space="preserve"' if value != value.strip() else ""
+            out.append(f'<c r="{letter}{row}" s="{sid}" t="inlineStr"><is><t{space}>{_text(value)}</t></is></c>')
+        elif value is None:
+            out.append(f'<c r="{letter}{row}" s="{sid}" t="n"></c>')
+        else:
+            out.append(f'<c r="{letter}{row}" s="{sid}" t="n"><v>{safe_string(value)}</v></c>')
+        return True
 
     def _plain(self, out: list[str], item: Any, col: int, row: int) -> Any:
         """Append the XML of a plain cell to `out` and return None; else return what needs openpyxl."""
@@ -175,7 +238,7 @@ class FastRows:
         if cell._comment is not None:
             ws._comments.append(CommentRecord.from_cell(cell))
         writer = ws._writer
-        writer.fh.write("".join(out).encode("ascii"))
+        writer.fh.write(_ascii("".join(out)))
         out.clear()
         if cell._value is None and not cell.has_style and not cell._comment:
             return

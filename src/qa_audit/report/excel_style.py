@@ -15,7 +15,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from qa_audit.report.fastrows import Styled
-from qa_audit.report.safe import cell_text, looks_like_formula
+from qa_audit.report.safe import EXCEL_MAX_CELL, FORMULA_START, ILLEGAL_CHARS, cell_text, looks_like_formula
 from qa_audit.report.tables import Column
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -29,6 +29,7 @@ WARN_FILL = PatternFill("solid", fgColor="FFEB9C")
 REVIEW_FILL = PatternFill("solid", fgColor="E4DFEC")  # 待复核 flags: lavender, never the red of a deduction
 WRAP = Alignment(wrap_text=True, vertical="top")
 YES, NO = "是", "否"
+_bad = ILLEGAL_CHARS.search
 
 
 class CellMaker:
@@ -46,6 +47,8 @@ class CellMaker:
 
     def value(self, value: Any) -> Any:
         """Return a plain value or a cell; text never becomes a formula."""
+        if type(value) is str and len(value) <= EXCEL_MAX_CELL and not (value.startswith(FORMULA_START) or _bad(value)):
+            return value  # the common case, as below without the copies: clean text of normal length
         if value is None:
             return None
         if isinstance(value, bool):

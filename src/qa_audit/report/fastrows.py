@@ -14,7 +14,7 @@ This hooks openpyxl's WorksheetWriter (3.1), a private API, as report/links.py d
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from copy import copy
 from typing import Any
 
@@ -68,7 +68,7 @@ class _Writer(WorksheetWriter):
     fh: Any = None
     stream: Any = None
 
-    def get_stream(self):  # type: ignore[no-untyped-def]
+    def get_stream(self) -> Generator[Any, Any, None]:
         """openpyxl's generator (same protocol), writing through a file object this class keeps."""
         with open(self.out, "wb") as fh, xmlfile(fh) as xf:
             self.fh, self.stream = fh, xf

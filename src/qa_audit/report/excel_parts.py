@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from qa_audit.report.excel_style import CellMaker, finish_table, prepare_table
+from qa_audit.report.fastrows import FastRows
 from qa_audit.report.links import EXCEL_MAX_LINKS, LinkSpool
 from qa_audit.report.printing import print_columns, print_layout
 from qa_audit.report.safe import EXCEL_MAX_ROWS
@@ -47,10 +48,11 @@ class SplitSheet:
         ws = self.wb.create_sheet(self.title if n == 1 else f"{self.title}({n})")
         prepare_table(ws, self.columns)
         print_layout(ws, self.footer)
+        self.fast = FastRows(ws)  # takes the sheet's writer over: before its first row
         ws.append(CellMaker(ws, self.notes).header(self.columns))
         self.parts.append((ws, 1))
         self.links.append(LinkSpool(ws, self.max_links))
-        self.cells = CellMaker(ws, self.notes)
+        self.cells = CellMaker(ws, self.notes, light=self.fast.enabled)
 
     def next_location(self) -> tuple[str, int]:
         """Return (sheet title, row) the next appended row will land on."""
@@ -78,12 +80,7 @@ class SplitSheet:
         """
         self.roll()
         ws, last = self.parts[-1]
-        if height is not None:
-            ws.row_dimensions[last + 1].height = height
-            ws.append(values)
-            del ws.row_dimensions[last + 1]  # written already; keep memory flat
-        else:
-            ws.append(values)
+        self.fast.append(values, last + 1, height)
         self.parts[-1] = (ws, last + 1)
         for col, location in (links or {}).items():
             self.links[-1].add(f"{get_column_letter(col)}{last + 1}", location)

@@ -14,7 +14,8 @@ from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from qa_audit.report.safe import cell_text, looks_like_formula
+from qa_audit.report.fastrows import Styled
+from qa_audit.report.safe import EXCEL_MAX_CELL, FORMULA_START, ILLEGAL_CHARS, cell_text, looks_like_formula
 from qa_audit.report.tables import Column
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -28,19 +29,26 @@ WARN_FILL = PatternFill("solid", fgColor="FFEB9C")
 REVIEW_FILL = PatternFill("solid", fgColor="E4DFEC")  # 待复核 flags: lavender, never the red of a deduction
 WRAP = Alignment(wrap_text=True, vertical="top")
 YES, NO = "是", "否"
+_bad = ILLEGAL_CHARS.search
 
 
 class CellMaker:
     """Turn plain values into cells for one write-only sheet, counting what had to be cut."""
 
-    def __init__(self, ws: Any, notes: Counter[str]) -> None:
-        """Bind to a sheet; `notes` counts truncated cells per sheet title."""
+    def __init__(self, ws: Any, notes: Counter[str], *, light: bool = False) -> None:
+        """Bind to a sheet; `notes` counts truncated cells per sheet title.
+
+        `light`: styled plain values come back as `Styled` (for a sheet written by FastRows only).
+        """
         self.ws = ws
         self.notes = notes
+        self.light = light
         self._styles: dict[tuple, tuple[Any, tuple]] = {}
 
     def value(self, value: Any) -> Any:
         """Return a plain value or a cell; text never becomes a formula."""
+        if type(value) is str and len(value) <= EXCEL_MAX_CELL and not (value.startswith(FORMULA_START) or _bad(value)):
+            return value  # the common case, as below without the copies: clean text of normal length
         if value is None:
             return None
         if isinstance(value, bool):
@@ -77,17 +85,20 @@ class CellMaker:
         plain = self.value(value)
         if isinstance(plain, Cell):  # quoted or cut text: rare, style it the slow way
             return self._apply(plain, font, number_format, alignment, fill)
-        cell = WriteOnlyCell(self.ws, value=plain)
         # openpyxl hashes every style object on assignment; a transcript has many thousands of
         # styled cells, so each combination is registered once and its style array copied after
         key = (id(font), number_format, id(alignment), id(fill))
         known = self._styles.get(key)
         if known is None:
-            self._apply(cell, font, number_format, alignment, fill)
+            cell = self._apply(WriteOnlyCell(self.ws, value=plain), font, number_format, alignment, fill)
             # the objects are kept so that their ids cannot be reused while the key lives
-            self._styles[key] = (copy(cell._style), (font, alignment, fill))
-        else:
-            cell._style = copy(known[0])
+            known = self._styles[key] = (copy(cell._style), (font, alignment, fill))
+            if not self.light:
+                return cell
+        if self.light:
+            return Styled(plain, known[0])
+        cell = WriteOnlyCell(self.ws, value=plain)
+        cell._style = copy(known[0])
         return cell
 
     @staticmethod

@@ -13,7 +13,8 @@ EXCEL_MAX_CELL = 32_767  # characters per cell
 EXCEL_MAX_ROWS = 1_048_576  # rows per sheet, header included
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # XML 1.0 cannot hold these; openpyxl raises IllegalCharacterError on them.
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+ILLEGAL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_ILLEGAL = ILLEGAL_CHARS
 _NAME_BAD = re.compile(r"[^\w\u4e00-\u9fff.-]+")
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
 

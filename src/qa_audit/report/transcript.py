@@ -107,9 +107,14 @@ class TranscriptSheet:
             )
             if x
         )
-        first = [cells.styled(cid, font=BANNER_FONT), None, None, None, cells.styled(banner, font=BANNER_FONT), None]
-        for c in (0, 4):
-            first[c].fill = BANNER_FILL
+        first = [
+            cells.styled(cid, font=BANNER_FONT, fill=BANNER_FILL),
+            None,
+            None,
+            None,
+            cells.styled(banner, font=BANNER_FONT, fill=BANNER_FILL),
+            None,
+        ]
         where: dict[int | None, str] = {None: sheet_location(*table.append(first))}
         safe_cid = cells.value(cid)
         for index, role, text, time in turns:

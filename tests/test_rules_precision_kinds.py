@@ -6,27 +6,9 @@ copied from the blind2 conversations.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from qa_audit.model import Conversation, Turn
-from qa_audit.rules import load_ruleset
-from qa_audit.rules.engine import Engine
-
-RULES = Path(__file__).resolve().parents[1] / "rules"
-ENGINE = Engine(load_ruleset(RULES))
-ROLES = {"客服": "agent", "客户": "customer"}
-
-
-def audit(*lines: str, channel: str = "chat", complaint: bool = False):
-    """Audit a conversation written as '客服：…' / '客户：…' lines (a bare line is an agent turn)."""
-    turns = []
-    for i, line in enumerate(lines):
-        who, sep, text = line.partition("：")
-        role = ROLES.get(who) if sep else None
-        turns.append(Turn(index=i, role=role or "agent", text=text if role else line))
-    return ENGINE.audit(Conversation("t", tuple(turns), channel=channel), is_complaint=complaint)
+from test_rules_precision import audit  # the same conversation builder and engine (the default pack)
 
 
 def check(rule_id: str, *lines: str, channel: str = "chat", complaint: bool = False) -> str:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from test_hostile_outputs import _alive  # a process that exists and is not a zombie
+
 pytestmark = pytest.mark.skipif(
     sys.platform != "linux" or not Path("/proc/self/task").exists(), reason="process trees from /proc"
 )
@@ -61,14 +63,6 @@ def _descendants(pid: int) -> set[int]:
             todo += [k for k in kids if k not in out]
             out.update(kids)
     return out
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state != "Z"
 
 
 def _cmdline(pid: int) -> str:

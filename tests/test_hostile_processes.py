@@ -191,3 +191,30 @@ def test_workers_of_an_external_dask_cluster_outlive_a_client_killed_by_sigkill(
         assert _alive(worker_pid) and worker.poll() is None
         assert worker_address in watcher.scheduler_info()["workers"]
         assert watcher.submit(sum, [1, 2], pure=False).result(timeout=60) == 3  # still serves tasks
+
+
+def test_sigterm_after_the_outputs_are_committed_still_exits_130(tmp_path: Path) -> None:
+    # The signal lands in the window after run_audit returned (while the summary is printed), where the
+    # default handler used to be back in place and the process died with -15 instead of exiting 130.
+    inputs = _write_corpus(tmp_path / "in", files=1, per_file=20)
+    out = tmp_path / "out"
+    script = (
+        "import os, signal, sys\n"
+        "import qa_audit.cli as cli\n"
+        "real = cli.audit_notes\n"
+        "def notes(*a, **k):\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    return real(*a, **k)\n"
+        "cli.audit_notes = notes\n"
+        "sys.exit(cli.main())\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script, "audit", *inputs, "-o", str(out), "--workers", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 130, run.stderr
+    assert "中断" in run.stderr
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["interrupted"] is False and summary["read"] == 20  # the outputs were complete

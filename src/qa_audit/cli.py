@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -33,6 +34,10 @@ from qa_audit.cli_common import (
 )
 from qa_audit.cli_rules import rules_group
 from qa_audit.paths import default_model_dir, default_rules_dir
+
+if TYPE_CHECKING:  # imported lazily at run time: `qa-audit --help` stays fast
+    from qa_audit.interrupt import GracefulStop
+    from qa_audit.pipeline import RunSummary
 
 __all__ = ["EXIT_CONFIG", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_QUARANTINED", "main", "run"]
 
@@ -281,20 +286,27 @@ def audit(
             sys.stderr, tty=tty, total=min(total, limit) if total and limit else total, interval=log_interval
         )
     stop = GracefulStop("\n中断 stopping: finishing the output files for what was done (Ctrl-C again to abort)")
-    try:
-        with stop:
+    with stop:  # held until the command ends: a stop signal while the summary prints must not kill the process
+        try:
             summary = run_audit([str(f) for f in files], settings, progress=progress, stop=stop)
-    except (ReadError, EngineError, StoreError, OutdirBusy) as exc:
-        raise config_error(str(exc)) from None
-    except KeyboardInterrupt:  # a second Ctrl-C / SIGTERM: the previous output set is left as it was
-        click.secho(f"中断 aborted: {outdir} still holds the previous complete output set", fg="yellow", err=True)
-        raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
-    except OSError as exc:
-        click.secho(f"写入失败 / cannot write output: {exc}", fg="red", err=True)
-        raise click.exceptions.Exit(EXIT_CONFIG) from None
-    finally:
-        if progress is not None:
-            progress.close()
+        except (ReadError, EngineError, StoreError, OutdirBusy) as exc:
+            raise config_error(str(exc)) from None
+        except KeyboardInterrupt:  # a second Ctrl-C / SIGTERM: the previous output set is left as it was
+            click.secho(f"中断 aborted: {outdir} still holds the previous complete output set", fg="yellow", err=True)
+            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
+        except OSError as exc:
+            click.secho(f"写入失败 / cannot write output: {exc}", fg="red", err=True)
+            raise click.exceptions.Exit(EXIT_CONFIG) from None
+        finally:
+            if progress is not None:
+                progress.close()
+        _finish_audit(summary, outdir, quiet=quiet, fail_on_findings=fail_on_findings, stop=stop)
+
+
+def _finish_audit(
+    summary: RunSummary, outdir: Path, *, quiet: bool, fail_on_findings: int | None, stop: GracefulStop
+) -> None:
+    """Print what the run did and exit with its code (130 when a stop signal arrived at any point)."""
     if not quiet:
         click.echo(
             f"read {summary.read} = audited {summary.audited} + quarantined {summary.quarantined}"
@@ -315,6 +327,13 @@ def audit(
         click.secho(
             f"中断 interrupted: the outputs in {outdir} are complete files for the first {summary.read} "
             "record(s) only; the rest is not in them. Run the same command again to audit everything.",
+            fg="yellow",
+            err=True,
+        )
+        raise click.exceptions.Exit(EXIT_INTERRUPTED)
+    if stop():
+        click.secho(
+            f"中断 stop signal received after the run finished: the outputs in {outdir} are complete",
             fg="yellow",
             err=True,
         )

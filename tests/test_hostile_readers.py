@@ -93,3 +93,4 @@ def test_a_utf8_line_over_a_megabyte_in_a_gb_file_is_not_read_as_mojibake(tmp_pa
     convs, bad = _split(list(read_inputs([path], encoding=encoding)))
     assert [c.conversation_id for c in convs] == ["G1", "G2"]
     assert [b.line for b in bad] == [2] and "UTF-8" in bad[0].reason
+    assert bad[0].raw.startswith('{"conversation_id": "U1"') and "你这个问题我不管" in bad[0].raw  # readable

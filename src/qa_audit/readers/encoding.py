@@ -165,14 +165,20 @@ class _LineCheckingDecoder(codecs.IncrementalDecoder):
         return "".join(out)
 
     def _long_part(self, part: bytes, ends: bool) -> str:
-        """Decode a piece of an over-long line; at its end, mark it MIXED if it was all valid UTF-8."""
+        """Decode a piece of an over-long line; at its end, mark it MIXED if it was all valid UTF-8.
+
+        While the line is still valid UTF-8 the piece is returned decoded as UTF-8, so a quarantined
+        line reads as written; a GB line is never valid UTF-8 over the first megabyte of non-ASCII.
+        """
         text = self._long.decode(part, final=ends)
         if self._long_utf8:
             self._long_ascii = self._long_ascii and part.isascii()
             try:
-                self._utf8.decode(part, final=ends)
+                as_utf8 = self._utf8.decode(part, final=ends)
             except UnicodeDecodeError:
                 self._long_utf8 = False
+            else:
+                text = as_utf8
         if ends and self._long_utf8 and not self._long_ascii:
             body = text.rstrip("\r\n")
             text = body + MIXED + text[len(body) :]

@@ -153,11 +153,12 @@ def test_missing_model_folder_is_named(tmp_path):
 
 def test_probability_ranking_on_the_held_out_test_split():
     # eval/complaint_turns.jsonl `test` (802 turns, 44 complaints) was never trained or tuned on; the
-    # model's average precision there was measured once at 0.70 (floor just under it)
+    # model's average precision there was measured once at 0.70, and at 0.77 after the intent queries
+    # were added to its training rows (floor just under it)
     from qa_audit.classify.complaint_train import average_precision
 
     rows = map(json.loads, (ROOT / "eval" / "complaint_turns.jsonl").open(encoding="utf-8"))
     test = [r for r in rows if r["split"] == "test"]
     assert len(test) > 700
     probs = np.array([is_complaint_text(r["text"]).probability for r in test])
-    assert average_precision([r["is_complaint"] for r in test], probs) >= 0.65
+    assert average_precision([r["is_complaint"] for r in test], probs) >= 0.74

@@ -190,7 +190,7 @@ def _passes(
 
 def best_threshold(
     rows: Sequence[Row], prepared: Sequence[Prepared], probs: np.ndarray | Sequence[np.ndarray], rule: str
-) -> tuple[float, dict[str, float | int]]:
+) -> tuple[float, dict[str, Any]]:
     """Return the threshold with the most cross-validated recall at precision >= MIN_PRECISION (1.0: none).
 
     For 'cues-or-model' the turns the model adds beyond the cues must reach that precision too, on at
@@ -211,7 +211,7 @@ def best_threshold(
         checks = [_passes(p[idx], strong, gold, t, rule) for p in repeats]
         if not all(ok for ok, _, _ in checks):
             continue  # too imprecise, or the model adds nothing (then 1.0: it never decides alone)
-        s = dict(checks[0][1])
+        s: dict[str, Any] = dict(checks[0][1])
         if len(repeats) > 1:
             s["added_per_repeat"] = [f"{a['tp']}/{a['predicted']}" for _, _, a in checks]
         key = (float(s["recall"]), float(s["precision"]), t)

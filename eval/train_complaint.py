@@ -13,7 +13,11 @@ Training rows (all in the repository; the texts are the excerpts stored with the
   is a non-complaint;
 - `eval/complaint_written_turns.jsonl`: hand-written single turns (sarcasm, rhetorical reproach, ASR
   text without punctuation, look-alikes), trained on but not scored (the cross-validated numbers are
-  on real or blind-written conversations only).
+  on real or blind-written conversations only);
+- `eval/complaint_intents_turns.jsonl`: 9,059 real JD customer queries of the JDDC intent release
+  (Apache-2.0), labelled with the same rubric, no context. One query is one CV group (identical
+  queries share it). Trained on, not scored: they are single queries chosen for their intent, not the
+  turns of a conversation the goal is measured on (their cross-validated numbers are printed apart).
 Hyper-parameters, the decision rule and the threshold are chosen by 5-fold cross-validation grouped by
 conversation on these rows (`qa_audit.classify.complaint_train.select`); then one model is fitted on all.
 """
@@ -25,14 +29,29 @@ import csv
 import dataclasses
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from qa_audit.classify.complaint_model import MODEL_NAME  # noqa: E402
-from qa_audit.classify.complaint_train import Row, fit, prepare, save, select  # noqa: E402
+from qa_audit.classify.complaint_train import (  # noqa: E402
+    REPEATS,
+    Row,
+    average_precision,
+    decide,
+    fit,
+    out_of_fold,
+    prepare,
+    save,
+    score,
+    select,
+)
+from qa_audit.normalize import normalize  # noqa: E402
 
 SOURCES = (
     "eval/complaint_turns.jsonl",
@@ -43,6 +62,7 @@ SOURCES = (
     "eval/blind2/call/conversations.jsonl",
     "eval/blind2/call/gold.jsonl",
     "eval/complaint_written_turns.jsonl",
+    "eval/complaint_intents_turns.jsonl",
 )
 
 
@@ -71,6 +91,17 @@ def training_rows() -> list[Row]:
     for line in (ROOT / SOURCES[7]).open(encoding="utf-8"):
         r = json.loads(line)
         rows.append(Row(r["conversation_id"], r["text"], r["is_complaint"], SOURCES[7], scored=False))
+    rows.extend(intent_rows())
+    return rows
+
+
+def intent_rows() -> list[Row]:
+    """Return the labelled JDDC intent queries; identical queries (normalised, no white space) share a group."""
+    rows = []
+    for line in (ROOT / SOURCES[8]).open(encoding="utf-8"):
+        r = json.loads(line)
+        group = "intent:" + re.sub(r"\s+", "", normalize(r["text"]).text)
+        rows.append(Row(group, r["text"], r["is_complaint"], SOURCES[8], scored=False))
     return rows
 
 
@@ -90,6 +121,30 @@ def blind2_rows(channel: str) -> list[Row]:
     return rows
 
 
+PARTS = {
+    "jddc-sessions": ("eval/complaint_turns.jsonl", "eval/complaint_train_turns.jsonl"),
+    "blind2": ("eval/blind2/chat", "eval/blind2/call"),
+    "intents": ("eval/complaint_intents_turns.jsonl",),
+}
+
+
+def breakdown(rows: list[Row], prepared: list, probs: np.ndarray, threshold: float, rule: str) -> dict[str, dict]:
+    """Return the cross-validated numbers of the chosen settings per part of the training rows (scored or not)."""
+    out = {}
+    for part, sources in PARTS.items():
+        idx = [i for i, r in enumerate(rows) if r.source in sources]
+        gold = [rows[i].label for i in idx]
+        strong = np.array([prepared[i].strong for i in idx])
+        pred = decide(probs[idx], strong, threshold, rule)
+        out[part] = {
+            "n": len(idx),
+            "average_precision": average_precision(gold, probs[idx]),
+            "cues": score(strong.tolist(), gold),
+            "decision": score(pred.tolist(), gold),
+        }
+    return out
+
+
 def main() -> None:
     """Select by grouped cross-validation, fit on every training row and write the model folder."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -101,7 +156,9 @@ def main() -> None:
     if args.table:
         for r in sorted(table, key=lambda r: (r["recall"], r["precision"])):
             print(json.dumps(r))
-    model = fit([prepare(r.text) for r in rows], [r.label for r in rows], params)
+    prepared = [prepare(r.text) for r in rows]
+    by_part = breakdown(rows, prepared, out_of_fold(rows, prepared, params), chosen["threshold"], chosen["rule"])
+    model = fit(prepared, [r.label for r in rows], params)
     model = dataclasses.replace(model, threshold=chosen["threshold"], rule=chosen["rule"])
     meta = {
         "classifier": "LogisticRegression(liblinear, class_weight=balanced)",
@@ -112,10 +169,19 @@ def main() -> None:
             "complaints": sum(r.label for r in rows),
             "conversations": len({r.group for r in rows}),
         },
-        "cross_validation": {"folds": 5, "grouped_by": "conversation", "chosen": chosen, "candidates": len(table)},
+        "cross_validation": {
+            "folds": 5,
+            "grouped_by": "conversation",
+            "repeats": REPEATS,
+            "chosen": chosen,
+            "candidates": len(table),
+            "by_part": by_part,
+        },
     }
     save(model, args.out, meta)
     print(f"{args.out}: {json.dumps(chosen)}")
+    for part, numbers in by_part.items():
+        print(f"  {part}: {json.dumps(numbers)}")
 
 
 if __name__ == "__main__":

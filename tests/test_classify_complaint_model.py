@@ -49,8 +49,10 @@ def test_shipped_model_was_chosen_on_training_rows_only():
         "eval/blind2/call/conversations.jsonl",
         "eval/blind2/call/gold.jsonl",
         "eval/complaint_written_turns.jsonl",
+        "eval/complaint_intents_turns.jsonl",
     }
     assert meta["cross_validation"]["grouped_by"] == "conversation"
+    assert meta["cross_validation"]["repeats"] >= 3
     chosen = meta["cross_validation"]["chosen"]
     assert chosen["precision"] >= 0.85  # the operating point never trades precision below the goal's floor
 
@@ -151,11 +153,44 @@ def test_missing_model_folder_is_named(tmp_path):
 
 def test_probability_ranking_on_the_held_out_test_split():
     # eval/complaint_turns.jsonl `test` (802 turns, 44 complaints) was never trained or tuned on; the
-    # model's average precision there was measured once at 0.70 (floor just under it)
+    # model's average precision there was measured once at 0.70, and at 0.77 after the intent queries
+    # were added to its training rows (floor just under it)
     from qa_audit.classify.complaint_train import average_precision
 
     rows = map(json.loads, (ROOT / "eval" / "complaint_turns.jsonl").open(encoding="utf-8"))
     test = [r for r in rows if r["split"] == "test"]
     assert len(test) > 700
     probs = np.array([is_complaint_text(r["text"]).probability for r in test])
-    assert average_precision([r["is_complaint"] for r in test], probs) >= 0.65
+    assert average_precision([r["is_complaint"] for r in test], probs) >= 0.74
+
+
+# written for this test (never copied from labelled data): complaints of the kinds the intent queries
+# hold, mostly without a cue word, and look-alike questions about the same topics
+CUELESS = [
+    "单子被你们的快递弄丢了",
+    "审核都三天了一点动静没有",
+    "客服一直不回消息",
+    "东西都烂了还怎么吃",
+    "一个退款拖了一个礼拜",
+    "页面写着有货，下了单又说缺货",
+    "下单前问了三遍都说能按时到",
+]
+LOOK_ALIKES = [
+    "京东自营是次日达吗",
+    "退款一般几天到账",
+    "帮我查一下物流到哪了",
+    "这个降价了能保价吗",
+    "我不想退了，怎么撤销",
+    "我又下了一单，麻烦一起发",
+    "这个现在有货吗",
+    "我想问下能按时到吗",
+]
+
+
+def test_probability_ranks_cueless_complaints_above_look_alikes_which_never_fire():
+    from qa_audit.classify.complaint_train import average_precision
+
+    results = [is_complaint_text(t) for t in CUELESS + LOOK_ALIKES]
+    assert not any(r.is_complaint for r in results[len(CUELESS) :])  # the model decides nothing alone
+    gold = [True] * len(CUELESS) + [False] * len(LOOK_ALIKES)
+    assert average_precision(gold, np.array([r.probability for r in results])) >= 0.9

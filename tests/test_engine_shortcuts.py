@@ -112,3 +112,35 @@ def test_a_long_turn_screened_chunk_by_chunk_gives_the_hits_of_the_whole_turn() 
         assert (key in space.screen(long_turn)) == bool(expected)
         total += len(expected)
     assert total > 100
+
+
+def _set_present(patterns: list[str], text: str) -> frozenset[int]:
+    """The definition: the patterns an RE2 set finds somewhere in `text` (ids in sorted-pattern order)."""
+    import re2
+
+    options = re2.Options()
+    options.max_mem = 64 << 20
+    regex_set = re2.Set.SearchSet(options)
+    for p in patterns:
+        regex_set.Add(p)
+    regex_set.Compile()
+    return frozenset(regex_set.Match(text) or ()) if text else frozenset()
+
+
+def test_regex_presence_from_the_filter_is_what_one_re2_set_finds() -> None:
+    from qa_audit.normalize import normalize
+
+    regexes = engine().matchers.regexes
+    texts = [normalize(t).text for t in _texts()]
+    found = [regexes.present(t) for t in texts]
+    assert found == [_set_present(regexes.patterns, t) for t in texts]
+    assert sum(map(len, found)) > 50  # the packaged patterns do match on the samples
+
+
+def test_regex_presence_of_patterns_without_literal_atoms() -> None:
+    from qa_audit.rules.matchers import RegexIndex
+
+    patterns = {"^.{2}$", "[0-9]+", "(?i)HELLO", "你好|您好", "a*"}
+    index = RegexIndex(patterns)
+    for text in ("ab", "12", "hello 你好", "HeLLo", "您好呀", "", "x"):
+        assert index.present(text) == _set_present(index.patterns, text), text

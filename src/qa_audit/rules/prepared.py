@@ -247,7 +247,12 @@ class PreparedTurn:
 
     @cached_property
     def _units(self) -> tuple[list[Span], np.ndarray | LongTurn, frozenset[str]]:
-        """The clause units, their n-gram vectors, and the `similar` conditions that may hit on them."""
+        """The clause units, their n-gram vectors, and the `similar` conditions that may hit on them.
+
+        Nothing when no condition is within reach of the turn's n-grams (`SimilarSpace.reachable`).
+        """
+        if self._m.similar.reachable(self.text) == frozenset():
+            return [], np.zeros((0, 0)), frozenset()
         spans = clause_units(self.text)
         counts = self._m.similar.counts(self.text, spans)
         return spans, counts, self._m.similar.screen(counts)

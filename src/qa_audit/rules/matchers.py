@@ -12,7 +12,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import ahocorasick_rs
 import re2
@@ -46,6 +46,25 @@ class BoundedMemo:
 
     def __len__(self) -> int:
         return len(self._found)
+
+
+class lazy(Generic[_V]):  # lower case: a decorator, like functools.cached_property
+    """functools.cached_property without its lock: Python 3.11's takes an RLock on every first access,
+    which costs more than most of a prepared turn's properties (one object is used by one thread)."""
+
+    def __init__(self, compute: Callable[[Any], _V]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+        self.__doc__ = compute.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> _V:
+        if obj is None:
+            return self  # type: ignore[return-value]
+        value = obj.__dict__[self.name] = self.compute(obj)
+        return value
 
 
 class PhraseIndex:
@@ -195,6 +214,7 @@ class FirstSyllables:
     def __init__(self, targets: Iterable[str]) -> None:
         self.targets = tuple(sorted(set(targets)))
         self._of: dict[str, tuple[str, ...]] = {}
+        self.never: set[str] = set()  # characters already known to start no match (most of them)
 
     def of(self, ch: str) -> tuple[str, ...]:
         """The targets a match may start at `ch` for."""
@@ -202,8 +222,11 @@ class FirstSyllables:
         if found is None:
             if len(self._of) >= self.SIZE:
                 self._of.clear()
+                self.never.clear()
             s = _syllable(ch)
             found = self._of[ch] = tuple(t for t in self.targets if s == t or _near(s, t))
+            if not found:
+                self.never.add(ch)
         return found
 
 
@@ -216,7 +239,7 @@ class Pinyin:
         self.text = text
         self.chars: dict[str, list[str]] = defaultdict(list)  # target syllable -> characters near it
         of = first.of
-        for ch in set(text):
+        for ch in set(text) - first.never:  # one set difference leaves the few that may start a match
             for t in of(ch):
                 self.chars[t].append(ch)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cached_property
-
 import numpy as np
 
 from qa_audit.model import Turn
@@ -17,6 +15,7 @@ from qa_audit.rules.matchers import (
     Pinyin,
     RegexIndex,
     Span,
+    lazy,
 )
 from qa_audit.rules.operators import OPERATORS, Gate
 from qa_audit.rules.plan import Node, bits, compile_node
@@ -205,7 +204,7 @@ class PreparedTurn:
             self.regex_ids  # noqa: B018  (fills the scan's ids and bits)
         return scan.regex_bits
 
-    @cached_property
+    @lazy
     def regex_ids(self) -> frozenset[int]:
         """Ids of the rule regexes that match in the turn (one RE2 pass, on first use)."""
         if self._scan.regex_ids is None:
@@ -214,16 +213,16 @@ class PreparedTurn:
             self._scan.regex_ids = ids
         return self._scan.regex_ids
 
-    @cached_property
+    @lazy
     def quotes(self) -> list[Span]:
         """Spans inside quotation marks."""
         return quote_regions(self.text)
 
-    @cached_property
+    @lazy
     def _regex_hits(self) -> dict[int, list[Span]]:
         return self._m.regexes.find(self.text, self.regex_ids)
 
-    @cached_property
+    @lazy
     def tokens(self) -> tuple:
         """jieba tokens of the normalised text (computed on first use, once)."""
         return segment(self.text)
@@ -245,7 +244,7 @@ class PreparedTurn:
             return []
         return sorted(s for pid, spans in self._phrase_hits.items() if pid in ids for s in spans)
 
-    @cached_property
+    @lazy
     def _units(self) -> tuple[list[Span], np.ndarray | LongTurn, frozenset[str]]:
         """The clause units, their n-gram vectors, and the `similar` conditions that may hit on them.
 
@@ -275,7 +274,7 @@ class PreparedTurn:
             for h in self._m.fuzzy[cond.key].find(self.text, self._pinyin)
         ]
 
-    @cached_property
+    @lazy
     def _pinyin(self) -> Pinyin:
         return Pinyin(self.text, self._m.first_syllables)
 

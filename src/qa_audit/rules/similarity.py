@@ -176,8 +176,10 @@ class SimilarSpace:
         found = self._ac.find_matches_as_indexes(text, overlapping=True)
         if not found:
             return frozenset()
-        bound = np.sqrt(self._squares[list({g for g, _, _ in found})].sum(axis=0))
-        return frozenset(self._col_key[c] for c in np.flatnonzero(bound >= self._floor).tolist())
+        within = np.sqrt(self._squares[list({g for g, _, _ in found})].sum(axis=0)) >= self._floor
+        if not within.any():  # the usual case
+            return frozenset()
+        return frozenset(self._col_key[c] for c in np.flatnonzero(within).tolist())
 
     def counts(self, text: str, spans: list[Span]) -> np.ndarray | LongTurn:
         """Sublinear tf of every known n-gram, one row per span of `text`.

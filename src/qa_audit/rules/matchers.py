@@ -262,6 +262,7 @@ class FuzzyMatcher:
         self.phrases = tuple(normalize_phrase(p) for p in phrases)
         self._sylls = [tuple(_syllable(c) for c in p) for p in self.phrases]
         self.first = FirstSyllables(t[0] for t in self._sylls if t)
+        self.firsts = frozenset(self.first.targets)  # a match starts on a character near one of these
 
     def find(self, text: str, pinyin: Pinyin | None = None) -> list[FuzzyHit]:
         """Return matches whose pinyin is near a phrase's; exact matches are included too.

@@ -36,6 +36,7 @@ class Node:
     combine: Callable[[list[Outcome]], Outcome] | None  # None: a leaf
     drop_silent: bool  # `or`: a silent child adds nothing to the outcome, so it is left out
     children: tuple[Node, ...]
+    engine: str = ""  # a leaf's matcher (similar and fuzzy leaves have per-turn shortcuts of their own)
 
 
 def compile_node(cond: Cond, silent_when: Callable[[Cond], Gate | None]) -> Node:
@@ -49,4 +50,5 @@ def compile_node(cond: Cond, silent_when: Callable[[Cond], Gate | None]) -> Node
         combine=op.combine,
         drop_silent=op.name == "or",
         children=tuple(compile_node(c, silent_when) for c in cond.children) if op.combine is not None else (),
+        engine=op.engine,
     )

@@ -137,6 +137,7 @@ class TextScan:
 
 
 _NO = Outcome(False)
+_IDLE = ("similar", "fuzzy")
 
 
 class PreparedTurn:
@@ -185,16 +186,28 @@ class PreparedTurn:
         phrase_bits = self._scan.phrase_bits
         for child in node.children:
             mask = child.phrase_mask
-            if (
-                mask is not None
-                and not (mask & phrase_bits)
-                and (not child.regex_mask or not (child.regex_mask & self._regex_bits))
-            ):
+            if mask is not None:
+                quiet = not (mask & phrase_bits) and (not child.regex_mask or not (child.regex_mask & self._regex_bits))
+            else:
+                quiet = child.engine in _IDLE and self._idle(child)
+            if quiet:
                 if not node.drop_silent:
                     parts.append(_NO)
                 continue
             parts.append(self._settle(child, negation, quoted))
         return node.combine(parts)
+
+    def _idle(self, leaf: Node) -> bool:
+        """Whether a `similar` or `fuzzy` leaf finds nothing here, so its outcome is `_NO` as `evaluate` finds.
+
+        similar: the condition is out of the turn's reach (`SimilarSpace.reachable`); fuzzy: no
+        character of the turn is near the first syllable of any of its phrases (where a match starts).
+        """
+        key = leaf.cond.key
+        if leaf.engine == "similar":
+            reach = self._reach
+            return reach is not None and key not in reach
+        return self._m.fuzzy[key].firsts.isdisjoint(self._pinyin.chars)
 
     @property
     def _regex_bits(self) -> int:
@@ -245,12 +258,17 @@ class PreparedTurn:
         return sorted(s for pid, spans in self._phrase_hits.items() if pid in ids for s in spans)
 
     @lazy
+    def _reach(self) -> frozenset[str] | None:
+        """The `similar` conditions within reach of the turn's n-grams (None: a turn too long to tell)."""
+        return self._m.similar.reachable(self.text)
+
+    @lazy
     def _units(self) -> tuple[list[Span], np.ndarray | LongTurn, frozenset[str]]:
         """The clause units, their n-gram vectors, and the `similar` conditions that may hit on them.
 
         Nothing when no condition is within reach of the turn's n-grams (`SimilarSpace.reachable`).
         """
-        if self._m.similar.reachable(self.text) == frozenset():
+        if self._reach == frozenset():
             return [], np.zeros((0, 0)), frozenset()
         spans = clause_units(self.text)
         counts = self._m.similar.counts(self.text, spans)

@@ -195,6 +195,8 @@ class PreparedTurn:
                     parts.append(_NO)
                 continue
             parts.append(self._settle(child, negation, quoted))
+        if node.drop_silent and len(parts) <= 1:  # an `or` of one outcome is that outcome (one that
+            return parts[0] if parts else _NO  # does not hold has no hits), of none `_NO`
         return node.combine(parts)
 
     def _idle(self, leaf: Node) -> bool:

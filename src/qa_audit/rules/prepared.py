@@ -257,7 +257,16 @@ class PreparedTurn:
         ids = self._m.phrases.ids_of(phrases)
         if ids.isdisjoint(self.phrase_ids):
             return []
-        return sorted(s for pid, spans in self._phrase_hits.items() if pid in ids for s in spans)
+        # the leaves of a condition share its exception lists: each list is gathered once per turn
+        found = self._spans.get(ids)
+        if found is None:
+            hits = self._phrase_hits
+            found = self._spans[ids] = sorted(s for pid, spans in hits.items() if pid in ids for s in spans)
+        return found
+
+    @lazy
+    def _spans(self) -> dict[frozenset[int], list[Span]]:
+        return {}
 
     @lazy
     def _reach(self) -> frozenset[str] | None:

@@ -63,16 +63,45 @@ def _check_turn(text: str) -> int:
     counts = space.counts(turn.text, spans)
     assert np.array_equal(counts, _reference_counts(turn.text, spans, space.index))
     may_hit = space.screen(counts)
+    reach = space.reachable(turn.text)
     hit = 0
     for key in space.matchers:
         if space.find(key, spans, counts):
             assert key in may_hit, (key, text)
+            assert key in reach, (key, text)
             hit += 1
+    _check_bound(turn.text, spans, reach)
     for rule in eng.ruleset.rules:
         for cond in rule.conditions():
             for negation, quoted in ((False, "count"), (True, "ignore")):
                 assert turn._evaluate(cond, negation, quoted) == evaluate(cond, turn, negation=negation, quoted=quoted)
     return hit
+
+
+def _check_bound(text: str, spans: list[tuple[int, int]], reach: frozenset[str] | None) -> None:
+    """`reachable` is sound: each condition's bound, from the turn's n-grams, is at least its best span score."""
+    space = engine().matchers.similar
+    grams = np.flatnonzero(_reference_counts(text, [(0, len(text))], space.index)[0]) if text else []
+    expected = set()
+    for key, matcher in space.matchers.items():
+        weights = np.zeros(len(space.index))
+        for row in matcher._pos:
+            weights[space._cols[key]] = row
+            bound = math.sqrt(sum(weights[g] ** 2 for g in grams))
+            if spans:
+                counts = _reference_counts(text, spans, space.index)[:, space._cols[key]]
+                norms = np.linalg.norm(counts, axis=1)
+                norms[norms == 0] = 1.0
+                assert ((counts @ row) / norms).max() <= bound + 1e-12, (key, text)
+            if bound >= matcher.threshold - space.SCREEN_MARGIN:
+                expected.add(key)
+    assert reach == expected, text
+
+
+def test_the_similarity_bound_lets_through_a_turn_near_an_exemplar() -> None:
+    space = engine().matchers.similar
+    assert space.reachable("好的，这个问题跟我们没关系啊") == {"dont.blame_shift:match.or17"}
+    assert space.reachable("好的，请您稍等") == frozenset()
 
 
 def test_shortcuts_agree_with_the_definitions_on_every_sample_turn() -> None:
@@ -112,3 +141,35 @@ def test_a_long_turn_screened_chunk_by_chunk_gives_the_hits_of_the_whole_turn() 
         assert (key in space.screen(long_turn)) == bool(expected)
         total += len(expected)
     assert total > 100
+
+
+def _set_present(patterns: list[str], text: str) -> frozenset[int]:
+    """The definition: the patterns an RE2 set finds somewhere in `text` (ids in sorted-pattern order)."""
+    import re2
+
+    options = re2.Options()
+    options.max_mem = 64 << 20
+    regex_set = re2.Set.SearchSet(options)
+    for p in patterns:
+        regex_set.Add(p)
+    regex_set.Compile()
+    return frozenset(regex_set.Match(text) or ()) if text else frozenset()
+
+
+def test_regex_presence_from_the_filter_is_what_one_re2_set_finds() -> None:
+    from qa_audit.normalize import normalize
+
+    regexes = engine().matchers.regexes
+    texts = [normalize(t).text for t in _texts()]
+    found = [regexes.present(t) for t in texts]
+    assert found == [_set_present(regexes.patterns, t) for t in texts]
+    assert sum(map(len, found)) > 50  # the packaged patterns do match on the samples
+
+
+def test_regex_presence_of_patterns_without_literal_atoms() -> None:
+    from qa_audit.rules.matchers import RegexIndex
+
+    patterns = {"^.{2}$", "[0-9]+", "(?i)HELLO", "你好|您好", "a*"}
+    index = RegexIndex(patterns)
+    for text in ("ab", "12", "hello 你好", "HeLLo", "您好呀", "", "x"):
+        assert index.present(text) == _set_present(index.patterns, text), text

@@ -43,6 +43,9 @@ def _rows(ws) -> list[tuple[list, float | None]]:
         (["=1+1", "#N/A", "-负号", quoted, float("nan"), 10**20, 1 / 3, True, datetime(2026, 1, 2, 3, 4)], 409.0),
         ([noted, linked, rich, styled("", fill=FILL), WriteOnlyCell(ws, value=None)], None),
         ([None, None, "x" * 40_000], 30.0),
+        # short texts seen before: their cell XML comes from FastRows' memo, the rest as before
+        (["纯文本", "=1+1", "#N/A", "", " 前后空格 ", "a & b < c > d\r\ne\t\"q\" 'x'", "纯文本", "x" * 40_000], None),
+        (["=1+1", "#N/A", "", " 前后空格 ", "纯文本"], None),
         (  # light cells: Styled values with a cell's style array, as CellMaker(light=True) makes them
             [
                 Styled("包起来的文本", styled("a", alignment=WRAP)._style),

@@ -348,3 +348,23 @@ def test_finding_id_is_stable_and_differs_by_conversation_rule_turn_and_span(tmp
     assert first == again and len(set(first)) == 2 and all(len(x) == 16 for x in first)
     other = Conversation("c2", conv(*turns).turns)
     assert not set(first) & {f.finding_id for f in eng.audit(other).findings}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(),
+    st.text(),
+    st.one_of(st.none(), st.integers(0, 10**6)),
+    st.one_of(st.none(), st.tuples(st.integers(0, 10**6), st.integers(0, 10**6))),
+)
+def test_finding_id_hashes_the_json_of_its_parts(
+    conversation_id: str, rule_id: str, turn: int | None, span: tuple[int, int] | None
+) -> None:
+    import hashlib
+    import json
+
+    from qa_audit.model import finding_id
+
+    key = json.dumps([conversation_id, rule_id, turn, list(span) if span else None], ensure_ascii=False)
+    expected = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    assert finding_id(conversation_id, rule_id, turn, span) == expected

@@ -82,3 +82,13 @@ def test_first_use_in_a_fresh_process_is_silent() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "" and done.stderr == ""
+
+
+def test_common_words_read_from_the_file_are_those_of_jiebas_tokenizer() -> None:
+    import jieba
+
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    expected = frozenset(w for w, f in tok.FREQ.items() if f >= seg_mod._WORD_FREQ)
+    assert seg_mod._common_words() == expected
+    assert "钱包" in expected and "预约" in expected

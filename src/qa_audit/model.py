@@ -7,9 +7,9 @@ Field names follow the input and output contracts in design.md.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring as _quote
 from typing import Any
 
 from qa_audit.evidence import evidence_json
@@ -145,7 +145,11 @@ class Finding:
 
 def finding_id(conversation_id: str, rule_id: str, turn_index: int | None, span: tuple[int, int] | None) -> str:
     """Return the stable id of a finding: the same on every run for the same conversation, rule, turn and span."""
-    key = json.dumps([conversation_id, rule_id, turn_index, list(span) if span else None], ensure_ascii=False)
+    # the text json.dumps([conversation_id, rule_id, turn_index, list(span) or None], ensure_ascii=False)
+    # gives, built without the encoder's per-call set-up (tests/test_rules_engine.py checks the two agree)
+    where = "null" if turn_index is None else str(int(turn_index))
+    at = f"[{int(span[0])}, {int(span[1])}]" if span else "null"
+    key = f"[{_quote(conversation_id)}, {_quote(rule_id)}, {where}, {at}]"
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 

@@ -43,6 +43,19 @@ def _ascii(xml: str) -> bytes:
     return xml.encode("ascii", "xmlcharrefreplace")
 
 
+_SHORT = 64  # texts up to this long repeat (ids, names, rule titles): their cell XML is kept ...
+_KNOWN = 8192  # ... this many at most, all forgotten at once beyond
+
+
+def _inline_tail(item: str) -> str:
+    """The XML of a plain text cell after `<c r="A1`, or "" when openpyxl must write it (empty, illegal, formula...)."""
+    text = item[:_MAX_TEXT]
+    if text and not (_ILLEGAL(text) or (len(text) > 1 and text[0] == "=") or text in ERROR_CODES):
+        space = ' xml:space="preserve"' if text != text.strip() else ""
+        return f'" t="inlineStr"><is><t{space}>{_text(text)}</t></is></c>'
+    return ""
+
+
 class Styled:
     """A plain value (text, number, None) with the style array of a cell: what `WriteOnlyCell` holds, lighter.
 
@@ -105,6 +118,7 @@ class FastRows:
         self._heights: dict[float, str] = {}
         self._flushed = False
         self._ids: dict[int, tuple[Any, int]] = {}  # id(style array) -> (array, style id)
+        self._known: dict[str, str] = {}  # short text -> its cell's XML after the reference ("" for openpyxl's)
 
     def _letter(self, col: int) -> str:
         while len(self._letters) <= col:
@@ -144,15 +158,21 @@ class FastRows:
         out = [f'<row r="{row}"{self._row_attrs(height)}>']
         self._letter(len(values))
         letters = self._letters
+        known = self._known
         for col, item in enumerate(values, 1):
             if item is None:
                 continue
             kind = type(item)
             if kind is str:  # the common cells first, inline: text and numbers without a style
-                text = item[:_MAX_TEXT]
-                if text and not (_ILLEGAL(text) or (len(text) > 1 and text[0] == "=") or text in ERROR_CODES):
-                    space = ' xml:space="preserve"' if text != text.strip() else ""
-                    out.append(f'<c r="{letters[col]}{row}" t="inlineStr"><is><t{space}>{_text(text)}</t></is></c>')
+                tail = known.get(item) if len(item) <= _SHORT else None
+                if tail is None:
+                    tail = _inline_tail(item)
+                    if len(item) <= _SHORT:
+                        if len(known) >= _KNOWN:
+                            known.clear()
+                        known[item] = tail
+                if tail:
+                    out.append(f'<c r="{letters[col]}{row}{tail}')
                     continue
             elif kind is int or kind is float:
                 out.append(f'<c r="{letters[col]}{row}" t="n"><v>{safe_string(item)}</v></c>')

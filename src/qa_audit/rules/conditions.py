@@ -119,7 +119,11 @@ def _filter(
         s, e = hit.span
         why = None
         near = [x for x in exceptions if x[1] >= s - cond.within and x[0] <= e + cond.within]
-        earlier = [x for x in before if x[1] <= s and clause_start(turn.text, s) <= x[0]]
+        if before:
+            start = clause_start(turn.text, s)  # once per hit, not once per exception phrase found
+            earlier = [x for x in before if x[1] <= s and start <= x[0]]
+        else:
+            earlier = []
         if near:
             why = {"exception": "unless", "phrase": turn.text[near[0][0] : near[0][1]]}
         elif earlier:

@@ -137,15 +137,26 @@ def _na_reasons(rules: tuple[Rule, ...], prep: Prepared) -> dict[str, str]:
     """Rule id -> why it is n/a, for the rules made n/a by the transcript itself (a cut-off end)."""
     if not any(r.applies.complete for r in rules):
         return {}
-    roles = [t.role for t in prep.conv.turns]
-    texts = [t.text for t in prep.turns]
-    return {r.id: why for r in rules if (why := na_reason(r.applies.complete, roles, texts))}
+    why = cut_short(prep)
+    return {r.id: why for r in rules if r.applies.complete} if why else {}
+
+
+def cut_short(prep: Prepared) -> str | None:
+    """Why the transcript itself makes an `applies: {complete: true}` rule n/a (once per conversation)."""
+    found = prep.cache.get(_CUT_SHORT, _CUT_SHORT)
+    if found is _CUT_SHORT:
+        roles = [t.role for t in prep.conv.turns]
+        found = prep.cache[_CUT_SHORT] = na_reason(True, roles, [t.text for t in prep.turns])
+    return found
+
+
+_CUT_SHORT = object()  # the key of `cut_short`'s answer in a prepared conversation's cache
 
 
 def applies(rule: Rule, prep: Prepared) -> bool:
     """Whether a rule applies to this conversation at all (else its check is n/a)."""
     a, conv = rule.applies, prep.conv
-    if a.complete and na_reason(a.complete, [t.role for t in conv.turns], [t.text for t in prep.turns]):
+    if a.complete and cut_short(prep):
         return False
     if a.complaint is not None and a.complaint != prep.is_complaint:
         return False

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cached_property
-
 import numpy as np
 
 from qa_audit.model import Turn
@@ -17,8 +15,10 @@ from qa_audit.rules.matchers import (
     Pinyin,
     RegexIndex,
     Span,
+    lazy,
 )
 from qa_audit.rules.operators import OPERATORS, Gate
+from qa_audit.rules.plan import Node, bits, compile_node
 from qa_audit.rules.similarity import LongTurn, SimilarMatcher, SimilarSpace, clause_units
 from qa_audit.rules.spec import Cond
 from qa_audit.segment import segment
@@ -49,6 +49,7 @@ class Matchers:
         self._word_sets: dict[tuple[str, ...], frozenset[str]] = {}
         self._gates: dict[str, Gate | None] = {}
         self._silent: dict[str, Gate | None] = {}
+        self._nodes: dict[str, Node] = {}
         # a condition's outcome depends on nothing but the normalised turn text: one per
         # (condition, flags, text); the scans are per raw turn text
         self.outcomes = BoundedMemo(MEMO_SIZE)
@@ -61,6 +62,13 @@ class Matchers:
     def _scan(self, raw: str) -> TextScan:
         norm = normalize(raw)
         return TextScan(norm, self.phrases.find(norm.text))
+
+    def node(self, cond: Cond) -> Node:
+        """`cond` compiled with the bit masks that settle its silent subtrees (once per condition)."""
+        found = self._nodes.get(cond.key)
+        if found is None:
+            found = self._nodes[cond.key] = compile_node(cond, self.silent_when)
+        return found
 
     def word_set(self, words: tuple[str, ...]) -> frozenset[str]:
         """The normalised form of a `words` condition's tokens, computed once per list."""
@@ -115,18 +123,21 @@ def _union(gates: list[Gate]) -> Gate:
 class TextScan:
     """What every turn with the same raw text shares: its normalised form and where rule phrases occur.
 
-    Read-only once built, except `regex_ids`, filled on first use.
+    Read-only once built, except `regex_ids` and `regex_bits`, filled on first use.
     """
 
-    __slots__ = ("norm", "phrase_hits", "regex_ids")
+    __slots__ = ("norm", "phrase_bits", "phrase_hits", "regex_bits", "regex_ids")
 
     def __init__(self, norm: NormText, phrase_hits: dict[int, list[Span]]) -> None:
         self.norm = norm
         self.phrase_hits = phrase_hits
+        self.phrase_bits = bits(phrase_hits)  # the phrase ids found, as a bit mask
         self.regex_ids: frozenset[int] | None = None
+        self.regex_bits = 0
 
 
 _NO = Outcome(False)
+_IDLE = ("similar", "fuzzy")
 
 
 class PreparedTurn:
@@ -153,36 +164,80 @@ class PreparedTurn:
         """`evaluate`, with the conditions that cannot hit here settled from the automaton and RE2 ids.
 
         A gated leaf none of whose phrases or patterns occurs has no hit, so nothing to keep or drop:
-        its outcome is `_NO`, as `evaluate` finds, and so is that of an and / or of such leaves.
+        its outcome is `_NO`, as `evaluate` finds, and so is that of an and / or of such leaves. The
+        test is one `&` of bit masks per child (plan.py); an `or` leaves its silent children out.
         """
-        silent = self._m.silent_when(cond)
-        if silent is not None and silent[0].isdisjoint(self.phrase_ids) and self._no_regex(silent[1]):
+        node = self._m.node(cond)
+        if node.phrase_mask is not None and self._quiet(node):
             return _NO
-        op = OPERATORS[cond.op]
-        if op.combine is not None:
-            return op.combine([self._evaluate(c, negation, quoted) for c in cond.children])
-        return evaluate(cond, self, negation=negation, quoted=quoted)
+        return self._settle(node, negation, quoted)
 
-    def _no_regex(self, rids: frozenset[int]) -> bool:
-        return not rids or rids.isdisjoint(self.regex_ids)
+    def _quiet(self, node: Node) -> bool:
+        """Whether a silent-able node has none of its phrases or regexes in this turn."""
+        return not (node.phrase_mask & self._scan.phrase_bits) and (  # type: ignore[operator]
+            not node.regex_mask or not (node.regex_mask & self._regex_bits)
+        )
 
-    @cached_property
+    def _settle(self, node: Node, negation: bool, quoted: str) -> Outcome:
+        """The outcome of a node known not to be quiet here."""
+        if node.combine is None:
+            return evaluate(node.cond, self, negation=negation, quoted=quoted)
+        parts = []
+        phrase_bits = self._scan.phrase_bits
+        for child in node.children:
+            mask = child.phrase_mask
+            if mask is not None:
+                quiet = not (mask & phrase_bits) and (not child.regex_mask or not (child.regex_mask & self._regex_bits))
+            else:
+                quiet = child.engine in _IDLE and self._idle(child)
+            if quiet:
+                if not node.drop_silent:
+                    parts.append(_NO)
+                continue
+            parts.append(self._settle(child, negation, quoted))
+        if node.drop_silent and len(parts) <= 1:  # an `or` of one outcome is that outcome (one that
+            return parts[0] if parts else _NO  # does not hold has no hits), of none `_NO`
+        return node.combine(parts)
+
+    def _idle(self, leaf: Node) -> bool:
+        """Whether a `similar` or `fuzzy` leaf finds nothing here, so its outcome is `_NO` as `evaluate` finds.
+
+        similar: the condition is out of the turn's reach (`SimilarSpace.reachable`); fuzzy: no
+        character of the turn is near the first syllable of any of its phrases (where a match starts).
+        """
+        key = leaf.cond.key
+        if leaf.engine == "similar":
+            reach = self._reach
+            return reach is not None and key not in reach
+        return self._m.fuzzy[key].firsts.isdisjoint(self._pinyin.chars)
+
+    @property
+    def _regex_bits(self) -> int:
+        """The regex ids found in the turn, as a bit mask (one RE2 pass, on first use)."""
+        scan = self._scan
+        if scan.regex_ids is None:
+            self.regex_ids  # noqa: B018  (fills the scan's ids and bits)
+        return scan.regex_bits
+
+    @lazy
     def regex_ids(self) -> frozenset[int]:
-        """Ids of the rule regexes that match in the turn (one RE2 set pass, on first use)."""
+        """Ids of the rule regexes that match in the turn (one RE2 pass, on first use)."""
         if self._scan.regex_ids is None:
-            self._scan.regex_ids = self._m.regexes.present(self.text)
+            ids = self._m.regexes.present(self.text)
+            self._scan.regex_bits = bits(ids)
+            self._scan.regex_ids = ids
         return self._scan.regex_ids
 
-    @cached_property
+    @lazy
     def quotes(self) -> list[Span]:
         """Spans inside quotation marks."""
         return quote_regions(self.text)
 
-    @cached_property
+    @lazy
     def _regex_hits(self) -> dict[int, list[Span]]:
         return self._m.regexes.find(self.text, self.regex_ids)
 
-    @cached_property
+    @lazy
     def tokens(self) -> tuple:
         """jieba tokens of the normalised text (computed on first use, once)."""
         return segment(self.text)
@@ -202,11 +257,30 @@ class PreparedTurn:
         ids = self._m.phrases.ids_of(phrases)
         if ids.isdisjoint(self.phrase_ids):
             return []
-        return sorted(s for pid, spans in self._phrase_hits.items() if pid in ids for s in spans)
+        # the leaves of a condition share its exception lists: each list is gathered once per turn
+        found = self._spans.get(ids)
+        if found is None:
+            hits = self._phrase_hits
+            found = self._spans[ids] = sorted(s for pid, spans in hits.items() if pid in ids for s in spans)
+        return found
 
-    @cached_property
+    @lazy
+    def _spans(self) -> dict[frozenset[int], list[Span]]:
+        return {}
+
+    @lazy
+    def _reach(self) -> frozenset[str] | None:
+        """The `similar` conditions within reach of the turn's n-grams (None: a turn too long to tell)."""
+        return self._m.similar.reachable(self.text)
+
+    @lazy
     def _units(self) -> tuple[list[Span], np.ndarray | LongTurn, frozenset[str]]:
-        """The clause units, their n-gram vectors, and the `similar` conditions that may hit on them."""
+        """The clause units, their n-gram vectors, and the `similar` conditions that may hit on them.
+
+        Nothing when no condition is within reach of the turn's n-grams (`SimilarSpace.reachable`).
+        """
+        if self._reach == frozenset():
+            return [], np.zeros((0, 0)), frozenset()
         spans = clause_units(self.text)
         counts = self._m.similar.counts(self.text, spans)
         return spans, counts, self._m.similar.screen(counts)
@@ -229,7 +303,7 @@ class PreparedTurn:
             for h in self._m.fuzzy[cond.key].find(self.text, self._pinyin)
         ]
 
-    @cached_property
+    @lazy
     def _pinyin(self) -> Pinyin:
         return Pinyin(self.text, self._m.first_syllables)
 

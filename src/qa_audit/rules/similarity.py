@@ -155,6 +155,31 @@ class SimilarSpace:
         for k, key in enumerate(self._keys):
             self._member[self._cols[key], k] = 1.0
         self._bounds = np.cumsum([0, *(len(matchers[key].exemplars) for key in self._keys)])
+        # the bound: each exemplar's squared weights, and the score it must reach, per exemplar column
+        self._squares = self._exemplars * self._exemplars
+        self._col_key = [key for key in self._keys for _ in matchers[key].exemplars]
+        self._floor = np.array([matchers[key].threshold - self.SCREEN_MARGIN for key in self._col_key])
+
+    def reachable(self, text: str) -> frozenset[str] | None:
+        """The conditions that may hit somewhere in `text`, from the n-grams of the whole turn.
+
+        An upper bound, so a condition left out cannot hit: a span's score against a unit exemplar e
+        is s.e / |s| <= sqrt(sum of e_g^2 over the n-grams g in the span) (Cauchy-Schwarz), and the
+        span's n-grams are among the turn's. Found by one automaton pass, without clause units or
+        vectors; on real text almost no turn comes within reach. None for a turn longer than WINDOW
+        (its matches would be held at once).
+        """
+        if len(text) > self.WINDOW:
+            return None
+        if self._ac is None or not text:
+            return frozenset()
+        found = self._ac.find_matches_as_indexes(text, overlapping=True)
+        if not found:
+            return frozenset()
+        within = np.sqrt(self._squares[list({g for g, _, _ in found})].sum(axis=0)) >= self._floor
+        if not within.any():  # the usual case
+            return frozenset()
+        return frozenset(self._col_key[c] for c in np.flatnonzero(within).tolist())
 
     def counts(self, text: str, spans: list[Span]) -> np.ndarray | LongTurn:
         """Sublinear tf of every known n-gram, one row per span of `text`.

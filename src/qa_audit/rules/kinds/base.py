@@ -23,7 +23,8 @@ class Prepared:
     turns: tuple[PreparedTurn, ...]
     is_complaint: bool
     # turn lists by role and by scope, shared by the rules that ask for the same (callers never mutate them)
-    cache: dict[Any, list[int]] = field(default_factory=dict, compare=False, repr=False)
+    # (and whatever else is worked out once per conversation)
+    cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 Check = Callable[[Rule, Prepared], "list[Finding] | None"]

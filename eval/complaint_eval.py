@@ -13,6 +13,8 @@ Sets:
   customer turns of a complaint session and every customer turn (4+ characters) of a
   non-complaint session are negative; turns after the first complaint turn are not labelled.
 - `gold-sessions`: `eval/jddc_gold.jsonl` session level, with `detect_complaint` (what decides n/a).
+- `blindN-chat` / `blindN-call`: the blind sets of other channels (`eval/blind*/`), whole conversations
+  with `detect_complaint`, and every customer turn where the set labels `complaint_turns` (blind4).
 Besides precision and recall of the decision, `ap` is the average precision of the complaint model's
 probability (how well it ranks complaints above the rest, whatever the threshold).
 """
@@ -86,6 +88,30 @@ def _turn_sets(sessions: dict[str, dict]) -> dict[str, list[tuple[str, bool]]]:
     return sets
 
 
+def _blind_sets() -> dict[str, dict]:
+    """The blind sets of other channels: whole conversations, and every customer turn where labelled."""
+    out = {}
+    for folder in sorted((ROOT / "eval").glob("blind*/c*")):
+        convs = [json.loads(line) for line in (folder / "conversations.jsonl").open(encoding="utf-8")]
+        gold = {g["conversation_id"]: g for g in map(json.loads, (folder / "gold.jsonl").open(encoding="utf-8"))}
+        name = f"{folder.parent.name}-{folder.name}"
+        conv_pairs, turn_pairs, probs = [], [], []
+        for c in convs:
+            g = gold[c["conversation_id"]]
+            conv_pairs.append((detect_complaint(_conv(c)).is_complaint, bool(g["is_complaint"])))
+            if "complaint_turns" not in g:
+                continue
+            for i, t in enumerate(c["turns"]):
+                if t["role"] == "customer":
+                    r = is_complaint_text(t["text"], i)
+                    turn_pairs.append((r.is_complaint, i in g["complaint_turns"]))
+                    probs.append(r.probability)
+        out[f"{name} convs"] = _score(conv_pairs)
+        if turn_pairs:
+            out[f"{name} turns"] = _score(turn_pairs, probs)
+    return out
+
+
 def measure() -> dict[str, dict]:
     """Return precision/recall per labelled set and split, and the flag count over all sessions."""
     sessions = _sessions() if SESSIONS.exists() else {}
@@ -94,6 +120,7 @@ def measure() -> dict[str, dict]:
         results = [is_complaint_text(text) for text, _ in rows]
         pairs = [(r.is_complaint, gold) for r, (_, gold) in zip(results, rows, strict=True)]
         out[name] = _score(pairs, [r.probability for r in results])
+    out.update(_blind_sets())
     if sessions:
         gold_rows: dict[str, list[tuple[bool, bool]]] = {}
         for line in (ROOT / "eval" / "jddc_gold.jsonl").open(encoding="utf-8"):

@@ -94,3 +94,14 @@ def test_a_utf8_line_over_a_megabyte_in_a_gb_file_is_not_read_as_mojibake(tmp_pa
     assert [c.conversation_id for c in convs] == ["G1", "G2"]
     assert [b.line for b in bad] == [2] and "UTF-8" in bad[0].reason
     assert bad[0].raw.startswith('{"conversation_id": "U1"') and "你这个问题我不管" in bad[0].raw  # readable
+
+
+def test_a_bad_byte_before_a_line_break_does_not_swallow_the_next_record(tmp_path: Path) -> None:
+    # GB18030's decoder reported b"\x80" + "0\n" as one bad sequence, so the newline went into the
+    # error mark and two records became one (found by hypothesis in test_readers_props).
+    good = json.dumps({"conversation_id": "G2", "turns": [{"role": "agent", "text": "您好"}]}, ensure_ascii=False)
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(b"\x800\n" + good.encode("gb18030") + b"\n")
+    for encoding in ("gb18030", "gbk"):
+        items = list(read_inputs([path], encoding=encoding))
+        assert [(i.line, type(i).__name__) for i in items] == [(1, "Rejected"), (2, "Conversation")], encoding

@@ -36,7 +36,10 @@ def _mark(err: UnicodeError) -> tuple[str, int]:
     if not isinstance(err, UnicodeDecodeError):
         raise err
     bad = bytes(err.object[err.start : err.end])
-    return "".join(chr(0xDC00 + b) for b in bad), err.end
+    newline = bad.find(b"\n")
+    if newline > 0:  # GB18030 may report a bad lead byte and the line break after it as one sequence
+        bad = bad[:newline]
+    return "".join(chr(0xDC00 + b) for b in bad), err.start + len(bad)
 
 
 codecs.register_error(MARK_ERRORS, _mark)

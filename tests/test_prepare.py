@@ -19,6 +19,7 @@ from qa_audit.report import write_outputs
 from qa_audit.report.labels import zone
 from qa_audit.report.prepare import PreparedResult, Preparer, unpack
 from qa_audit.rules import load_ruleset
+from qa_audit.tally import Tally
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_transcripts"
 TIMED = ("docProps/core.xml", "xl/worksheets/sheet1.xml")  # the creation time; the summary's 生成时间
@@ -72,3 +73,13 @@ def test_pool_workers_prepare_the_rows_this_process_would(audited) -> None:
         want_line, want = prep(local)
         assert line == want_line
         assert unpack(blob) == want
+
+
+def test_a_lean_pool_sends_the_counts_of_each_result_not_its_audit(audited) -> None:
+    ruleset, tagger, convs, results = audited
+    prep = Preparer(list(ruleset.infos().values()), zone(None))
+    pooled = list(audit_in_pool(convs, ruleset, tagger, workers=2, chunk=8, preparer=prep, lean=True))
+    assert [type(t) for t, _ in pooled] == [Tally] * len(results)
+    assert [t for t, _ in pooled] == [Tally.of(r) for r in results]
+    assert sum(t.findings for t, _ in pooled) > 0 and any(t.failed for t, _ in pooled)
+    assert [unpack(blob) for _, (_, blob) in pooled] == [prep(r)[1] for r in results]

@@ -18,12 +18,13 @@ from qa_audit import __version__, jsonsafe
 from qa_audit.atomic import atomic_text
 from qa_audit.auditor import Auditor
 from qa_audit.classify import ComplaintTagger
-from qa_audit.model import Conversation, ConversationResult, Rejected
+from qa_audit.model import Conversation, Rejected
 from qa_audit.outputs import commit_run, discard_run, locked, start_run
 from qa_audit.privacy import mask_conversation, mask_rejected
 from qa_audit.readers import SpeakerMap, expand_inputs, read_inputs
 from qa_audit.roles_infer import RolesTally
 from qa_audit.rules import RuleSet
+from qa_audit.tally import Tally
 
 if TYPE_CHECKING:
     from qa_audit.report.prepare import Preparer
@@ -145,7 +146,7 @@ def _audit_into(
     try:
         with atomic_text(out / "results.jsonl") as res_f, atomic_text(out / "quarantine.jsonl") as q_f:
 
-            def audited() -> Iterator[ConversationResult]:
+            def audited() -> Iterator[Any]:
                 """Take the results in input order; results and quarantine lines are written as they come."""
                 nonlocal passed, interrupted
                 for item in stream:
@@ -163,17 +164,18 @@ def _audit_into(
                         reasons[_reason_kind(item.reason)] += 1
                         q_f.write(_dump(item.to_json()))
                     else:
+                        t = item if type(item) is Tally else Tally.of(item)  # Tally: from a lean pool worker
                         counts["audited"] += 1
-                        counts["findings"] += len(item.audit.findings)
-                        counts["review_flags"] += sum(not f.deducts for f in item.audit.findings)
-                        counts["empty_turns"] += item.audit.empty_turns
-                        passed += item.score.passed
-                        roles.add(item.conversation)
-                        rule_fails.update(k for k, v in item.audit.checks.items() if v == "fail")
-                        rule_flags.update(k for k, v in item.audit.checks.items() if v == "review")
+                        counts["findings"] += t.findings
+                        counts["review_flags"] += t.review_flags
+                        counts["empty_turns"] += t.empty_turns
+                        passed += t.passed
+                        roles.add(t.conversation)
+                        rule_fails.update(t.failed)
+                        rule_flags.update(t.review)
                         res_f.write(done[0] if done is not None else results_line(item))
                         if recorder is not None:
-                            recorder.add(item)
+                            recorder.add(item)  # a whole result: no lean pool with a store
                         yield done[1] if done is not None else item
                     if progress:
                         progress(counts)
@@ -293,7 +295,8 @@ def _results(inputs: Sequence[str], settings: AuditSettings, counts: Counter[str
     if settings.workers > 1:
         from qa_audit.parallel import audit_in_pool
 
-        return audit_in_pool(source, settings.ruleset, settings.tagger, settings.workers, preparer=preparer)
+        lean = not settings.store  # the store records whole results
+        return audit_in_pool(source, settings.ruleset, settings.tagger, settings.workers, preparer=preparer, lean=lean)
     return _audit_here(source, Auditor(settings.ruleset, settings.tagger), preparer)
 
 

@@ -21,13 +21,15 @@ from collections.abc import Generator, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
 from itertools import chain, islice
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qa_audit.auditor import Auditor
 from qa_audit.model import Audit, ComplaintTag, Conversation, ConversationResult, Rejected, Roles, RuleLoss, Score
+from qa_audit.tally import Tally
 
 if TYPE_CHECKING:
     from qa_audit.classify import ComplaintTagger
+    from qa_audit.report.prepare import Preparer
     from qa_audit.rules import RuleSet
 
 CHUNK = 64  # conversations per task: ~0.1 s of work, large enough to hide the pickling overhead
@@ -36,7 +38,11 @@ IN_FLIGHT_PER_WORKER = 3  # chunks queued per worker: keeps every core busy with
 Item = Conversation | Rejected
 Outcome = tuple[Audit, Score, ComplaintTag, Mapping[str, RuleLoss] | None, Roles | None]  # losses: for the reports
 
+Packed = tuple[str, bytes]  # Preparer.packed: a result's results.jsonl line and its pickled output rows
+
 _auditor: Auditor | None = None  # one per worker process, built by _init
+_preparer: Preparer | None = None  # the per-conversation output work, done in the worker when given
+_lean = False  # with a preparer: send back a Tally's fields instead of the audit
 
 
 def available_cpus() -> int:
@@ -47,14 +53,17 @@ def available_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _init(ruleset: RuleSet, tagger: ComplaintTagger, parent: int = 0) -> None:
+def _init(
+    ruleset: RuleSet, tagger: ComplaintTagger, parent: int = 0, preparer: Preparer | None = None, lean: bool = False
+) -> None:
     """Pool initializer: build the auditor (rule matchers, model and its segmenter) once per process."""
-    global _auditor
+    global _auditor, _preparer, _lean
     # Ctrl-C reaches the whole process group; only the parent decides how to stop (cleanly)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     die_with_parent(parent)
     _auditor = Auditor(ruleset, tagger)
+    _preparer, _lean = preparer, lean and preparer is not None
 
 
 def die_with_parent(parent: int) -> None:
@@ -81,13 +90,23 @@ def die_with_parent(parent: int) -> None:
         threading.Thread(target=watch, daemon=True, name="qa-audit-parent-watch").start()
 
 
-def _audit_chunk(convs: list[Conversation]) -> list[Outcome]:
-    """Audit a chunk in a worker; return only what the parent does not have (not the conversation)."""
+def _audit_chunk(convs: list[Conversation]) -> list[tuple[Any, Packed | None]]:
+    """Audit a chunk in a worker; return only what the parent does not have (not the conversation).
+
+    With a preparer, each result's output rows too (report/prepare.py), computed here; lean, the
+    fields of its Tally (after the conversation) instead of its audit.
+    """
     assert _auditor is not None, "worker not initialised"
-    out = []
+    out: list[tuple[Any, Packed | None]] = []
+    prep = _preparer.packed if _preparer is not None else None
     for conv in convs:
         r = _auditor.audit(conv)
-        out.append((r.audit, r.score, r.tag, r.losses, r.conversation.roles))
+        if _lean:
+            t = Tally.of(r)
+            fields = (t.findings, t.review_flags, t.empty_turns, t.passed, t.failed, t.review)
+            out.append(((r.conversation.roles, fields), prep(r) if prep else None))
+        else:
+            out.append(((r.audit, r.score, r.tag, r.losses, r.conversation.roles), prep(r) if prep else None))
     return out
 
 
@@ -98,11 +117,16 @@ def audit_in_pool(
     workers: int,
     chunk: int | None = None,
     local: Auditor | None = None,
-) -> Generator[ConversationResult | Rejected, None, None]:
+    preparer: Preparer | None = None,
+    lean: bool = False,
+) -> Generator[Any, None, None]:
     """Audit `items` on `workers` processes; yield results (and Rejected records) in input order.
 
     Uses fewer workers when the input has fewer chunks, and no pool at all (`local`, an in-process
     Auditor built on demand) when it fits in one chunk: a small run pays no start-up cost.
+    With a `preparer`, each result comes as (result, (results.jsonl line, output rows)), the
+    rows worked out by the worker (pickled) or, without a pool, by `preparer` here. `lean` (with
+    a preparer and a pool): a Tally instead of the result (its audit is not sent back).
     """
     chunk = chunk or CHUNK
     it = iter(items)
@@ -112,18 +136,24 @@ def audit_in_pool(
         if local is None:
             local = Auditor(ruleset, tagger)
         for item in chain(head, it):
-            yield item if isinstance(item, Rejected) else local.audit(item)
+            if isinstance(item, Rejected):
+                yield item
+            else:
+                r = local.audit(item)
+                yield r if preparer is None else (r, preparer(r))
         return
-    pool = ProcessPoolExecutor(n, mp_context=_context(), initializer=_init, initargs=(ruleset, tagger, os.getpid()))
-    pending: deque[tuple[list[Item], Future[list[Outcome]] | None]] = deque()
+    initargs = (ruleset, tagger, os.getpid(), preparer, lean)
+    lean = lean and preparer is not None
+    pool = ProcessPoolExecutor(n, mp_context=_context(), initializer=_init, initargs=initargs)
+    pending: deque[tuple[list[Item], Future[list[tuple[Any, Packed | None]]] | None]] = deque()
     try:
         for part in _chunks(chain(head, it), chunk):
             convs = [c for c in part if isinstance(c, Conversation)]
             pending.append((part, pool.submit(_audit_chunk, convs) if convs else None))
             while len(pending) >= n * IN_FLIGHT_PER_WORKER:
-                yield from _collect(*pending.popleft(), ruleset.version)
+                yield from _collect(*pending.popleft(), ruleset.version, lean)
         while pending:
-            yield from _collect(*pending.popleft(), ruleset.version)
+            yield from _collect(*pending.popleft(), ruleset.version, lean)
     finally:
         # also on an early stop (Ctrl-C, --limit): drop what is queued, wait for the workers to exit
         pool.shutdown(wait=True, cancel_futures=True)
@@ -137,16 +167,21 @@ def _context() -> multiprocessing.context.BaseContext:
 
 
 def _collect(
-    part: list[Item], fut: Future[list[Outcome]] | None, version: str
-) -> Iterator[ConversationResult | Rejected]:
+    part: list[Item], fut: Future[list[tuple[Any, Packed | None]]] | None, version: str, lean: bool = False
+) -> Iterator[Any]:
     outcomes = iter(fut.result() if fut is not None else ())
     for item in part:
         if isinstance(item, Rejected):
             yield item
+        elif lean:
+            (roles, fields), packed = next(outcomes)
+            conv = item if roles == item.roles else replace(item, roles=roles)
+            yield Tally(conv, *fields), packed
         else:
-            audit, score, tag, losses, roles = next(outcomes)
+            (audit, score, tag, losses, roles), packed = next(outcomes)
             conv = item if roles == item.roles else replace(item, roles=roles)  # the worker's roles check
-            yield ConversationResult(conv, audit, score, tag, version, losses)
+            result = ConversationResult(conv, audit, score, tag, version, losses)
+            yield result if packed is None else (result, packed)
 
 
 def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:

@@ -12,18 +12,22 @@ from collections import Counter
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from qa_audit import __version__, jsonsafe
 from qa_audit.atomic import atomic_text
 from qa_audit.auditor import Auditor
 from qa_audit.classify import ComplaintTagger
-from qa_audit.model import Conversation, ConversationResult, Rejected
+from qa_audit.model import Conversation, Rejected
 from qa_audit.outputs import commit_run, discard_run, locked, start_run
 from qa_audit.privacy import mask_conversation, mask_rejected
 from qa_audit.readers import SpeakerMap, expand_inputs, read_inputs
 from qa_audit.roles_infer import RolesTally
 from qa_audit.rules import RuleSet
+from qa_audit.tally import Tally
+
+if TYPE_CHECKING:
+    from qa_audit.report.prepare import Preparer
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,7 @@ def _audit_into(
     pending: list[tuple[Any, dict[str, Any]]],
 ) -> RunSummary:
     """Run the audit writing every output into the empty folder `out`; a store transaction is left in `pending`."""
+    from qa_audit.report.prepare import results_line
     from qa_audit.writer import write_outputs_aside  # the workbook in its own process
 
     started = time.time()
@@ -141,13 +146,16 @@ def _audit_into(
     try:
         with atomic_text(out / "results.jsonl") as res_f, atomic_text(out / "quarantine.jsonl") as q_f:
 
-            def audited() -> Iterator[ConversationResult]:
+            def audited() -> Iterator[Any]:
                 """Take the results in input order; results and quarantine lines are written as they come."""
                 nonlocal passed, interrupted
                 for item in stream:
                     if stop is not None and stop():
                         interrupted = True
                         return
+                    done = None  # (results.jsonl line, output rows) when prepared where audited
+                    if type(item) is tuple:
+                        item, done = item
                     counts["read"] += 1
                     if isinstance(item, Rejected):
                         if settings.mask:
@@ -156,18 +164,19 @@ def _audit_into(
                         reasons[_reason_kind(item.reason)] += 1
                         q_f.write(_dump(item.to_json()))
                     else:
+                        t = item if type(item) is Tally else Tally.of(item)  # Tally: from a lean pool worker
                         counts["audited"] += 1
-                        counts["findings"] += len(item.audit.findings)
-                        counts["review_flags"] += sum(not f.deducts for f in item.audit.findings)
-                        counts["empty_turns"] += item.audit.empty_turns
-                        passed += item.score.passed
-                        roles.add(item.conversation)
-                        rule_fails.update(k for k, v in item.audit.checks.items() if v == "fail")
-                        rule_flags.update(k for k, v in item.audit.checks.items() if v == "review")
-                        res_f.write(_dump(item.to_json()))
+                        counts["findings"] += t.findings
+                        counts["review_flags"] += t.review_flags
+                        counts["empty_turns"] += t.empty_turns
+                        passed += t.passed
+                        roles.add(t.conversation)
+                        rule_fails.update(t.failed)
+                        rule_flags.update(t.review)
+                        res_f.write(done[0] if done is not None else results_line(item))
                         if recorder is not None:
-                            recorder.add(item)
-                        yield item
+                            recorder.add(item)  # a whole result: no lean pool with a store
+                        yield done[1] if done is not None else item
                     if progress:
                         progress(counts)
 
@@ -246,10 +255,12 @@ def _open_store(settings: AuditSettings, inputs: Sequence[str]) -> Any:
     return StoreWriter(settings.store, settings.ruleset, inputs=inputs, model=settings.model_dir, day=settings.day)
 
 
-def _results(
-    inputs: Sequence[str], settings: AuditSettings, counts: Counter[str]
-) -> Generator[ConversationResult | Rejected, None, None]:
-    """The audited records in input order, on the engine the settings ask for, --limit applied."""
+def _results(inputs: Sequence[str], settings: AuditSettings, counts: Counter[str]) -> Generator[Any, None, None]:
+    """The audited records in input order, on the engine the settings ask for, --limit applied.
+
+    The local engine gives each result as (result, (results.jsonl line, output rows)): the
+    per-conversation output work is done where the conversation is audited (report/prepare.py).
+    """
     # validates encoding and column mapping now (ReadError), whichever engine reads the files
     records = read_inputs(
         list(inputs),
@@ -280,19 +291,37 @@ def _results(
     source = _limited(records, settings.limit, counts)
     if settings.mask:  # before auditing: rules, findings and every output see the masked text
         source = (mask_conversation(i) if isinstance(i, Conversation) else i for i in source)
+    preparer = _preparer(settings)
     if settings.workers > 1:
         from qa_audit.parallel import audit_in_pool
 
-        return audit_in_pool(source, settings.ruleset, settings.tagger, settings.workers)
-    return _audit_here(source, Auditor(settings.ruleset, settings.tagger))
+        lean = not settings.store  # the store records whole results
+        return audit_in_pool(source, settings.ruleset, settings.tagger, settings.workers, preparer=preparer, lean=lean)
+    return _audit_here(source, Auditor(settings.ruleset, settings.tagger), preparer)
+
+
+def _preparer(settings: AuditSettings) -> Preparer | None:
+    """The per-conversation output work for the audit processes; None for an unknown time zone (reported later)."""
+    from qa_audit.report.labels import zone
+    from qa_audit.report.prepare import Preparer
+
+    try:
+        tz = zone(settings.timezone)
+    except ValueError:
+        return None
+    return Preparer(list(settings.ruleset.infos().values()), tz)
 
 
 def _audit_here(
-    source: Iterable[Conversation | Rejected], auditor: Auditor
-) -> Generator[ConversationResult | Rejected, None, None]:
-    """The single-process path: audit each record as it is read."""
+    source: Iterable[Conversation | Rejected], auditor: Auditor, preparer: Preparer | None = None
+) -> Generator[Any, None, None]:
+    """The single-process path: audit each record as it is read (and prepare its output rows)."""
     for item in source:
-        yield item if isinstance(item, Rejected) else auditor.audit(item)
+        if isinstance(item, Rejected):
+            yield item
+        else:
+            result = auditor.audit(item)
+            yield result if preparer is None else (result, preparer(result))
 
 
 def remove_stale_temp_files(outdir: Path) -> list[Path]:

@@ -12,11 +12,9 @@ from qa_audit.report.aggregate import Aggregator
 from qa_audit.report.excel import ScorecardWriter
 from qa_audit.report.labels import zone
 from qa_audit.report.machine import FORMATS, MachineOutputs
+from qa_audit.report.prepare import PreparedResult, prepare_result, unpack
 from qa_audit.report.safe import as_os_error
 from qa_audit.report.split import SPLIT_KEYS, Spool
-from qa_audit.report.tables import conversation_row, finding_rows
-from qa_audit.report.transcript import transcript_turns
-from qa_audit.scoring import rule_losses
 
 __all__ = ["FORMATS", "SPLIT_KEYS", "OutputSummary", "check_options", "write_outputs"]
 
@@ -45,7 +43,7 @@ def check_options(formats: Collection[str], split_by: str | None) -> None:
 
 def write_outputs(
     outdir: Path,
-    results: Iterable[ConversationResult],
+    results: Iterable[ConversationResult | PreparedResult | bytes],
     rules: Sequence[RuleInfo],
     policy: ScoringPolicy,
     *,
@@ -56,9 +54,11 @@ def write_outputs(
 ) -> OutputSummary:
     """Write scorecard.xlsx, findings.jsonl and the requested CSV/Parquet tables into `outdir`.
 
-    One streaming pass over `results`; each file appears only when complete (temp file +
-    os.replace). `split_by="agent"` also writes outdir/by_agent/<agent>.xlsx per agent (or
-    "team": by_team/). The workbook shows times in `timezone` (IANA name, default Asia/Shanghai).
+    One streaming pass over `results` (ConversationResults, or their rows already prepared where
+    they were audited: PreparedResult, or its pickle from a pool worker, see report/prepare.py);
+    each file appears only when complete (temp file + os.replace). `split_by="agent"` also
+    writes outdir/by_agent/<agent>.xlsx per agent (or "team": by_team/). The workbook shows
+    times in `timezone` (IANA name, default Asia/Shanghai).
     `add_sheets(workbook)` is called after the last result, before the workbook is saved, to add
     sheets of the caller's own (the results store adds trends and reviewed precision).
     Raises ValueError for an unknown format, split key or time zone (a usage error).
@@ -74,14 +74,13 @@ def write_outputs(
     machine = MachineOutputs(outdir, formats)
     n_conv = n_find = 0
     try:
-        for result in results:
-            losses = result.losses if result.losses is not None else rule_losses(result.audit, rules_map)
-            row = conversation_row(result, losses, tz)
-            frows = finding_rows(result, rules_map, losses, tz)
-            turns = transcript_turns(result, tz) if frows else ()
+        for item in results:
+            item = unpack(item)
+            p = item if type(item) is PreparedResult else prepare_result(item, rules_map, tz)
+            row, frows, turns, losses = p.row, p.findings, p.turns, p.losses
             agg.add(row, losses)
             book.add(row, frows, turns)
-            machine.add(result, row, frows)
+            machine.add(p.findings_jsonl, row, frows)
             if spool is not None:
                 spool.add(row, frows, losses, turns)
             n_conv += 1

@@ -11,11 +11,9 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from qa_audit import jsonsafe
 from qa_audit.atomic import atomic_path, atomic_text
-from qa_audit.model import ConversationResult
 from qa_audit.report.safe import csv_text
-from qa_audit.report.tables import CONVERSATION_COLUMNS, FINDING_COLUMNS, Column, finding_json
+from qa_audit.report.tables import CONVERSATION_COLUMNS, FINDING_COLUMNS, Column
 
 FORMATS = ("csv", "parquet")
 _BATCH = 5_000
@@ -90,11 +88,9 @@ class MachineOutputs:
             self.tables.append((cls(self.stack, conv, CONVERSATION_COLUMNS), cls(self.stack, find, FINDING_COLUMNS)))
             self.paths += [conv, find]
 
-    def add(self, result: ConversationResult, row: Mapping[str, Any], findings: Sequence[Mapping[str, Any]]) -> None:
-        """Write one conversation and its findings."""
-        for finding, frow in zip(result.audit.findings, findings, strict=True):
-            line = finding_json(result, finding, frow["counted"])
-            self.jsonl.write(jsonsafe.dumps(line, ensure_ascii=False, default=str) + "\n")
+    def add(self, lines: str, row: Mapping[str, Any], findings: Sequence[Mapping[str, Any]]) -> None:
+        """Write one conversation: its findings.jsonl `lines` (report/prepare.py), its table rows."""
+        self.jsonl.write(lines)
         for conv, find in self.tables:
             conv.add(row)
             for frow in findings:

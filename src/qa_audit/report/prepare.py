@@ -1,0 +1,80 @@
+"""The per-conversation part of the outputs, worked out where the conversation is audited.
+
+The output writer is one process; with `--workers N` the audits run on N. Everything the outputs
+take from one conversation alone — its results.jsonl line, its findings.jsonl lines, the rows of
+the conversations and findings tables and its transcript turns — is computed here, in the
+process that audited it (a pool worker, or the audit process itself with one worker), so that
+this work spreads over the workers; the writer only lays the rows out in input order.
+`write_outputs` still accepts plain ConversationResults (the Dask engine, the results store):
+it prepares them itself, with the same functions, so the files are the same either way.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import tzinfo
+from typing import Any
+
+from qa_audit import jsonsafe
+from qa_audit.model import ConversationResult, RuleInfo
+from qa_audit.report.tables import conversation_row, finding_json, finding_rows
+from qa_audit.report.transcript import TurnRow, transcript_turns
+from qa_audit.scoring import RuleLoss, rule_losses
+
+
+@dataclass(frozen=True)
+class PreparedResult:
+    """What the outputs need of one audited conversation (no conversation object, no audit)."""
+
+    row: dict[str, Any]  # the conversations-table row
+    findings: tuple[dict[str, Any], ...]  # the findings-table rows
+    turns: tuple[TurnRow, ...]  # the transcript, when there are findings
+    losses: Mapping[str, RuleLoss]
+    findings_jsonl: str  # the conversation's lines of findings.jsonl
+
+
+def results_line(result: ConversationResult) -> str:
+    """The conversation's line of results.jsonl."""
+    return jsonsafe.dumps(result.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def findings_lines(result: ConversationResult, frows: Sequence[Mapping[str, Any]]) -> str:
+    """The conversation's lines of findings.jsonl (one per finding, in order)."""
+    return "".join(
+        jsonsafe.dumps(finding_json(result, finding, frow["counted"]), ensure_ascii=False, default=str) + "\n"
+        for finding, frow in zip(result.audit.findings, frows, strict=True)
+    )
+
+
+def prepare_result(result: ConversationResult, rules: Mapping[str, RuleInfo], tz: tzinfo | None) -> PreparedResult:
+    """The output rows of `result` (times in `tz`), as write_outputs writes them."""
+    losses = result.losses if result.losses is not None else rule_losses(result.audit, rules)
+    row = conversation_row(result, losses, tz)
+    frows = finding_rows(result, rules, losses, tz)
+    turns = transcript_turns(result, tz) if frows else ()
+    return PreparedResult(row, tuple(frows), turns, losses, findings_lines(result, frows))
+
+
+class Preparer:
+    """`prepare_result` bound to a rule set and a time zone; picklable, for pool workers."""
+
+    def __init__(self, rules: Sequence[RuleInfo], tz: tzinfo) -> None:
+        """`rules`: the rule set's infos; `tz`: the report's time zone."""
+        self.rules = {r.id: r for r in rules}
+        self.tz = tz
+
+    def __call__(self, result: ConversationResult) -> tuple[str, PreparedResult]:
+        """(results.jsonl line, prepared rows) of `result`."""
+        return results_line(result), prepare_result(result, self.rules, self.tz)
+
+    def packed(self, result: ConversationResult) -> tuple[str, bytes]:
+        """As `__call__`, the rows pickled (a pool worker's answer: its parent forwards them unopened)."""
+        line, prepared = self(result)
+        return line, pickle.dumps(prepared, pickle.HIGHEST_PROTOCOL)
+
+
+def unpack(item: Any) -> Any:
+    """A PreparedResult from `Preparer.packed`'s bytes; anything else as it is."""
+    return pickle.loads(item) if type(item) is bytes else item

@@ -1,0 +1,85 @@
+"""Output rows prepared where a conversation is audited make the same files as rows made by the writer."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from qa_audit import jsonsafe
+from qa_audit.classify import ComplaintTagger
+from qa_audit.model import Conversation, ConversationResult
+from qa_audit.parallel import audit_in_pool
+from qa_audit.paths import default_model_dir, default_rules_dir
+from qa_audit.pipeline import Auditor
+from qa_audit.readers import read_inputs
+from qa_audit.report import write_outputs
+from qa_audit.report.labels import zone
+from qa_audit.report.prepare import PreparedResult, Preparer, unpack
+from qa_audit.rules import load_ruleset
+from qa_audit.tally import Tally
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_transcripts"
+TIMED = ("docProps/core.xml", "xl/worksheets/sheet1.xml")  # the creation time; the summary's 生成时间
+
+
+@pytest.fixture(scope="module")
+def audited() -> tuple:
+    ruleset = load_ruleset(default_rules_dir())
+    tagger = ComplaintTagger.load(default_model_dir())
+    convs = [c for c in read_inputs([str(SAMPLES)]) if isinstance(c, Conversation)]
+    results = [Auditor(ruleset, tagger).audit(c) for c in convs]
+    return ruleset, tagger, convs, results
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist() if n not in TIMED}
+
+
+def test_prepared_rows_write_the_files_the_writer_writes_from_results(tmp_path: Path, audited) -> None:
+    ruleset, _, _, results = audited
+    rules, policy = list(ruleset.infos().values()), ruleset.policy
+    prep = Preparer(rules, zone(None))
+    here = write_outputs(tmp_path / "here", iter(results), rules, policy, formats=("csv",))
+    packed = [prep.packed(r)[1] for r in results]
+    assert all(type(unpack(b)) is PreparedResult for b in packed)
+    there = write_outputs(tmp_path / "there", iter(packed), rules, policy, formats=("csv",))
+    assert (there.conversations, there.findings) == (here.conversations, here.findings)
+    assert here.findings > 0
+    for name in ("findings.jsonl", "conversations.csv", "findings.csv"):
+        assert (tmp_path / "there" / name).read_bytes() == (tmp_path / "here" / name).read_bytes(), name
+    assert _parts(tmp_path / "there" / "scorecard.xlsx") == _parts(tmp_path / "here" / "scorecard.xlsx")
+
+
+def test_results_line_is_the_compact_json_of_the_result(audited) -> None:
+    ruleset, _, _, results = audited
+    line, _ = Preparer(list(ruleset.infos().values()), zone(None))(results[0])
+    assert line.endswith("\n") and "\n" not in line[:-1]
+    assert json.loads(line) == json.loads(jsonsafe.dumps(results[0].to_json()))
+    # the line results.jsonl has always had: compact, Chinese as it is
+    assert line == jsonsafe.dumps(results[0].to_json(), ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def test_pool_workers_prepare_the_rows_this_process_would(audited) -> None:
+    ruleset, tagger, convs, results = audited
+    prep = Preparer(list(ruleset.infos().values()), zone(None))
+    pooled = list(audit_in_pool(convs, ruleset, tagger, workers=2, chunk=8, preparer=prep))
+    assert len(pooled) == len(results)
+    for (result, (line, blob)), local in zip(pooled, results, strict=True):
+        assert isinstance(result, ConversationResult) and type(blob) is bytes
+        want_line, want = prep(local)
+        assert line == want_line
+        assert unpack(blob) == want
+
+
+def test_a_lean_pool_sends_the_counts_of_each_result_not_its_audit(audited) -> None:
+    ruleset, tagger, convs, results = audited
+    prep = Preparer(list(ruleset.infos().values()), zone(None))
+    pooled = list(audit_in_pool(convs, ruleset, tagger, workers=2, chunk=8, preparer=prep, lean=True))
+    assert [type(t) for t, _ in pooled] == [Tally] * len(results)
+    assert [t for t, _ in pooled] == [Tally.of(r) for r in results]
+    assert sum(t.findings for t, _ in pooled) > 0 and any(t.failed for t, _ in pooled)
+    assert [unpack(blob) for _, (_, blob) in pooled] == [prep(r)[1] for r in results]

@@ -223,6 +223,14 @@ def main() -> None:
             report(f"{s} AND model >= {t} (no cue needed)", [has[s] & ~strong & (p >= t) for p in probs])
     any_sig = np.array([bool(g - {"late"}) for g in sig])
     report("weak cue AND any signal but late", [any_sig & weak])
+    back = has["promise_back"] | has["urge_again"]
+    for t in (0.4, 0.5, 0.6):
+        report(f"weak cue AND (promise_back OR urge_again) AND model >= {t}", [back & weak & (p >= t) for p in probs])
+        report(f"weak cue AND any signal but late AND model >= {t}", [any_sig & weak & (p >= t) for p in probs])
+    for kind in sorted({k for p, w in zip(prepared, weak, strict=True) if w for k in p.fired}):
+        alone = weak & np.array([kind in q.fired for q in prepared])
+        report(f"weak kind {kind} (no strong cue)", [alone])
+        report(f"weak kind {kind} AND prev_cue AND model >= 0.5", [alone & has["prev_cue"] & (p >= 0.5) for p in probs])
     for t in (0.3, 0.5, 0.6, 0.7, 0.8, 0.9):
         report(f"weak cue AND model >= {t}", [weak & (p >= t) for p in probs])
     # per-kind thresholds: for each weak kind, the lowest threshold passing on the other folds' rows

@@ -8,6 +8,9 @@ Sets:
 - `labels-2`: `eval/complaint_turns.jsonl` (1,616 turns of 404 sessions; `tune` / `test`).
 - `labels-3`: `eval/complaint_train_turns.jsonl` (842 turns of 170 other sessions; `train` only: the
   complaint model is fitted on it and on `labels-2 tune`, so its numbers there are in-sample).
+- `labels-2-adjudicated`: `eval/complaint_turns_adjudicated.jsonl` when present: the same 802 test
+  turns, labelled where the first and the second annotator agree, adjudicated by a third reader where
+  they differ (scored on the test split's own turns; the file must cover exactly those turns).
 - `labels-1`: `models/complaint_labels.csv` (320 turns; even ids `dev`, odd ids `test`).
 - `gold-turns`: `eval/jddc_gold.jsonl` turn level: the first complaint turn is positive, earlier
   customer turns of a complaint session and every customer turn (4+ characters) of a
@@ -36,6 +39,7 @@ from qa_audit.classify.complaint import detect_complaint, is_complaint_text  # n
 from qa_audit.classify.complaint_train import average_precision  # noqa: E402
 from qa_audit.model import Conversation, Turn  # noqa: E402
 
+ADJUDICATED = ROOT / "eval" / "complaint_turns_adjudicated.jsonl"
 SESSIONS = ROOT.parent / "shared" / "data" / "jddc_dialogues" / "sessions.jsonl"
 _MASK = re.compile(r"\[[^\]]*\]")
 
@@ -64,13 +68,40 @@ def _score(pairs: list[tuple[bool, bool]], probs: list[float] | None = None) -> 
     }
 
 
+def adjudicated_rows(path: Path, texts: dict[tuple[str, int], str]) -> list[tuple[str, bool]]:
+    """Return (text, adjudicated label) per line of `path`, the text being that test turn's in `texts`.
+
+    The adjudicated file relabels the test split: a turn it labels twice, a turn outside `texts` (the test
+    split's turns by conversation id and turn index) or a test turn it leaves out is a ValueError.
+    """
+    rows: list[tuple[str, bool]] = []
+    seen: set[tuple[str, int]] = set()
+    for line in path.open(encoding="utf-8"):
+        r = json.loads(line)
+        key = (r["conversation_id"], r["turn"])
+        if key in seen:
+            raise ValueError(f"{path}: {key} labelled twice")
+        if key not in texts:
+            raise ValueError(f"{path}: {key} is not in the test split of complaint_turns.jsonl")
+        seen.add(key)
+        rows.append((texts[key], bool(r["is_complaint"])))
+    if len(seen) != len(texts):
+        raise ValueError(f"{path}: {len(texts) - len(seen)} test turns missing, e.g. {min(set(texts) - seen)}")
+    return rows
+
+
 def _turn_sets(sessions: dict[str, dict]) -> dict[str, list[tuple[str, bool]]]:
     sets: dict[str, list[tuple[str, bool]]] = {}
+    test_texts: dict[tuple[str, int], str] = {}
     for name, file in (("labels-2", "complaint_turns.jsonl"), ("labels-3", "complaint_train_turns.jsonl")):
         for line in (ROOT / "eval" / file).open(encoding="utf-8"):
             r = json.loads(line)
             text = sessions[r["conversation_id"]]["turns"][r["turn"]]["text"] if sessions else r["text"]
             sets.setdefault(f"{name} {r['split']}", []).append((text, r["is_complaint"]))
+            if name == "labels-2" and r["split"] == "test":
+                test_texts[(r["conversation_id"], r["turn"])] = text
+    if ADJUDICATED.exists():
+        sets["labels-2-adjudicated test"] = adjudicated_rows(ADJUDICATED, test_texts)
     for r in csv.DictReader((ROOT / "models" / "complaint_labels.csv").open(encoding="utf-8")):
         part = "dev" if int(r["id"]) % 2 == 0 else "test"
         sets.setdefault(f"labels-1 {part}", []).append((r["text"], r["is_complaint"] == "1"))

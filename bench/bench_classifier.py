@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SESSIONS = Path(os.environ.get("JDDC_SESSIONS", "jddc_sessions.jsonl"))  # development data, not in the repo
+SESSIONS = Path(os.environ.get("JDDC_SESSIONS", ROOT / "data" / "jddc_dialogues" / "sessions.jsonl"))
 
 
 def _sessions():

@@ -18,8 +18,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_transcripts"
-# the real JDDC chat sessions are development data, not in the repository: JDDC_SESSIONS=path/sessions.jsonl
-JDDC = Path(os.environ.get("JDDC_SESSIONS", "jddc_sessions.jsonl"))
+# the real JDDC chat sessions ship in data/ (Apache-2.0); JDDC_SESSIONS=path/sessions.jsonl names others
+JDDC = Path(os.environ.get("JDDC_SESSIONS", ROOT / "data" / "jddc_dialogues" / "sessions.jsonl"))
 SKIP = {"broken_records.jsonl"}  # deliberately unreadable records: the benchmark measures audits
 
 

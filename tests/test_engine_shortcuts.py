@@ -173,3 +173,29 @@ def test_regex_presence_of_patterns_without_literal_atoms() -> None:
     index = RegexIndex(patterns)
     for text in ("ab", "12", "hello 你好", "HeLLo", "您好呀", "", "x"):
         assert index.present(text) == _set_present(index.patterns, text), text
+
+
+def _finditer_spans(pattern: str, text: str) -> list[tuple[int, int]]:
+    """The definition: the non-empty matches re2's finditer gives, as character spans."""
+    import re2
+
+    return [m.span() for m in re2.compile(pattern).finditer(text) if m.end() > m.start()]
+
+
+def test_regex_spans_from_one_utf8_encoding_are_what_finditer_gives() -> None:
+    from qa_audit.rules.matchers import RegexIndex
+
+    patterns = {"a*", "好|您", "^.{2}", "(你|您)好", "x?", "[😀-🙏]+", "\\b", "呀$", "(?i)hello"}
+    index = RegexIndex(patterns)
+    texts = ["", "aa好您", "您好您好aa", "é你好😀😀呀", "hello HELLO 呀", "ab", "😀a😀aa呀"]
+    for text in texts:
+        for rid, pattern in enumerate(index.patterns):
+            assert index.spans(rid, text) == _finditer_spans(pattern, text), (pattern, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=ALPHABET + "aé😀0123456789", max_size=40))
+def test_regex_spans_of_the_default_pack_are_what_finditer_gives(text: str) -> None:
+    regexes = engine().matchers.regexes
+    for rid, pattern in enumerate(regexes.patterns):
+        assert regexes.spans(rid, text) == _finditer_spans(pattern, text), pattern

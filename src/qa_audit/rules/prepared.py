@@ -235,7 +235,13 @@ class PreparedTurn:
 
     @lazy
     def _regex_hits(self) -> dict[int, list[Span]]:
-        return self._m.regexes.find(self.text, self.regex_ids)
+        """Regex id -> spans, filled per regex on first use (`regex_spans`)."""
+        return {}
+
+    @lazy
+    def _utf8(self) -> bytes:
+        """The normalised text in UTF-8, encoded once for every regex of the turn."""
+        return self.text.encode("utf-8")
 
     @lazy
     def tokens(self) -> tuple:
@@ -286,8 +292,15 @@ class PreparedTurn:
         return spans, counts, self._m.similar.screen(counts)
 
     def regex_spans(self, pattern: str) -> list[Span]:
-        """Spans of a rule regex."""
-        return self._regex_hits.get(self._m.regexes.ids[pattern], [])
+        """Spans of a rule regex (searched for only when the RE2 filter found it, once per turn)."""
+        rid = self._m.regexes.ids[pattern]
+        if rid not in self.regex_ids:
+            return []
+        hits = self._regex_hits
+        found = hits.get(rid)
+        if found is None:
+            found = hits[rid] = self._m.regexes.spans(rid, self.text, self._utf8)
+        return found
 
     def word_spans(self, words: tuple[str, ...]) -> list[tuple[Span, str]]:
         """Spans of whole tokens among `words`."""

@@ -182,6 +182,17 @@ class PreparedTurn:
         """The outcome of a node known not to be quiet here."""
         if node.combine is None:
             return evaluate(node.cond, self, negation=negation, quoted=quoted)
+        if node.live is not None:  # an `or`: only its live children (plan.Live), a silent one adds nothing
+            parts = []
+            children = node.children
+            for k in node.live.children(self._scan.phrase_bits, self._regex_bits_now):
+                child = children[k]
+                if child.phrase_mask is None and child.engine in _IDLE and self._idle(child):
+                    continue
+                parts.append(self._settle(child, negation, quoted))
+            if len(parts) <= 1:  # an `or` of one outcome is that outcome (one that does not hold
+                return parts[0] if parts else _NO  # has no hits), of none `_NO`
+            return node.combine(parts)
         parts = []
         phrase_bits = self._scan.phrase_bits
         for child in node.children:
@@ -218,6 +229,10 @@ class PreparedTurn:
         if scan.regex_ids is None:
             self.regex_ids  # noqa: B018  (fills the scan's ids and bits)
         return scan.regex_bits
+
+    def _regex_bits_now(self) -> int:
+        """`_regex_bits` as a call (for plan.Live, which asks only when an `or` has a regex child)."""
+        return self._regex_bits
 
     @lazy
     def regex_ids(self) -> frozenset[int]:

@@ -14,7 +14,7 @@ so the work per turn follows what the turn says rather than how many children th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from qa_audit.rules.hits import Outcome
@@ -58,22 +58,20 @@ class Live:
     by_regex: dict[int, tuple[int, ...]]  # regex id -> indices of the children whose mask has it
     open: tuple[int, ...]  # indices of the children without masks
 
-    def children(self, phrase_bits: int, regex_bits: Callable[[], int]) -> list[int]:
+    def children(self, phrase_bits: int, regex_bits: Callable[[], int]) -> Sequence[int]:
         """Indices, in order, of the children that may say something on a turn with these bits.
 
         `regex_bits` is called only when some child has a regex (the RE2 pass is lazy).
         """
+        phrases = self.phrase_any & phrase_bits
+        regexes = self.regex_any & regex_bits() if self.regex_any else 0
+        if not (phrases or regexes):
+            return self.open  # the usual case: no masked child is live
         live = set(self.open)
-        found = self.phrase_any & phrase_bits
-        while found:
-            low = found & -found
-            live.update(self.by_phrase[low.bit_length() - 1])
-            found ^= low
-        if self.regex_any:
-            found = self.regex_any & regex_bits()
+        for found, table in ((phrases, self.by_phrase), (regexes, self.by_regex)):
             while found:
                 low = found & -found
-                live.update(self.by_regex[low.bit_length() - 1])
+                live.update(table[low.bit_length() - 1])
                 found ^= low
         return sorted(live)
 

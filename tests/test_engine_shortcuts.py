@@ -173,3 +173,97 @@ def test_regex_presence_of_patterns_without_literal_atoms() -> None:
     index = RegexIndex(patterns)
     for text in ("ab", "12", "hello 你好", "HeLLo", "您好呀", "", "x"):
         assert index.present(text) == _set_present(index.patterns, text), text
+
+
+def _finditer_spans(pattern: str, text: str) -> list[tuple[int, int]]:
+    """The definition: the non-empty matches re2's finditer gives, as character spans."""
+    import re2
+
+    return [m.span() for m in re2.compile(pattern).finditer(text) if m.end() > m.start()]
+
+
+def test_regex_spans_from_one_utf8_encoding_are_what_finditer_gives() -> None:
+    from qa_audit.rules.matchers import RegexIndex
+
+    patterns = {"a*", "好|您", "^.{2}", "(你|您)好", "x?", "[😀-🙏]+", "\\b", "呀$", "(?i)hello"}
+    index = RegexIndex(patterns)
+    texts = ["", "aa好您", "您好您好aa", "é你好😀😀呀", "hello HELLO 呀", "ab", "😀a😀aa呀"]
+    for text in texts:
+        for rid, pattern in enumerate(index.patterns):
+            assert index.spans(rid, text) == _finditer_spans(pattern, text), (pattern, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=ALPHABET + "aé😀0123456789", max_size=40))
+def test_regex_spans_of_the_default_pack_are_what_finditer_gives(text: str) -> None:
+    regexes = engine().matchers.regexes
+    for rid, pattern in enumerate(regexes.patterns):
+        assert regexes.spans(rid, text) == _finditer_spans(pattern, text), pattern
+
+
+# an `or` of many children of every sort: phrase leaves (sharing phrases), regexes, fuzzy, none,
+# nested and/or subtrees, and an `any` with exceptions: the live children found from the turn's bits
+# give the outcome the definition gives
+_WIDE_OR = {
+    "or": [
+        {"any": ["您好", "请问"]},
+        {"any": ["请问", "稍等"], "unless": ["不"]},
+        {"regex": "抱歉|对不起"},
+        {"regex": "[0-9]+天"},
+        {"fuzzy": ["谢谢"]},
+        {"none": ["再见"]},
+        {"and": [{"any": ["帮您"]}, {"regex": "查(一下|看)"}]},
+        {"or": [{"any": ["没有办法"]}, {"regex": "找谁"}, {"fuzzy": ["不好意思"]}]},
+        *({"any": [f"词{i}", "您好"]} for i in range(12)),
+    ]
+}
+
+
+@cache
+def _wide_engine() -> Engine:
+    import tempfile
+
+    import yaml
+
+    rule = {"id": "t.wide", "kind": "forbid", "match": _WIDE_OR, "title": "t", "severity": "minor", "points": 1}
+    rule |= {"message": "m", "source": "test", "examples": {"fire": ["您好"], "pass": ["再见"]}}
+    folder = Path(tempfile.mkdtemp())
+    (folder / "r.yaml").write_text(yaml.safe_dump({"rules": [rule]}, allow_unicode=True), encoding="utf-8")
+    return Engine(load_ruleset(folder))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "您好",
+                "请问",
+                "稍等",
+                "不",
+                "抱歉",
+                "3天",
+                "谢谢",
+                "泻泄",
+                "再见",
+                "帮您",
+                "查一下",
+                "没有办法",
+                "找谁",
+                "不好意思",
+                "布好意思",
+                "词3",
+                "词11",
+                "，",
+                "啊",
+            ]
+        ),
+        max_size=12,
+    )
+)
+def test_an_or_settles_its_live_children_as_the_definition_does(words: list[str]) -> None:
+    eng = _wide_engine()
+    [cond] = eng.ruleset.rules[0].conditions()
+    turn = PreparedTurn(Turn(0, "agent", "".join(words)), eng.matchers)
+    for negation, quoted in ((False, "count"), (True, "ignore")):
+        assert turn._evaluate(cond, negation, quoted) == evaluate(cond, turn, negation=negation, quoted=quoted)

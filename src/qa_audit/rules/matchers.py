@@ -93,6 +93,9 @@ class PhraseIndex:
         return found
 
 
+_UNANCHORED = re2._re2.RE2.Anchor.UNANCHORED
+
+
 class RegexIndex:
     """Every regex of every rule in one RE2 filter for presence, then RE2 per matching regex for spans.
 
@@ -125,10 +128,49 @@ class RegexIndex:
         if self._filter is None or not text:
             return {}
         out: dict[int, list[Span]] = {}
+        data = text.encode("utf-8")
         for rid in sorted(self.present(text) if present is None else present):
-            spans = [m.span() for m in self._compiled[rid].finditer(text) if m.end() > m.start()]
+            spans = self.spans(rid, text, data)
             if spans:
                 out[rid] = spans
+        return out
+
+    def spans(self, rid: int, text: str, data: bytes | None = None) -> list[Span]:
+        """The character spans of regex `rid`'s non-empty matches in `text`, as re2's `finditer` gives them.
+
+        `data`: `text` in UTF-8 when already encoded (a turn's regexes share one encoding). The
+        search loop is `finditer`'s own (the same start after every match, one character on after
+        an empty one) on the compiled RE2, without its per-match Python objects; byte offsets
+        become character offsets by decoding from the previous offset (matches end on characters).
+        """
+        if data is None:
+            data = text.encode("utf-8")
+        ascii_only = len(data) == len(text)
+        match = self._compiled[rid]._regexp.Match
+        end, pos = len(data), 0
+        last_byte = last_char = 0
+        out: list[Span] = []
+        while True:
+            found = match(_UNANCHORED, data, pos, end)[0]
+            start, stop = found
+            if start < 0:
+                break
+            if stop > start:
+                if ascii_only:
+                    out.append((start, stop))
+                else:
+                    first = last_char + len(data[last_byte:start].decode("utf-8"))
+                    last_char = first + len(data[start:stop].decode("utf-8"))
+                    last_byte = stop
+                    out.append((first, last_char))
+            if pos == end:
+                break
+            if pos == stop:  # an empty match where the search started: on by one character
+                pos += 1
+                while pos < end and data[pos] & 0xC0 == 0x80:
+                    pos += 1
+            else:
+                pos = stop
         return out
 
 

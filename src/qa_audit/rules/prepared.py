@@ -182,6 +182,17 @@ class PreparedTurn:
         """The outcome of a node known not to be quiet here."""
         if node.combine is None:
             return evaluate(node.cond, self, negation=negation, quoted=quoted)
+        if node.live is not None:  # an `or`: only its live children (plan.Live), a silent one adds nothing
+            parts = []
+            children = node.children
+            for k in node.live.children(self._scan.phrase_bits, self._regex_bits_now):
+                child = children[k]
+                if child.phrase_mask is None and child.engine in _IDLE and self._idle(child):
+                    continue
+                parts.append(self._settle(child, negation, quoted))
+            if len(parts) <= 1:  # an `or` of one outcome is that outcome (one that does not hold
+                return parts[0] if parts else _NO  # has no hits), of none `_NO`
+            return node.combine(parts)
         parts = []
         phrase_bits = self._scan.phrase_bits
         for child in node.children:
@@ -219,6 +230,10 @@ class PreparedTurn:
             self.regex_ids  # noqa: B018  (fills the scan's ids and bits)
         return scan.regex_bits
 
+    def _regex_bits_now(self) -> int:
+        """`_regex_bits` as a call (for plan.Live, which asks only when an `or` has a regex child)."""
+        return self._regex_bits
+
     @lazy
     def regex_ids(self) -> frozenset[int]:
         """Ids of the rule regexes that match in the turn (one RE2 pass, on first use)."""
@@ -235,7 +250,13 @@ class PreparedTurn:
 
     @lazy
     def _regex_hits(self) -> dict[int, list[Span]]:
-        return self._m.regexes.find(self.text, self.regex_ids)
+        """Regex id -> spans, filled per regex on first use (`regex_spans`)."""
+        return {}
+
+    @lazy
+    def _utf8(self) -> bytes:
+        """The normalised text in UTF-8, encoded once for every regex of the turn."""
+        return self.text.encode("utf-8")
 
     @lazy
     def tokens(self) -> tuple:
@@ -286,8 +307,15 @@ class PreparedTurn:
         return spans, counts, self._m.similar.screen(counts)
 
     def regex_spans(self, pattern: str) -> list[Span]:
-        """Spans of a rule regex."""
-        return self._regex_hits.get(self._m.regexes.ids[pattern], [])
+        """Spans of a rule regex (searched for only when the RE2 filter found it, once per turn)."""
+        rid = self._m.regexes.ids[pattern]
+        if rid not in self.regex_ids:
+            return []
+        hits = self._regex_hits
+        found = hits.get(rid)
+        if found is None:
+            found = hits[rid] = self._m.regexes.spans(rid, self.text, self._utf8)
+        return found
 
     def word_spans(self, words: tuple[str, ...]) -> list[tuple[Span, str]]:
         """Spans of whole tokens among `words`."""

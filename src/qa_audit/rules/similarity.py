@@ -134,6 +134,7 @@ class SimilarSpace:
     CHUNK = 4096  # spans vectorised at once: memory is CHUNK x vocabulary, whatever the turn
     WINDOW = 1 << 16  # characters the automaton scans at once: its matches are held as Python tuples
     SCREEN_MARGIN = 1e-9
+    PRE_BOUND = 1.0 - 1e-6  # below: the sum of every exemplar's squared weights is under its floor squared
 
     def __init__(self, matchers: dict[str, SimilarMatcher]) -> None:
         self.matchers = matchers
@@ -159,6 +160,11 @@ class SimilarSpace:
         self._squares = self._exemplars * self._exemplars
         self._col_key = [key for key in self._keys for _ in matchers[key].exemplars]
         self._floor = np.array([matchers[key].threshold - self.SCREEN_MARGIN for key in self._col_key])
+        # the pre-bound: per n-gram, its largest squared weight over any exemplar relative to that
+        # exemplar's floor squared; a turn whose n-gram occurrences sum to less than one (less a
+        # margin far above rounding) is out of every exemplar's reach (`reachable`)
+        share = self._squares / np.maximum(self._floor, self.SCREEN_MARGIN) ** 2
+        self._share: list[float] = share.max(axis=1).tolist() if share.size else [0.0] * len(grams)
 
     def reachable(self, text: str) -> frozenset[str] | None:
         """The conditions that may hit somewhere in `text`, from the n-grams of the whole turn.
@@ -167,7 +173,8 @@ class SimilarSpace:
         is s.e / |s| <= sqrt(sum of e_g^2 over the n-grams g in the span) (Cauchy-Schwarz), and the
         span's n-grams are among the turn's. Found by one automaton pass, without clause units or
         vectors; on real text almost no turn comes within reach. None for a turn longer than WINDOW
-        (its matches would be held at once).
+        (its matches would be held at once). Most turns are settled first by a looser bound in plain
+        Python (each occurrence's largest share of any exemplar's floor, summed), without numpy.
         """
         if len(text) > self.WINDOW:
             return None
@@ -175,6 +182,9 @@ class SimilarSpace:
             return frozenset()
         found = self._ac.find_matches_as_indexes(text, overlapping=True)
         if not found:
+            return frozenset()
+        share = self._share
+        if sum(share[g] for g, _, _ in found) < self.PRE_BOUND:  # the usual case: no exemplar within reach
             return frozenset()
         within = np.sqrt(self._squares[list({g for g, _, _ in found})].sum(axis=0)) >= self._floor
         if not within.any():  # the usual case

@@ -77,12 +77,12 @@ def write_outputs(
         for item in results:
             item = unpack(item)
             p = item if type(item) is PreparedResult else prepare_result(item, rules_map, tz)
-            row, frows, turns, losses = p.row, p.findings, p.turns, p.losses
-            agg.add(row, losses)
+            row, frows, turns = p.row, p.findings, p.turns
+            agg.add_rows(row, p.loss_rows)
             book.add(row, frows, turns)
             machine.add(p.findings_jsonl, row, frows)
             if spool is not None:
-                spool.add(row, frows, losses, turns)
+                spool.add(row, frows, p.losses, turns)
             n_conv += 1
             n_find += len(frows)
         aggregates = agg.result(rules_map, policy)

@@ -11,13 +11,15 @@ from __future__ import annotations
 import contextlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from datetime import datetime, tzinfo
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Any
+from zipfile import ZIP_DEFLATED, ZipFile
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.writer.excel import ExcelWriter
 
 from qa_audit.atomic import atomic_path
 from qa_audit.model import RuleInfo, ScoringPolicy
@@ -50,6 +52,9 @@ from qa_audit.report.safe import EXCEL_MAX_ROWS
 from qa_audit.report.transcript import TranscriptSheet, TurnRow
 
 FINDINGS_SHEET, CONVERSATIONS_SHEET = "发现明细", "会话"
+# zlib level of the workbook's parts: the sheets are ~80 MiB of XML on 10k real chats; level 3
+# deflates them in 0.25 s instead of 0.56 s (openpyxl's default, 6) for a file ~20 % larger
+ZIP_LEVEL = 3
 REVIEW_CHOICES = "属实,误判,存疑"
 
 
@@ -198,7 +203,7 @@ class ScorecardWriter:
         )
         self._order_sheets()
         with atomic_path(self.path) as tmp:
-            self.wb.save(tmp)
+            save_workbook(self.wb, tmp)
 
     def abort(self) -> None:
         """Give up: close and delete openpyxl's per-sheet temporary files; write nothing."""
@@ -242,3 +247,12 @@ class ScorecardWriter:
         ]
         rest = [ws for ws in self.wb._sheets if ws not in order]
         self.wb._sheets = order + rest
+
+
+def save_workbook(wb: Workbook, path: Path) -> None:
+    """`wb.save(path)` (openpyxl's save_workbook) with the parts deflated at ZIP_LEVEL."""
+    if wb.write_only and not wb.worksheets:
+        wb.create_sheet()
+    archive = ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=ZIP_LEVEL)
+    wb.properties.modified = datetime.now(tz=timezone.utc).replace(tzinfo=None)
+    ExcelWriter(wb, archive).save()

@@ -309,7 +309,8 @@ def _preparer(settings: AuditSettings) -> Preparer | None:
         tz = zone(settings.timezone)
     except ValueError:
         return None
-    return Preparer(list(settings.ruleset.infos().values()), tz)
+    keep = bool(settings.formats) or settings.split_by is not None  # CSV, Parquet, split workbooks use the rows
+    return Preparer(list(settings.ruleset.infos().values()), tz, keep_rows=keep)
 
 
 def _audit_here(

@@ -79,12 +79,17 @@ def write_outputs(
             p = item if type(item) is PreparedResult else prepare_result(item, rules_map, tz)
             row, frows, turns = p.row, p.findings, p.turns
             agg.add_rows(row, p.loss_rows)
-            book.add(row, frows, turns)
+            if p.sheet is not None:
+                book.add_rendered(p.sheet)
+            else:
+                book.add(row, frows, turns)
+            if (formats or spool is not None) and len(frows) != row["findings"]:
+                raise ValueError("CSV, Parquet and split workbooks need the finding rows: Preparer(keep_rows=True)")
             machine.add(p.findings_jsonl, row, frows)
             if spool is not None:
                 spool.add(row, frows, p.losses, turns)
             n_conv += 1
-            n_find += len(frows)
+            n_find += row["findings"]
         aggregates = agg.result(rules_map, policy)
         if add_sheets is not None:
             add_sheets(book.wb)

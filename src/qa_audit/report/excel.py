@@ -49,6 +49,7 @@ from qa_audit.report.links import EXCEL_MAX_LINKS
 from qa_audit.report.matrix import write_matrix
 from qa_audit.report.printing import print_layout
 from qa_audit.report.safe import EXCEL_MAX_ROWS
+from qa_audit.report.sheetrows import SheetRows
 from qa_audit.report.transcript import TranscriptSheet, TurnRow
 
 FINDINGS_SHEET, CONVERSATIONS_SHEET = "发现明细", "会话"
@@ -158,6 +159,29 @@ class ScorecardWriter:
             here = sheet_location(*table.append(out, links, height))  # past the link limit this only counts the drop
             self.first_finding.setdefault(agent, here)
             self.first_rule_finding.setdefault((agent, f["rule_id"]), here)
+
+    def add_rendered(self, rows: SheetRows) -> None:
+        """As `add`, from the rows report/sheetrows.py rendered where the conversation was audited."""
+        turn_at = [sheet_location(*self.transcripts.table.append_rendered(r)) for r in rows.transcript]
+        conv = self.conversations
+        links: dict[int, str] = {}
+        if rows.findings:
+            links[self._count_col] = sheet_location(*self.findings.next_location())
+            if turn_at:
+                links[1] = turn_at[0]
+        on = bool(links) and conv.can_link()
+        linked = (on and bool(turn_at), on and bool(rows.findings))
+        back = sheet_location(*conv.append_rendered(rows.conversation, links or None, linked))
+        agent = rows.agent
+        table = self.findings
+        for row, turn, rule in zip(rows.findings, rows.finding_turns, rows.finding_rules, strict=True):
+            links = {1: back}
+            if turn >= 0:
+                links[self._turn_col] = turn_at[turn]
+            on = table.can_link()
+            here = sheet_location(*table.append_rendered(row, links, (on, on and turn >= 0)))
+            self.first_finding.setdefault(agent, here)
+            self.first_rule_finding.setdefault((agent, rule), here)
 
     def close(self, agg: Aggregates) -> None:
         """Fill the summary, agents, agent × rule, breakdown and rules sheets and save atomically."""

@@ -113,5 +113,5 @@ def unpack(item: Any) -> Any:
     """A PreparedResult from `Preparer.packed`'s bytes; anything else as it is."""
     if type(item) is not bytes:
         return item
-    *rest, sheet = pickle.loads(item)
-    return PreparedResult(*rest, SheetRows(*sheet) if sheet is not None else None)
+    row, findings, turns, losses, lines, sheet = pickle.loads(item)
+    return PreparedResult(row, findings, turns, losses, lines, SheetRows(*sheet) if sheet is not None else None)

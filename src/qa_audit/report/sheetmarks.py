@@ -26,5 +26,3 @@ SLOT = ("\x020", "\x021")
 LINKED = 100  # a row's key LINKED + i: link slot i (the link style, when the writer links it)
 
 Row = tuple[bytes, tuple[int, ...], tuple[tuple[bytes, bytes], ...]]  # template, keys, (plain, linked) per slot
-
-

@@ -133,10 +133,10 @@ def _dims() -> Any:
     return Workbook().active.row_dimensions
 
 
-def _row(cells: list[str], keys: list[int], height: float | None, slots: Sequence[tuple[str, str]] = ()) -> Row:
+def _row(cells: list[str], keys: list[int], height: float | None) -> Row:
+    """A transcript row (no link slots) as bytes, non-ASCII as character references (as lxml writes it)."""
     xml = f'<row r="{ROW}"{_row_attrs(height)}>{"".join(cells)}</row>'
-    alts = tuple((p.encode("ascii", "xmlcharrefreplace"), q.encode("ascii", "xmlcharrefreplace")) for p, q in slots)
-    return xml.encode("ascii", "xmlcharrefreplace"), tuple(dict.fromkeys(keys)), alts
+    return xml.encode("ascii", "xmlcharrefreplace"), tuple(dict.fromkeys(keys)), ()
 
 
 _LINKED = f' s="{LINK_STYLE}"'  # the style of a cell in the link font

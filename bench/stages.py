@@ -43,7 +43,7 @@ def stages(inputs: list[str], outdir: Path) -> dict:
 
     ruleset = load_ruleset(default_rules_dir())
     auditor = Auditor(ruleset, ComplaintTagger.load(default_model_dir()))
-    preparer = Preparer(list(ruleset.infos().values()), zone(None), keep_rows=False)  # as the pipeline without --format
+    preparer = Preparer(list(ruleset.infos().values()), zone(None), render=False)  # as the 1-worker pipeline
     spent: Counter[str] = Counter()
     spent["start-up"] = time.process_time() - t0
 

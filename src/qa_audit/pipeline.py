@@ -310,7 +310,9 @@ def _preparer(settings: AuditSettings) -> Preparer | None:
     except ValueError:
         return None
     keep = bool(settings.formats) or settings.split_by is not None  # CSV, Parquet, split workbooks use the rows
-    return Preparer(list(settings.ruleset.infos().values()), tz, keep_rows=keep)
+    # one worker: the audit process is the longer path, the writer renders the workbook rows beside it
+    render = settings.workers > 1
+    return Preparer(list(settings.ruleset.infos().values()), tz, keep_rows=keep, render=render)
 
 
 def _audit_here(

@@ -81,12 +81,15 @@ def prepare_result(
 class Preparer:
     """`prepare_result` bound to a rule set and a time zone; picklable, for pool workers."""
 
-    def __init__(self, rules: Sequence[RuleInfo], tz: tzinfo, keep_rows: bool = True) -> None:
-        """`rules`: the rule set's infos; `tz`: the report's time zone; `keep_rows`: see prepare_result."""
+    def __init__(self, rules: Sequence[RuleInfo], tz: tzinfo, keep_rows: bool = True, render: bool = True) -> None:
+        """`rules`: the rule set's infos; `tz`: the report's time zone; `keep_rows`: see prepare_result.
+
+        `render`: render the workbook rows here (pool workers); without, the writer renders them.
+        """
         self.rules = {r.id: r for r in rules}
         self.tz = tz
         self.keep_rows = keep_rows
-        self.renderer = Renderer({r.id: r.title for r in rules}, str(tz))
+        self.renderer = Renderer({r.id: r.title for r in rules}, str(tz)) if render else None
 
     def __call__(self, result: ConversationResult) -> tuple[str, PreparedResult]:
         """(results.jsonl line, prepared rows) of `result`."""

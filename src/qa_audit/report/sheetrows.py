@@ -96,7 +96,8 @@ def _cell(col: int, value: Any, style: str = "") -> str:
 
 
 _SHORT = 64  # texts up to this long repeat (ids, names, labels, times, rule titles): their cell XML is kept ...
-_KNOWN_MAX = 65_536  # ... this many at most, all forgotten at once beyond
+_KNOWN_MAX = 16_384  # ... this many at most, all forgotten at once beyond (memory stays flat)
+_COLUMN_MAX = 2_048  # per column of a table (ids, names, times: most never come back)
 _known: dict[tuple[Any, ...], str] = {}
 
 
@@ -232,7 +233,7 @@ class Renderer:
                 if xml is None:
                     xml = _cell(col, _safe(value))
                     if type(value) is not str or len(value) <= _SHORT:
-                        if len(memo) >= _KNOWN_MAX:
+                        if len(memo) >= _COLUMN_MAX:
                             memo.clear()
                         memo[type(value), value] = xml
                 cells.append(xml)

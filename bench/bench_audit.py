@@ -12,8 +12,9 @@ The first printed line is the headline: whole audit (a real `qa-audit audit` pro
 included, 1 worker) / floor (reading + jieba segmentation of the same text, bench/baselines.py), and
 2 workers vs 1 on the same text, with the machine's load average. Then, on the real text:
   R1. each (floor, 1 worker, 2 workers) run of `--repeat` rounds: wall and CPU seconds, results identical;
-  R2. where the time goes, per stage (read, normalise, rules, classify, score, write) in one run
-      (bench/stages.py, CPU seconds);
+  R2. where the time goes, per stage (read, normalise, rules, classify, score, prepare, pipe, write)
+      in one run (bench/stages.py, CPU seconds; prepare and pipe: the output rows made where the
+      conversation is audited and their trip to the writer process);
 and, secondary, on the replicated corpus (bench/corpus.py: the sample conversations copied with new
 ids; the engine's per-text memos make repeated turns nearly free, so it flatters the audit):
   1. whole audit, 1 worker; 2. floor and audit / floor; 6. 2 workers vs 1;
@@ -201,7 +202,7 @@ def real_text(tmp: Path, inputs: list[Path], repeat: int) -> None:
     total = st["audit_cpu_seconds"]
     parts = ", ".join(
         f"{k} {cpu[k]:.2f} s ({cpu[k] / total:.0%})"
-        for k in ("read", "normalise", "rules", "classify", "score", "write")
+        for k in ("read", "normalise", "rules", "classify", "score", "prepare", "pipe", "write")
     )
     print(
         f"R2. stages of one in-process run, 1 worker, CPU seconds (bench/stages.py): {parts}; "

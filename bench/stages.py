@@ -3,16 +3,20 @@
     python bench/stages.py CORPUS_DIR_OR_FILES...     # prints one JSON line (seconds per stage)
 
 Runs the audit in this process, stage by stage, as the one-worker pipeline does (read ->
-mask -> roles check -> classify -> rules -> score -> write every output), and times each stage with
-process CPU time (time.process_time: a loaded shared machine stretches wall time, not
-the work): `normalise` is the time inside `normalize()` called by the rule engine (so `rules` is
-the engine without it), `write` is every output (results.jsonl, findings.jsonl, scorecard.xlsx).
+mask -> roles check -> classify -> rules -> score -> prepare -> pipe -> write every output), and
+times each stage with process CPU time (time.process_time: a loaded shared machine stretches wall
+time, not the work): `normalise` is the time inside `normalize()` called by the rule engine (so
+`rules` is the engine without it); `prepare` is the per-conversation output work done where the
+conversation is audited (its results.jsonl line and output rows, report/prepare.py); `pipe` is
+pickling those rows and unpickling them again (what sending them to the writer process costs the
+two ends); `write` is the writer process's work (results.jsonl, findings.jsonl, scorecard.xlsx).
 Start-up (imports, loading the rules and the model) is reported apart. Development tooling only.
 """
 
 from __future__ import annotations
 
 import json
+import pickle
 import sys
 import tempfile
 import time
@@ -31,12 +35,15 @@ def stages(inputs: list[str], outdir: Path) -> dict:
     from qa_audit.privacy import mask_conversation
     from qa_audit.readers import read_inputs
     from qa_audit.report import write_outputs
+    from qa_audit.report.labels import zone
+    from qa_audit.report.prepare import Preparer
     from qa_audit.roles_infer import check_roles
     from qa_audit.rules import load_ruleset
     from qa_audit.scoring import rule_losses, score_conversation
 
     ruleset = load_ruleset(default_rules_dir())
     auditor = Auditor(ruleset, ComplaintTagger.load(default_model_dir()))
+    preparer = Preparer(list(ruleset.infos().values()), zone(None), render=False)  # as the 1-worker pipeline
     spent: Counter[str] = Counter()
     spent["start-up"] = time.process_time() - t0
 
@@ -72,12 +79,17 @@ def stages(inputs: list[str], outdir: Path) -> dict:
             spent["classify"] += t2 - t1
             spent["rules"] += t3 - t2
             spent["score"] += t4 - t3
-            # the results.jsonl line: not timed here, so it counts as `write`
-            res_f.write(json.dumps(result.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n")
+            line, rows = preparer(result)
+            t5 = time.process_time()
+            rows = pickle.loads(pickle.dumps(rows, pickle.HIGHEST_PROTOCOL))
+            t6 = time.process_time()
+            spent["prepare"] += t5 - t4
+            spent["pipe"] += t6 - t5
+            res_f.write(line)  # the pipeline writes it as the result comes: counts as `write`
             counts["audited"] += 1
             counts["findings"] += len(audit.findings)
             inside = time.process_time()
-            yield result
+            yield rows
             t = time.process_time()
             spent["yielded"] += t - inside
 
@@ -86,7 +98,7 @@ def stages(inputs: list[str], outdir: Path) -> dict:
         write_outputs(outdir, results(), list(ruleset.infos().values()), ruleset.policy)
     total = time.process_time() - w0
     spent["rules"] -= spent["normalise"]
-    in_gen = sum(spent[k] for k in ("read", "classify", "rules", "normalise", "score"))
+    in_gen = sum(spent[k] for k in ("read", "classify", "rules", "normalise", "score", "prepare", "pipe"))
     spent["write"] = total - in_gen
     del spent["yielded"]
     return {"cpu_seconds": {k: round(v, 3) for k, v in spent.items()}, "audit_cpu_seconds": round(total, 3), **counts}

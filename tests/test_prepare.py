@@ -16,6 +16,7 @@ from qa_audit.paths import default_model_dir, default_rules_dir
 from qa_audit.pipeline import Auditor
 from qa_audit.readers import read_inputs
 from qa_audit.report import write_outputs
+from qa_audit.report.aggregate import Aggregator
 from qa_audit.report.labels import zone
 from qa_audit.report.prepare import PreparedResult, Preparer, unpack
 from qa_audit.rules import load_ruleset
@@ -83,3 +84,26 @@ def test_a_lean_pool_sends_the_counts_of_each_result_not_its_audit(audited) -> N
     assert [t for t, _ in pooled] == [Tally.of(r) for r in results]
     assert sum(t.findings for t, _ in pooled) > 0 and any(t.failed for t, _ in pooled)
     assert [unpack(blob) for _, (_, blob) in pooled] == [prep(r)[1] for r in results]
+
+
+def test_losses_travel_as_tuples_and_come_back_as_the_same_rule_losses(audited) -> None:
+    ruleset, _, _, results = audited
+    prep = Preparer(list(ruleset.infos().values()), zone(None))
+    for r in results:
+        p = unpack(prep.packed(r)[1])
+        assert all(type(x) is tuple for x in p.loss_rows)  # no RuleLoss object in the pickle
+        assert p.losses == r.losses and list(p.losses) == list(r.losses)  # same losses, same order
+
+
+def test_the_run_aggregates_are_the_same_from_loss_tuples(audited) -> None:
+    ruleset, _, _, results = audited
+    infos = ruleset.infos()
+    prep = Preparer(list(infos.values()), zone(None))
+    objects, tuples = Aggregator(), Aggregator()
+    for r in results:
+        p = prep(r)[1]
+        objects.add(p.row, r.losses)
+        tuples.add_rows(p.row, p.loss_rows)
+    a, b = objects.result(infos, ruleset.policy), tuples.result(infos, ruleset.policy)
+    assert a == b
+    assert any(x["points"] > 0 for x in a.rules)  # the samples do lose points

@@ -309,7 +309,10 @@ def _preparer(settings: AuditSettings) -> Preparer | None:
         tz = zone(settings.timezone)
     except ValueError:
         return None
-    return Preparer(list(settings.ruleset.infos().values()), tz)
+    keep = bool(settings.formats) or settings.split_by is not None  # CSV, Parquet, split workbooks use the rows
+    # one worker: the audit process is the longer path, the writer renders the workbook rows beside it
+    render = settings.workers > 1
+    return Preparer(list(settings.ruleset.infos().values()), tz, keep_rows=keep, render=render)
 
 
 def _audit_here(

@@ -14,6 +14,7 @@ from qa_audit.report.labels import zone
 from qa_audit.report.machine import FORMATS, MachineOutputs
 from qa_audit.report.prepare import PreparedResult, prepare_result, unpack
 from qa_audit.report.safe import as_os_error
+from qa_audit.report.sheetrows import Renderer
 from qa_audit.report.split import SPLIT_KEYS, Spool
 
 __all__ = ["FORMATS", "SPLIT_KEYS", "OutputSummary", "check_options", "write_outputs"]
@@ -69,6 +70,7 @@ def write_outputs(
     outdir.mkdir(parents=True, exist_ok=True)
     rules_map = {r.id: r for r in rules}
     book = ScorecardWriter(outdir / "scorecard.xlsx", rules, policy, tz=tz)
+    renderer = Renderer({r.id: r.title for r in rules}, str(tz))  # rows not rendered where they were audited
     spool = Spool(split_by, tz) if split_by else None
     agg = Aggregator()
     machine = MachineOutputs(outdir, formats)
@@ -77,14 +79,20 @@ def write_outputs(
         for item in results:
             item = unpack(item)
             p = item if type(item) is PreparedResult else prepare_result(item, rules_map, tz)
-            row, frows, turns, losses = p.row, p.findings, p.turns, p.losses
-            agg.add(row, losses)
-            book.add(row, frows, turns)
+            row, frows, turns = p.row, p.findings, p.turns
+            agg.add_rows(row, p.loss_rows)
+            sheet = p.sheet if p.sheet is not None else renderer.render(row, frows, turns)
+            if sheet is not None:
+                book.add_rendered(sheet)
+            else:
+                book.add(row, frows, turns)
+            if (formats or spool is not None) and len(frows) != row["findings"]:
+                raise ValueError("CSV, Parquet and split workbooks need the finding rows: Preparer(keep_rows=True)")
             machine.add(p.findings_jsonl, row, frows)
             if spool is not None:
-                spool.add(row, frows, losses, turns)
+                spool.add(row, frows, p.losses, turns)
             n_conv += 1
-            n_find += len(frows)
+            n_find += row["findings"]
         aggregates = agg.result(rules_map, policy)
         if add_sheets is not None:
             add_sheets(book.wb)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from qa_audit.model import RuleInfo, ScoringPolicy
-from qa_audit.scoring import RuleLoss
+from qa_audit.scoring import LossRow, RuleLoss, loss_rows
 
 AGITATED = "激动型"
 NOT_ENOUGH = "数据不足"
@@ -123,6 +123,10 @@ class Aggregator:
 
     def add(self, row: Mapping[str, Any], losses: Mapping[str, RuleLoss]) -> None:
         """Add one conversation row (tables.conversation_row) and its per-rule losses."""
+        self.add_rows(row, loss_rows(losses))
+
+    def add_rows(self, row: Mapping[str, Any], losses: Sequence[LossRow]) -> None:
+        """As `add`, the losses as `loss_rows` gives them (what a pool worker sends: tuples pickle fast)."""
         self._all.add(row)
         agent = self._agents[row["agent_id"] or "（未知）"]
         agent.stat.add(row)
@@ -131,20 +135,21 @@ class Aggregator:
         agent.complaints += bool(row["is_complaint"])
         for key, groups in self._groups.items():
             groups[row[key] or "（未知）"].add(row)
-        for rid, loss in losses.items():
-            stat = self._rules[rid]
-            if loss.bonus or loss.status == "n/a":
+        rules = self._rules
+        for rid, status, findings, _raw, points, _capped, bonus, _veto, flags in losses:
+            stat = rules[rid]
+            if bonus or status == "n/a":
                 continue
             stat.applicable += 1
-            if loss.flags:
-                agent.flags[rid] += loss.flags
-            if loss.status == "fail":
+            if flags:
+                agent.flags[rid] += flags
+            if status == "fail":
                 stat.failed += 1
-                stat.findings += loss.findings
-                stat.points += loss.points
-                agent.deductions += loss.findings
+                stat.findings += findings
+                stat.points += points
+                agent.deductions += findings
                 pair = agent.lost[rid]
-                pair[0] += loss.points
+                pair[0] += points
                 pair[1] += 1
         score = float(row["score"])
         if row["day"] is not None and row["hour"] is not None:

@@ -11,13 +11,15 @@ from __future__ import annotations
 import contextlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from datetime import datetime, tzinfo
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Any
+from zipfile import ZIP_DEFLATED, ZipFile
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.writer.excel import ExcelWriter
 
 from qa_audit.atomic import atomic_path
 from qa_audit.model import RuleInfo, ScoringPolicy
@@ -47,9 +49,13 @@ from qa_audit.report.links import EXCEL_MAX_LINKS
 from qa_audit.report.matrix import write_matrix
 from qa_audit.report.printing import print_layout
 from qa_audit.report.safe import EXCEL_MAX_ROWS
+from qa_audit.report.sheetrows import SheetRows
 from qa_audit.report.transcript import TranscriptSheet, TurnRow
 
 FINDINGS_SHEET, CONVERSATIONS_SHEET = "发现明细", "会话"
+# zlib level of the workbook's parts: the sheets are ~80 MiB of XML on 10k real chats; level 3
+# deflates them in 0.25 s instead of 0.56 s (openpyxl's default, 6) for a file 23 % larger
+ZIP_LEVEL = 3
 REVIEW_CHOICES = "属实,误判,存疑"
 
 
@@ -154,6 +160,29 @@ class ScorecardWriter:
             self.first_finding.setdefault(agent, here)
             self.first_rule_finding.setdefault((agent, f["rule_id"]), here)
 
+    def add_rendered(self, rows: SheetRows) -> None:
+        """As `add`, from the rows report/sheetrows.py rendered where the conversation was audited."""
+        turn_at = [sheet_location(*self.transcripts.table.append_rendered(r)) for r in rows.transcript]
+        conv = self.conversations
+        links: dict[int, str] = {}
+        if rows.findings:
+            links[self._count_col] = sheet_location(*self.findings.next_location())
+            if turn_at:
+                links[1] = turn_at[0]
+        on = bool(links) and conv.can_link()
+        linked = (on and bool(turn_at), on and bool(rows.findings))
+        back = sheet_location(*conv.append_rendered(rows.conversation, links or None, linked))
+        agent = rows.agent
+        table = self.findings
+        for row, turn, rule in zip(rows.findings, rows.finding_turns, rows.finding_rules, strict=True):
+            links = {1: back}
+            if turn >= 0:
+                links[self._turn_col] = turn_at[turn]
+            on = table.can_link()
+            here = sheet_location(*table.append_rendered(row, links, (on, on and turn >= 0)))
+            self.first_finding.setdefault(agent, here)
+            self.first_rule_finding.setdefault((agent, rule), here)
+
     def close(self, agg: Aggregates) -> None:
         """Fill the summary, agents, agent × rule, breakdown and rules sheets and save atomically."""
         self.findings.finish()
@@ -198,7 +227,7 @@ class ScorecardWriter:
         )
         self._order_sheets()
         with atomic_path(self.path) as tmp:
-            self.wb.save(tmp)
+            save_workbook(self.wb, tmp)
 
     def abort(self) -> None:
         """Give up: close and delete openpyxl's per-sheet temporary files; write nothing."""
@@ -242,3 +271,12 @@ class ScorecardWriter:
         ]
         rest = [ws for ws in self.wb._sheets if ws not in order]
         self.wb._sheets = order + rest
+
+
+def save_workbook(wb: Workbook, path: Path) -> None:
+    """`wb.save(path)` (openpyxl's save_workbook) with the parts deflated at ZIP_LEVEL."""
+    if wb.write_only and not wb.worksheets:
+        wb.create_sheet()
+    archive = ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=ZIP_LEVEL)
+    wb.properties.modified = datetime.now(tz=timezone.utc).replace(tzinfo=None)
+    ExcelWriter(wb, archive).save()

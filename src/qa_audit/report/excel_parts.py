@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 from qa_audit.report.excel_style import CellMaker, finish_table, prepare_table
@@ -14,7 +15,11 @@ from qa_audit.report.fastrows import FastRows
 from qa_audit.report.links import EXCEL_MAX_LINKS, LinkSpool
 from qa_audit.report.printing import print_columns, print_layout
 from qa_audit.report.safe import EXCEL_MAX_ROWS
+from qa_audit.report.sheetmarks import LINK_K, LINK_STYLE, LINKED, RECIPES, ROW, SLOT, STYLE, Row
 from qa_audit.report.tables import Column
+
+_ROW, _LINK_STYLE = ROW.encode(), LINK_STYLE.encode()
+_SLOT, _STYLE = [m.encode() for m in SLOT], [m.encode() for m in STYLE]
 
 
 class SplitSheet:
@@ -41,6 +46,7 @@ class SplitSheet:
         self.max_rows, self.max_links = max_rows, max_links
         self.parts: list[tuple[Any, int]] = []  # (sheet, last row written)
         self.links: list[LinkSpool] = []
+        self._sids: dict[int, bytes] = {}  # RECIPES index -> style id (workbook-wide)
         self._new_part()
 
     def _new_part(self) -> None:
@@ -85,6 +91,49 @@ class SplitSheet:
         for col, location in (links or {}).items():
             self.links[-1].add(f"{get_column_letter(col)}{last + 1}", location)
         return ws.title, last + 1
+
+    def append_rendered(
+        self, rendered: Row, links: Mapping[int, str] | None = None, linked: tuple[bool, bool] = (False, False)
+    ) -> tuple[str, int]:
+        """Append a row rendered by report/sheetrows.py as `append` writes it; `linked`: slots in the link font.
+
+        Return (sheet title, row) where it landed.
+        """
+        self.roll()
+        ws, last = self.parts[-1]
+        n = last + 1
+        xml, keys, alts = rendered
+        for i, (plain, link) in enumerate(alts):
+            xml = xml.replace(_SLOT[i], link if linked[i] else plain)
+        for k in keys:
+            if k >= LINKED:
+                if linked[k - LINKED]:
+                    xml = xml.replace(_LINK_STYLE, self._style_id(LINK_K))
+            else:
+                xml = xml.replace(_STYLE[k], self._style_attr(k))
+        self.fast.write_raw(xml.replace(_ROW, str(n).encode()))
+        self.parts[-1] = (ws, n)
+        for col, location in (links or {}).items():
+            self.links[-1].add(f"{get_column_letter(col)}{n}", location)
+        return ws.title, n
+
+    def _style_id(self, k: int) -> bytes:
+        """The workbook's style id of RECIPES[k], registered as fastrows registers a cell's style on first use."""
+        sid = self._sids.get(k)
+        if sid is None:
+            kw, quote = RECIPES[k]
+            if quote:
+                cell = WriteOnlyCell(self.parts[-1][0])
+                CellMaker._apply(cell, kw.get("font"), None, kw.get("alignment"), kw.get("fill"))
+                cell.quotePrefix = True
+                style = cell._style
+            else:
+                style = self.cells.styled("x", **kw).style
+            sid = self._sids[k] = str(self.wb._cell_styles.add(style)).encode()
+        return sid
+
+    def _style_attr(self, k: int) -> bytes:
+        return b' s="' + self._style_id(k) + b'"'
 
     @property
     def rows(self) -> int:

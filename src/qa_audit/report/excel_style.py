@@ -27,6 +27,8 @@ BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
 BAD_FONT = Font(color="9C0006")
 WARN_FILL = PatternFill("solid", fgColor="FFEB9C")
 REVIEW_FILL = PatternFill("solid", fgColor="E4DFEC")  # 待复核 flags: lavender, never the red of a deduction
+BANNER_FILL = PatternFill("solid", fgColor="D9E1F2")  # a conversation's first row in 会话原文
+BANNER_FONT = Font(bold=True, color="1F3864")
 WRAP = Alignment(wrap_text=True, vertical="top")
 YES, NO = "是", "否"
 _bad = ILLEGAL_CHARS.search

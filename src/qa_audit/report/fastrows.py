@@ -187,6 +187,13 @@ class FastRows:
         out.append("</row>")
         ws._writer.fh.write(_ascii("".join(out)))
 
+    def write_raw(self, xml: bytes) -> None:
+        """Write a row already in its final bytes (report/sheetrows.py, filled in by SplitSheet.append_rendered)."""
+        if not self._flushed:
+            self.ws._writer.stream.flush()  # the header row, still in lxml's buffer
+            self._flushed = True
+        self.ws._writer.fh.write(xml)
+
     def _styled(self, out: list[str], item: Styled, letter: str, row: int) -> bool:
         """Append the XML of a Styled text, number or empty cell to `out`; False when it needs openpyxl."""
         value, kind = item.value, type(item.value)

@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import tzinfo
 from typing import Any
 
 from qa_audit import jsonsafe
 from qa_audit.model import ConversationResult, RuleInfo
+from qa_audit.report.sheetrows import Renderer, SheetRows
 from qa_audit.report.tables import conversation_row, finding_json, finding_rows
 from qa_audit.report.transcript import TurnRow, transcript_turns
-from qa_audit.scoring import RuleLoss, rule_losses
+from qa_audit.scoring import LossRow, RuleLoss, from_loss_rows, loss_rows, rule_losses
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,14 @@ class PreparedResult:
     row: dict[str, Any]  # the conversations-table row
     findings: tuple[dict[str, Any], ...]  # the findings-table rows
     turns: tuple[TurnRow, ...]  # the transcript, when there are findings
-    losses: Mapping[str, RuleLoss]
+    loss_rows: tuple[LossRow, ...]  # scoring.loss_rows: unpickled in a tenth of the time of RuleLoss objects
     findings_jsonl: str  # the conversation's lines of findings.jsonl
+    sheet: SheetRows | None = None  # its workbook rows rendered (report/sheetrows.py), when they could be
+
+    @property
+    def losses(self) -> dict[str, RuleLoss]:
+        """The per-rule losses, as RuleLoss objects (rebuilt: only the split workbooks need them)."""
+        return from_loss_rows(self.loss_rows)
 
 
 def results_line(result: ConversationResult) -> str:
@@ -48,33 +55,66 @@ def findings_lines(result: ConversationResult, frows: Sequence[Mapping[str, Any]
     )
 
 
-def prepare_result(result: ConversationResult, rules: Mapping[str, RuleInfo], tz: tzinfo | None) -> PreparedResult:
-    """The output rows of `result` (times in `tz`), as write_outputs writes them."""
+def prepare_result(
+    result: ConversationResult,
+    rules: Mapping[str, RuleInfo],
+    tz: tzinfo | None,
+    renderer: Renderer | None = None,
+    keep_rows: bool = True,
+) -> PreparedResult:
+    """The output rows of `result` (times in `tz`), as write_outputs writes them.
+
+    With a `renderer`, the workbook rows are rendered here too; then, unless `keep_rows`, the
+    finding rows and turns are left out (only CSV, Parquet and split workbooks need them).
+    """
     losses = result.losses if result.losses is not None else rule_losses(result.audit, rules)
     row = conversation_row(result, losses, tz)
     frows = finding_rows(result, rules, losses, tz)
     turns = transcript_turns(result, tz) if frows else ()
-    return PreparedResult(row, tuple(frows), turns, losses, findings_lines(result, frows))
+    lines = findings_lines(result, frows)
+    sheet = renderer.render(row, frows, turns) if renderer is not None else None
+    if sheet is not None and not keep_rows:
+        frows, turns = [], ()
+    return PreparedResult(row, tuple(frows), turns, loss_rows(losses), lines, sheet)
 
 
 class Preparer:
     """`prepare_result` bound to a rule set and a time zone; picklable, for pool workers."""
 
-    def __init__(self, rules: Sequence[RuleInfo], tz: tzinfo) -> None:
-        """`rules`: the rule set's infos; `tz`: the report's time zone."""
+    def __init__(self, rules: Sequence[RuleInfo], tz: tzinfo, keep_rows: bool = True, render: bool = True) -> None:
+        """`rules`: the rule set's infos; `tz`: the report's time zone; `keep_rows`: see prepare_result.
+
+        `render`: render the workbook rows here (pool workers); without, the writer renders them.
+        """
         self.rules = {r.id: r for r in rules}
         self.tz = tz
+        self.keep_rows = keep_rows
+        self.renderer = Renderer({r.id: r.title for r in rules}, str(tz)) if render else None
 
     def __call__(self, result: ConversationResult) -> tuple[str, PreparedResult]:
         """(results.jsonl line, prepared rows) of `result`."""
-        return results_line(result), prepare_result(result, self.rules, self.tz)
+        return results_line(result), prepare_result(result, self.rules, self.tz, self.renderer, self.keep_rows)
 
     def packed(self, result: ConversationResult) -> tuple[str, bytes]:
-        """As `__call__`, the rows pickled (a pool worker's answer: its parent forwards them unopened)."""
-        line, prepared = self(result)
-        return line, pickle.dumps(prepared, pickle.HIGHEST_PROTOCOL)
+        """As `__call__`, the rows pickled (a pool worker's answer: its parent forwards them unopened).
+
+        Pickled as plain tuples: unpickling looks a class up once per pickle (~30 µs), which is
+        more than the rest of a conversation's rows take.
+        """
+        line, p = self(result)
+        sheet = astuple_shallow(p.sheet) if p.sheet is not None else None
+        fields = (p.row, p.findings, p.turns, p.loss_rows, p.findings_jsonl, sheet)
+        return line, pickle.dumps(fields, pickle.HIGHEST_PROTOCOL)
+
+
+def astuple_shallow(obj: Any) -> tuple[Any, ...]:
+    """The fields of a dataclass instance, not copied (dataclasses.astuple copies them deeply)."""
+    return tuple(getattr(obj, f.name) for f in fields(obj))
 
 
 def unpack(item: Any) -> Any:
     """A PreparedResult from `Preparer.packed`'s bytes; anything else as it is."""
-    return pickle.loads(item) if type(item) is bytes else item
+    if type(item) is not bytes:
+        return item
+    row, findings, turns, losses, lines, sheet = pickle.loads(item)
+    return PreparedResult(row, findings, turns, losses, lines, SheetRows(*sheet) if sheet is not None else None)

@@ -15,19 +15,24 @@ from typing import Any
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
-from openpyxl.styles import Font, PatternFill
 
 from qa_audit.model import ConversationResult
 from qa_audit.report.excel_columns import TRANSCRIPT_COLUMNS, with_zone
 from qa_audit.report.excel_parts import SplitSheet
-from qa_audit.report.excel_style import BAD_FILL, REVIEW_FILL, WRAP, sheet_location, wrapped_height
+from qa_audit.report.excel_style import (
+    BAD_FILL,
+    BANNER_FILL,
+    BANNER_FONT,
+    REVIEW_FILL,
+    WRAP,
+    sheet_location,
+    wrapped_height,
+)
 from qa_audit.report.labels import CHANNEL, PASSED, ROLE
 from qa_audit.report.safe import cell_text, looks_like_formula
 from qa_audit.report.tables import turn_time
 
 SHEET = "会话原文"
-BANNER_FILL = PatternFill("solid", fgColor="D9E1F2")
-BANNER_FONT = Font(bold=True, color="1F3864")
 MARK_FONT = InlineFont(b=True, color="C00000", u="single")
 TurnRow = tuple[int, str, str, str]  # index, role, text, time
 

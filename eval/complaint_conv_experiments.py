@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT / "eval"))
 import numpy as np  # noqa: E402
 import re2  # noqa: E402
 from sklearn.metrics import average_precision_score  # noqa: E402
-from train_complaint import PARTS, SOURCES, training_rows  # noqa: E402
+from train_complaint import PARTS, SOURCES, blind2_turns, training_rows  # noqa: E402
 
 from qa_audit.classify.complaint_cues import points  # noqa: E402
 from qa_audit.classify.complaint_model import ComplaintModel, kind_names, model_text  # noqa: E402
@@ -83,16 +83,8 @@ def contexts(rows: Sequence[Row]) -> list[Context | None]:
                 labelled.append(tuple((t["role"], t["text"]) for t in turns))
     blind: list[Context | None] = []
     for channel in ("chat", "call"):
-        folder = ROOT / "eval" / "blind2" / channel
-        gold = {g["conversation_id"]: g for g in map(json.loads, (folder / "gold.jsonl").open(encoding="utf-8"))}
-        for conv in map(json.loads, (folder / "conversations.jsonl").open(encoding="utf-8")):
-            g = gold[conv["conversation_id"]]
-            first = g["first_complaint_turn"] if g["is_complaint"] else None
-            for i, turn in enumerate(conv["turns"]):
-                if first is not None and i > first:
-                    break
-                if turn["role"] == "customer" and turn["text"].strip():
-                    blind.append(tuple((t["role"], t["text"]) for t in conv["turns"][:i]))
+        for conv, i, _ in blind2_turns(channel):
+            blind.append(tuple((t["role"], t["text"]) for t in conv["turns"][:i]))
     out: list[Context | None] = []
     it_l, it_b = iter(labelled), iter(blind)
     for r in rows:

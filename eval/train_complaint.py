@@ -31,6 +31,7 @@ import hashlib
 import json
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -105,11 +106,13 @@ def intent_rows() -> list[Row]:
     return rows
 
 
-def blind2_rows(channel: str) -> list[Row]:
-    """Return the labelled customer turns of `eval/blind2/<channel>/` (up to the first complaint turn)."""
+def blind2_turns(channel: str) -> Iterator[tuple[dict, int, bool]]:
+    """Yield (conversation, turn index, is complaint) for the labelled customer turns of `eval/blind2/<channel>/`.
+
+    Labelled = every non-empty customer turn up to the conversation's first complaint turn.
+    """
     folder = ROOT / "eval" / "blind2" / channel
     gold = {g["conversation_id"]: g for g in map(json.loads, (folder / "gold.jsonl").open(encoding="utf-8"))}
-    rows: list[Row] = []
     for conv in map(json.loads, (folder / "conversations.jsonl").open(encoding="utf-8")):
         g = gold[conv["conversation_id"]]
         first = g["first_complaint_turn"] if g["is_complaint"] else None
@@ -117,8 +120,15 @@ def blind2_rows(channel: str) -> list[Row]:
             if first is not None and i > first:
                 break
             if turn["role"] == "customer" and turn["text"].strip():
-                rows.append(Row(conv["conversation_id"], turn["text"], i == first, f"eval/blind2/{channel}"))
-    return rows
+                yield conv, i, i == first
+
+
+def blind2_rows(channel: str) -> list[Row]:
+    """Return the labelled customer turns of `eval/blind2/<channel>/` (up to the first complaint turn)."""
+    return [
+        Row(conv["conversation_id"], conv["turns"][i]["text"], yes, f"eval/blind2/{channel}")
+        for conv, i, yes in blind2_turns(channel)
+    ]
 
 
 PARTS = {

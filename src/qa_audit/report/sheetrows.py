@@ -36,10 +36,17 @@ from openpyxl.xml.functions import xmlfile
 from qa_audit.report.excel_columns import CONVERSATION_SHEET_COLUMNS, FINDING_SHEET_COLUMNS, WRAPPED, with_zone
 from qa_audit.report.excel_style import BAD_FILL, REVIEW_FILL, WRAP, wrapped_height
 from qa_audit.report.fastrows import _text
-from qa_audit.report.labels import CHANNEL, PASSED, ROLE, VALUE_LABELS
+from qa_audit.report.labels import ROLE, VALUE_LABELS
 from qa_audit.report.safe import EXCEL_MAX_CELL, FORMULA_START, ILLEGAL_CHARS
 from qa_audit.report.sheetmarks import BANNER_K, FILL_K, LINK_STYLE, LINKED, ROW, SLOT, STYLE, WRAPPED_K, Row
-from qa_audit.report.transcript import TRANSCRIPT_COLUMNS, TurnRow, _note, marked_text
+from qa_audit.report.transcript import (
+    TRANSCRIPT_COLUMNS,
+    TurnRow,
+    _note,
+    banner_text,
+    findings_by_turn,
+    marked_text,
+)
 
 
 @dataclass(frozen=True)
@@ -244,22 +251,9 @@ class Renderer:
         self, row: Mapping[str, Any], findings: Sequence[Mapping[str, Any]], turns: Sequence[TurnRow]
     ) -> tuple[tuple[Row, ...], dict[Any, int]]:
         """TranscriptSheet.add: the banner and one row per turn; the transcript row of each turn index."""
-        by_turn: dict[Any, list[Mapping[str, Any]]] = {}
-        for f in findings:
-            by_turn.setdefault(f["turn_index"], []).append(f)
+        by_turn = findings_by_turn(findings)
         cid = row["conversation_id"]
-        banner = " · ".join(
-            str(x)
-            for x in (
-                f"坐席 {row['agent_id'] or ''} {row['agent_name'] or ''}".strip(),
-                row["team"],
-                CHANNEL.get(row["channel"], row["channel"]),
-                row.get("started_local"),
-                f"得分 {row['score']:g}（{PASSED[bool(row['passed'])]}）",
-                f"{len(findings)} 条发现",
-            )
-            if x
-        )
+        banner = banner_text(row, len(findings))
         b = STYLE[BANNER_K]
         out = [_row([_c(1, cid, b), _c(5, banner, b)], [BANNER_K], None)]
         where: dict[Any, int] = {None: 0}

@@ -81,6 +81,30 @@ def _note(f: Mapping[str, Any]) -> str:
     return f"{head}（{f['quote']}）" if f.get("missing") else head
 
 
+def findings_by_turn(findings: Sequence[Mapping[str, Any]]) -> dict[Any, list[Mapping[str, Any]]]:
+    """Group a conversation's finding rows by the turn they anchor on (None: the whole conversation)."""
+    by_turn: dict[Any, list[Mapping[str, Any]]] = {}
+    for f in findings:
+        by_turn.setdefault(f["turn_index"], []).append(f)
+    return by_turn
+
+
+def banner_text(row: Mapping[str, Any], n_findings: int) -> str:
+    """The banner line over a conversation's transcript: agent, team, channel, start, score, findings."""
+    return " · ".join(
+        str(x)
+        for x in (
+            f"坐席 {row['agent_id'] or ''} {row['agent_name'] or ''}".strip(),
+            row["team"],
+            CHANNEL.get(row["channel"], row["channel"]),
+            row.get("started_local"),
+            f"得分 {row['score']:g}（{PASSED[bool(row['passed'])]}）",
+            f"{n_findings} 条发现",
+        )
+        if x
+    )
+
+
 class TranscriptSheet:
     """Write conversations turn by turn; tell where each turn landed."""
 
@@ -95,23 +119,10 @@ class TranscriptSheet:
     ) -> dict[int | None, str]:
         """Write one conversation; return a link location per turn index (None: the banner row)."""
         table = self.table
-        by_turn: dict[int | None, list[Mapping[str, Any]]] = {}
-        for f in findings:
-            by_turn.setdefault(f["turn_index"], []).append(f)
+        by_turn = findings_by_turn(findings)
         cells = table.cells
         cid = row["conversation_id"]
-        banner = " · ".join(
-            str(x)
-            for x in (
-                f"坐席 {row['agent_id'] or ''} {row['agent_name'] or ''}".strip(),
-                row["team"],
-                CHANNEL.get(row["channel"], row["channel"]),
-                row.get("started_local"),
-                f"得分 {row['score']:g}（{PASSED[bool(row['passed'])]}）",
-                f"{len(findings)} 条发现",
-            )
-            if x
-        )
+        banner = banner_text(row, len(findings))
         first = [
             cells.styled(cid, font=BANNER_FONT, fill=BANNER_FILL),
             None,

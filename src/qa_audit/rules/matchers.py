@@ -123,18 +123,6 @@ class RegexIndex:
             return frozenset()
         return frozenset(self._filter.Match(text) or ())
 
-    def find(self, text: str, present: frozenset[int] | None = None) -> dict[int, list[Span]]:
-        """Return regex id -> spans of its non-overlapping matches in `text` (`present`: known set result)."""
-        if self._filter is None or not text:
-            return {}
-        out: dict[int, list[Span]] = {}
-        data = text.encode("utf-8")
-        for rid in sorted(self.present(text) if present is None else present):
-            spans = self.spans(rid, text, data)
-            if spans:
-                out[rid] = spans
-        return out
-
     def spans(self, rid: int, text: str, data: bytes | None = None) -> list[Span]:
         """The character spans of regex `rid`'s non-empty matches in `text`, as re2's `finditer` gives them.
 

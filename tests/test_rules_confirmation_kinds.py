@@ -1,0 +1,73 @@
+"""Confirmation questions that blind4 showed `must.confirmation` missing, fixed as kinds.
+
+blind4 (measured once, then read for tuning) showed the rule deducting on chats whose agent did
+confirm, in words it did not know: asking whether the solution worked, whether it meets the
+customer's need, whether the customer really wants an irreversible step, or restating the item
+in question. Each kind has hand-written phrasings, none copied from the blind sets, and look-alikes
+(plain information questions, which the rubric does not count) that must still fail.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from test_rules_precision_kinds import check
+
+OPENING = ("客服：您好 请问有什么可以帮您", "客户：我的问题还没处理好")
+
+
+def confirmation(question: str, channel: str) -> str:
+    """The check of must.confirmation when this agent question is the only candidate."""
+    lines = (*OPENING, f"客服：{question}", "客户：嗯", "客服：好的 再见")
+    return check("must.confirmation", *lines, channel=channel)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # did the solution work (the outcome of the agent's own action)
+        "已经帮您重新推送了，您刷新一下看看，现在恢复正常了吗？",
+        "补偿的积分给您加上了，到账了没有",
+        "您重启一下路由器 网络恢复了吗",
+        "我这边已经解绑了 您再试试能用了吗",
+        "退款已经原路退回 您看一下到账了吗",
+        "问题解决了吗",
+        # does it meet the need
+        "给您换成每月三十G的套餐，这样能满足您的需求吗？",
+        "这个方案符合您的要求吗",
+        "这么处理能解决您的问题吗",
+        # intent before an irreversible step
+        "注销以后记录就没有了，您确定要注销吗？",
+        "退订之后优惠就取消了 您确认要退订吗",
+        # the item or facts restated as a question
+        "您说的是昨天晚上八点那一笔两百块的吗",
+        "是尾号6612这张卡吗",
+        "您是用手机流量测的吧",
+        "这一单您是在直播间下的吧",
+        "您是在门店买的吗",
+    ],
+)
+def test_outcome_need_intent_and_restated_facts_are_confirmations(question) -> None:
+    assert confirmation(question, "chat") == "pass"
+    assert confirmation(question, "call") == "pass"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "您收到货了吗",  # the rubric: a plain information question
+        "您的订单号是多少",
+        "请您提供一下注册手机号好吗",
+        "您方便的时候把截图发过来",
+        "您需要开发票吗",
+        "您是哪天下的单",
+        "请问还有什么可以帮到您的吗",  # the anything-else offer, its own rule
+        "还有其他能帮到您的吗",
+        "你是故意的吧",  # sarcasm, not a check of an assumption
+        "您是文盲吗 页面上写着呢",
+        "您这次买的什么型号",  # 么 of 什么
+    ],
+)
+def test_information_questions_are_still_no_confirmation(question) -> None:
+    assert confirmation(question, "call") == "fail"
+    assert confirmation(question, "chat") == "review"  # chats: flagged (blind4: 42/47)

@@ -131,7 +131,23 @@ class TurnMetricDetail:
         return out
 
 
-KindDetail = RequireDetail | ForbidDetail | RespondDetail | OrderDetail | MetricDetail | TurnMetricDetail
+@dataclass(frozen=True)
+class LearnedDetail:
+    """learned: the turn model, its probability for the turn, the rule's threshold, the strongest n-grams."""
+
+    model: str
+    probability: float
+    min: float
+    features: tuple[str, ...]
+
+    def to_json(self) -> JsonDict:
+        """Return the JSON fields."""
+        return {"model": self.model, "probability": self.probability, "min": self.min, "features": list(self.features)}
+
+
+KindDetail = (
+    RequireDetail | ForbidDetail | RespondDetail | OrderDetail | MetricDetail | TurnMetricDetail | LearnedDetail
+)
 
 
 @dataclass(frozen=True, eq=False)

@@ -86,11 +86,11 @@ class LinearModel:
         return Prediction(
             self.labels[best],
             probs[best],
-            self._explain(best, ids, vals, top) if top > 0 else (),
+            self.explain(best, ids, vals, top) if top > 0 else (),
             dict(zip(self.labels, probs, strict=True)),
         )
 
-    def _explain(self, best: int, ids: np.ndarray, vals: np.ndarray, top: int) -> tuple[str, ...]:
+    def explain(self, best: int, ids: np.ndarray, vals: np.ndarray, top: int) -> tuple[str, ...]:
         """Return up to `top` features pushing towards label `best`, strongest first, none inside another."""
         contrib = self.coef[best, ids] * vals
         order = np.argsort(-contrib, kind="stable")

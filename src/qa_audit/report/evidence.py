@@ -142,6 +142,11 @@ def evidence_sentence(f: Finding, info: RuleInfo | None, turns: Sequence[Turn]) 
         return f"{_hit(ev, f.match)}{after}"
     if kind == "metric":
         return _metric(ev, f)
+    if kind == "learned":
+        grams = "、".join(f"「{g}」" for g in ev.get("features") or ())
+        because = f"，主要依据 {grams}" if grams else ""
+        prob = float(ev.get("probability", 0))
+        return f"模型 {ev.get('model')} 判断为疑似不当用语（概率 {prob:.2f} ≥ {ev.get('min')}）{because}"
     hit = _hit(ev, f.match)
     if hit or kind == "forbid":
         return (hit or f.message) + _exceptions(ev)

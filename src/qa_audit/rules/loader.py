@@ -198,8 +198,11 @@ def _regex_set_problems(rules: list[Rule]) -> list[RuleProblem]:
 def _semantic(doc: YamlDoc, i: int, raw: dict[str, Any]) -> list[RuleProblem]:
     """Checks of a schema-valid rule that a schema cannot express (per operator: `Operator.check`)."""
     out: list[RuleProblem] = []
-    for where, cond in cond_paths(KINDS[raw["kind"]].spec, raw, ("rules", i)):
+    kind = KINDS[raw["kind"]]
+    for where, cond in cond_paths(kind.spec, raw, ("rules", i)):
         out.extend(_check_cond(doc, where, cond))
+    if kind.problems is not None:
+        out.extend(_at(doc, ("rules", i, key), code, msg, hint) for key, code, msg, hint in kind.problems(raw))
     return out
 
 

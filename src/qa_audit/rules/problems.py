@@ -28,6 +28,7 @@ CODES: dict[str, str] = {
     "QA202": "regex too large for the linear-time engine",
     "QA203": "at_least is larger than its phrase list",
     "QA204": "empty or whitespace-only phrase",
+    "QA205": "a learned rule's model cannot be loaded",
     "QA301": "duplicate rule id",
     "QA302": "a second `pack:` section",
     "QA401": "redundant phrase: already covered by another phrase of the same list (warning)",

@@ -36,7 +36,8 @@ class Kind:
     returns the findings of a rule on a prepared conversation, or None when the rule does not apply (n/a).
 
     `schema` adds JSON Schema constraints across the spec's fields (allOf), for what field types alone
-    cannot say (a metric rule needs `min` or `max`).
+    cannot say (a metric rule needs `min` or `max`). `problems` checks a schema-valid rule mapping for
+    what a schema cannot see (a learned rule's model loads): (key, code, message, hint) per problem.
     """
 
     name: str
@@ -44,6 +45,7 @@ class Kind:
     check: Check
     description: str
     schema: tuple[dict[str, Any], ...] = ()
+    problems: Callable[[dict[str, Any]], list[tuple[str, str, str, str]]] | None = None
 
 
 def in_role(prep: Prepared, role: str) -> list[int]:

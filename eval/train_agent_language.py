@@ -1,0 +1,174 @@
+"""Train the learned flag of improper agent language shipped in `models/agent_language/` (byte for byte).
+
+Run from the repository root: `python eval/train_agent_language.py [--out DIR]`, or with
+`--validate` to reproduce how the flag threshold was chosen (train without blind4, measure on it).
+
+The model reads one agent turn (normalised, masks and numbers as '#', character 1-3-grams, sublinear
+tf-idf, l2 norm) and gives the probability that a reviewer would label it improper under any of the
+banned-language standards: dont.harsh, dont.blame_shift, dont.blame_customer, dont.abuse, dont.deflect.
+Training rows, all in the repository:
+- the agent turns of `eval/blind2`, `eval/blind3` and `eval/blind4` (chat and call; 640 blind-written
+  conversations): improper when a gold label of the family lists the turn;
+- `eval/utterances.jsonl`, split `tune`, agent role: improper when labelled harsh, blame-shifting or
+  blaming the customer (utterances positive only for an absolute promise or an excuse are left out:
+  another kind of standard);
+- the agent turns of the real JD chats in `data/jddc_dialogues/sessions.jsonl` (Apache-2.0) outside
+  the `test` split of `eval/jddc_gold.jsonl`: improper when that file's gold lists the turn, else proper
+  (real JD agents rarely break these standards: the gold `tune` half holds one such turn).
+Never read: `eval/blind5` (the measuring set), the `test` splits, `../shared/data/jddc_agent_replies`
+(where false alarms are counted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from qa_audit.classify.features import FeatureSpec, analyze  # noqa: E402
+from qa_audit.classify.linear import LinearModel  # noqa: E402
+from qa_audit.classify.model_io import save_model  # noqa: E402
+from qa_audit.rules.learned_model import LABELS, MODEL_NAME, model_input  # noqa: E402
+
+FAMILY = ("dont.harsh", "dont.blame_shift", "dont.blame_customer", "dont.abuse", "dont.deflect")
+UTTERANCE_LABELS = ("dont.harsh", "dont.blame_shift", "dont.blame_customer")
+OTHER_BANNED = ("dont.absolute_promise", "dont.excuse")
+BLIND = ("blind2", "blind3", "blind4")
+SPEC = FeatureSpec(1, 3, False)
+C = 3.0
+MIN_DF = 2
+# The probability a rule's `min` uses by default (rules/dont.yaml): chosen with --validate, a model
+# trained without blind4 measured on it (agent turns: the family's rule findings with this flag's at
+# 0.85 reach precision 0.90 and recall 0.62, against 0.88 / 0.42 for the rules alone).
+FLAG_THRESHOLD = 0.85
+
+
+def blind_rows(name: str) -> list[tuple[str, str, int]]:
+    """(group, agent text, improper) of every agent turn of one blind set."""
+    rows = []
+    for channel in ("chat", "call"):
+        folder = ROOT / "eval" / name / channel
+        lines = (folder / "conversations.jsonl").open(encoding="utf-8")
+        convs = {c["conversation_id"]: c for c in map(json.loads, lines)}
+        for gold in map(json.loads, (folder / "gold.jsonl").open(encoding="utf-8")):
+            bad = {t for k in FAMILY if gold["labels"][k]["status"] == "fail" for t in gold["labels"][k]["turns"]}
+            for i, turn in enumerate(convs[gold["conversation_id"]]["turns"]):
+                if turn["role"] == "agent" and turn["text"].strip():
+                    rows.append((gold["conversation_id"], turn["text"], int(i in bad)))
+    return rows
+
+
+def utterance_rows(split: str) -> list[tuple[str, str, int]]:
+    """(id, text, improper) of the labelled agent utterances of one split."""
+    rows = []
+    for u in map(json.loads, (ROOT / "eval" / "utterances.jsonl").open(encoding="utf-8")):
+        if u["split"] != split or u["role"] != "agent":
+            continue
+        improper = any(u["labels"].get(k) for k in UTTERANCE_LABELS)
+        if not improper and any(u["labels"].get(k) for k in OTHER_BANNED):
+            continue
+        rows.append((u["id"], u["text"], int(improper)))
+    return rows
+
+
+def jddc_rows() -> list[tuple[str, str, int]]:
+    """(session, agent text, improper) of the real JD chats outside the gold test split."""
+    lines = (ROOT / "eval" / "jddc_gold.jsonl").open(encoding="utf-8")
+    gold = {g["conversation_id"]: g for g in map(json.loads, lines)}
+    rows = []
+    for s in map(json.loads, (ROOT / "data" / "jddc_dialogues" / "sessions.jsonl").open(encoding="utf-8")):
+        g = gold.get(s["conversation_id"])
+        if g is not None and g["split"] == "test":
+            continue
+        labels = g["labels"] if g is not None else {}
+        bad = {t for k in UTTERANCE_LABELS if labels.get(k, {}).get("status") == "fail" for t in labels[k]["turns"]}
+        for i, turn in enumerate(s["turns"]):
+            if turn["role"] == "agent" and turn["text"].strip():
+                rows.append((s["conversation_id"], turn["text"], int(i in bad)))
+    return rows
+
+
+def fit(rows: list[tuple[str, str, int]]) -> LinearModel:
+    """Fit the logistic model on `rows` and export it as a two-label LinearModel (ok, improper)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    tokens = [analyze(model_input(normalize_text(text)), SPEC) for _, text, _ in rows]
+    vec = TfidfVectorizer(analyzer=lambda t: t, sublinear_tf=True, min_df=MIN_DF, dtype=np.float64)
+    x = vec.fit_transform(tokens)
+    clf = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", random_state=0)
+    clf.fit(x, [r[2] for r in rows])
+    w, b = clf.coef_[0], clf.intercept_[0]
+    # softmax over (0, w·x + b) is the logistic probability of `improper`
+    coef = np.vstack([np.zeros_like(w), w]).astype(np.float32).astype(np.float64)
+    intercept = np.array([0.0, b], np.float32).astype(np.float64)
+    vocab = {str(k): int(v) for k, v in vec.vocabulary_.items()}
+    return LinearModel(LABELS, SPEC, vocab, vec.idf_.astype(np.float32).astype(np.float64), coef, intercept)
+
+
+def normalize_text(text: str) -> str:
+    """The normalised text the engine gives a rule (NFKC, Traditional -> Simplified, junk removed)."""
+    from qa_audit.normalize import normalize
+
+    return normalize(text).text
+
+
+def validate() -> None:
+    """Train without blind4 and print, per threshold, precision and recall on blind4's agent turns."""
+    model = fit([r for name in BLIND[:-1] for r in blind_rows(name)] + utterance_rows("tune") + jddc_rows())
+    rows = blind_rows(BLIND[-1])
+    probs = np.array([improper_probability(model, text) for _, text, _ in rows])
+    gold = np.array([r[2] for r in rows])
+    for th in (0.7, 0.8, 0.85, 0.9):
+        sel = probs >= th
+        tp = int((sel & (gold == 1)).sum())
+        print(f"{BLIND[-1]} agent turns, p >= {th}: flagged {int(sel.sum())}, upheld {tp}, improper {int(gold.sum())}")
+
+
+def improper_probability(model: LinearModel, text: str) -> float:
+    """The model's probability that one raw agent turn is improper."""
+    ids, vals = model.vectorize(model_input(normalize_text(text)))
+    return float(model.probabilities(model.scores(ids, vals))[1]) if len(ids) else 0.0
+
+
+def main() -> None:
+    """Fit on every training row and write the model folder (or --validate)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "models" / MODEL_NAME)
+    parser.add_argument("--validate", action="store_true", help="train without blind4 and measure on it")
+    args = parser.parse_args()
+    if args.validate:
+        validate()
+        return
+    rows = [r for name in BLIND for r in blind_rows(name)] + utterance_rows("tune") + jddc_rows()
+    model = fit(rows)
+    files = ("conversations.jsonl", "gold.jsonl")
+    sources = [f"eval/{b}/{c}/{f}" for b in BLIND for c in ("chat", "call") for f in files]
+    sources += ["eval/utterances.jsonl", "eval/jddc_gold.jsonl", "data/jddc_dialogues/sessions.jsonl"]
+    meta = {
+        "purpose": "learned flag of improper agent language (待复核 only): dont.improper_language",
+        "classifier": f"LogisticRegression(liblinear, C={C}, class_weight=balanced), char 1-3-grams, min_df {MIN_DF}",
+        "fallback_label": LABELS[0],
+        "uncertain_threshold": FLAG_THRESHOLD,
+        "flag_threshold": FLAG_THRESHOLD,
+        "training": {
+            "sources": {name: hashlib.sha256((ROOT / name).read_bytes()).hexdigest() for name in sources},
+            "rows": len(rows),
+            "improper": sum(r[2] for r in rows),
+            "groups": len({r[0] for r in rows}),
+        },
+        "licenses": "blind sets and utterances: written for this project; JDDC sessions: JD AI, Apache-2.0",
+    }
+    save_model(model, args.out, meta)
+    print(f"{args.out}: {len(rows)} rows, {meta['training']['improper']} improper, {len(model.vocabulary)} features")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""The `learned` rule kind and the shipped flag of improper agent language (dont.improper_language).
+
+Phrasings below are hand-written for this test, none copied from the model's training data
+(eval/train_agent_language.py) or the blind sets; how often the model is right on unseen text is
+measured in eval/blind5/README.md, not here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from qa_audit.cli import main
+from qa_audit.model import Finding
+from qa_audit.report.evidence import evidence_sentence
+from test_rules_precision import audit
+
+RULE = "dont.improper_language"
+
+
+def flags(text: str, channel: str = "chat") -> list[Finding]:
+    """The findings of the learned rule on a conversation whose second agent turn is `text`."""
+    result = audit("客服：您好，请问有什么可以帮您", "客户：我的问题还没解决", f"客服：{text}", channel=channel)
+    return [f for f in result.findings if f.rule_id == RULE]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "你连这个都不会操作吗，页面上写得明明白白",  # belittling
+        "这不是我们的责任，谁让你当时不检查",  # disowning, blaming the customer
+        "都说了没库存了，你再问也没用",  # impatience
+        "要退就自己去网点退，我这儿办不了",  # sending the customer away
+        "您这种情况我们处理不了，打市长热线去吧",
+        "说过多少次了，密码要自己记住",
+        "这是你自己操作失误，跟平台没关系",
+    ],
+)
+def test_improper_language_without_a_listed_phrase_is_flagged_for_review(text) -> None:
+    for channel in ("chat", "call"):
+        found = flags(text, channel)
+        assert [(f.turn_index, f.tier) for f in found] == [(2, "review")]  # a flag, never a deduction
+        ev = dict(found[0].evidence)
+        assert ev["kind"] == "learned" and ev["model"] == "agent_language"
+        assert ev["probability"] >= ev["min"] == 0.85
+        assert ev["features"] and all(g and g in text.replace("，", ",") for g in ev["features"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这个需要您联系商家，我这边也同步帮您催一下商家",  # a referral with ownership
+        "非常抱歉给您带来不便，我马上为您核实",
+        "系统正在维护，预计半小时后恢复，给您添麻烦了",
+        "我理解您的心情，这边先帮您登记投诉，24小时内回复您",
+        "建议您先重启一下路由器试试，如果还不行我给您派单",
+        "您别着急，我们一起看看怎么解决",
+        "请等一下，我有些不清楚",  # the seed's trap
+        "不是",  # too short for the model to read (min_chars): left to the phrase rules
+        "不清楚",
+    ],
+)
+def test_professional_and_short_turns_are_not_flagged(text) -> None:
+    assert flags(text) == []
+
+
+def test_a_flag_costs_no_points_and_explains_itself_in_chinese() -> None:
+    result = audit("客服：您好", "客户：退货", "客服：要退就自己去网点退，我这儿办不了")
+    finding = next(f for f in result.findings if f.rule_id == RULE)
+    assert finding.tier == "review" and finding.span is None
+    sentence = evidence_sentence(finding, None, ())
+    assert sentence.startswith("模型 agent_language 判断为疑似不当用语（概率 ")
+    assert "≥ 0.85" in sentence and "主要依据" in sentence
+
+
+def test_a_rule_naming_a_model_that_is_not_shipped_is_refused_at_its_line(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "x.yaml").write_text(
+        "rules:\n"
+        "  - id: t.learned\n"
+        "    title: t\n"
+        "    kind: learned\n"
+        "    severity: minor\n"
+        "    points: 1\n"
+        "    message: m\n"
+        "    source: s\n"
+        "    tier: review\n"
+        "    model: no_such_model\n"
+        "    min: 0.9\n"
+        "    examples: {fire: [你自己去找厂家], pass: [您好]}\n",
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(main, ["rules", "check", str(rules), "--format", "json"])
+    assert res.exit_code == 2, res.output
+    problems = json.loads(res.stdout)
+    qa205 = [p for p in problems if p.get("code") == "QA205"]
+    assert qa205 and qa205[0]["line"] == 10 and "no_such_model" in qa205[0]["message"]
+
+
+@pytest.mark.parametrize("bad", ["../complaint_type", "Agent_Language", ""])
+def test_a_model_name_is_a_plain_folder_name(tmp_path: Path, bad: str) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "x.yaml").write_text(
+        "rules:\n  - id: t.learned\n    title: t\n    kind: learned\n    severity: minor\n    points: 1\n"
+        f"    message: m\n    source: s\n    model: '{bad}'\n    min: 0.9\n"
+        "    examples: {fire: [你自己去找厂家], pass: [您好]}\n",
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(main, ["rules", "check", str(rules)])
+    assert res.exit_code == 2 and "model" in res.output, res.output

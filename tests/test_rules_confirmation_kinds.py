@@ -70,4 +70,4 @@ def test_outcome_need_intent_and_restated_facts_are_confirmations(question) -> N
 )
 def test_information_questions_are_still_no_confirmation(question) -> None:
     assert confirmation(question, "call") == "fail"
-    assert confirmation(question, "chat") == "review"  # chats: flagged (blind4: 42/47)
+    assert confirmation(question, "chat") == "fail"

@@ -86,7 +86,7 @@ def test_confirmation_questions_without_punctuation_count(question) -> None:
 )
 def test_information_questions_and_tacked_on_okays_are_no_confirmation(question) -> None:
     lines = (*OPENING, f"客服：{question}", "客户：嗯", "客服：好的 再见")
-    assert check("must.confirmation", *lines) == "review"  # found on chats too, flagged there (blind4: 42/47)
+    assert check("must.confirmation", *lines) == "fail"  # a deduction on chats again (blind5: 37 of 37)
     assert check("must.confirmation", *lines, channel="call") == "fail"
 
 

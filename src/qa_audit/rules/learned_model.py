@@ -37,10 +37,13 @@ def load_turn_model(name: str) -> LinearModel:
     return model
 
 
-def improper(model: LinearModel, norm_text: str, top: int = 3) -> tuple[float, tuple[str, ...]]:
-    """The probability that a normalised turn is improper, and the n-grams that pushed it most."""
+def improper(model: LinearModel, norm_text: str) -> float:
+    """The probability that a normalised turn is improper (0 when the model knows none of its n-grams)."""
     ids, vals = model.vectorize(model_input(norm_text))
-    if not len(ids):
-        return 0.0, ()
-    prob = float(model.probabilities(model.scores(ids, vals))[1])
-    return prob, model.explain(1, ids, vals, top)
+    return float(model.probabilities(model.scores(ids, vals))[1]) if len(ids) else 0.0
+
+
+def strongest(model: LinearModel, norm_text: str, top: int = 3) -> tuple[str, ...]:
+    """The n-grams of a normalised turn that pushed it most towards improper (worked out for findings only)."""
+    ids, vals = model.vectorize(model_input(norm_text))
+    return model.explain(1, ids, vals, top) if len(ids) else ()

@@ -70,13 +70,13 @@ def test_formula_text_from_a_transcript_lands_as_a_string(out: Path) -> None:
     ("cid", "score", "possible", "deducted", "passed", "vetoed"),
     [
         # blame-shifting once: a 待复核 flag (dont.blame_shift is tier review), so nothing is deducted;
-        # complaint, timing and untriggered reply rules are n/a (possible = 86 is reported, not used)
-        ("C20261120-0005", 100.0, 86.0, 0.0, True, False),
+        # complaint, timing and untriggered reply rules are n/a (possible = 89 is reported, not used)
+        ("C20261120-0005", 100.0, 89.0, 0.0, True, False),
         # 你 on two agent turns (2 + 2, under the cap of 6): 100 - 4
-        ("C20261119-0002", 96.0, 87.0, 4.0, True, False),
+        ("C20261119-0002", 96.0, 90.0, 4.0, True, False),
         # the agent insults the customer: dont.abuse (veto) is a flag until a reviewer upholds it, so
         # only 你 once is deducted: 100 - 2, and nothing is vetoed
-        ("C20261121-0701", 98.0, 86.0, 2.0, True, False),
+        ("C20261121-0701", 98.0, 89.0, 2.0, True, False),
     ],
 )
 def test_scores_match_hand_computation(

@@ -25,7 +25,7 @@ class Learned(KindSpec):
     """learned: what a turn model trained on reviewers' labels flags."""
 
     model: str = field(
-        metadata=meta("a shipped turn model (a folder of models/, e.g. agent_language)", pattern=NAME.pattern)
+        metadata=meta("a shipped turn model (a folder of models/, e.g. agent_language)", pattern=f"^{NAME.pattern}$")
     )
     min: float = field(
         metadata=meta("the model's probability at or above which a turn is a finding", exclusiveMinimum=0, maximum=1)
@@ -38,10 +38,6 @@ class Learned(KindSpec):
 
     per_turn: ClassVar[bool] = True
     fire_unit: ClassVar[str] = "turns"
-
-    def quiet(self, prep: Prepared) -> str:
-        """Not used: a learned rule has no gate (the model reads every turn in scope)."""
-        return "pass" if scoped(self.where, prep) else "n/a"
 
 
 def check(rule: Rule, prep: Prepared) -> list[Finding] | None:

@@ -196,7 +196,7 @@ def _regex_set_problems(rules: list[Rule]) -> list[RuleProblem]:
 
 
 def _semantic(doc: YamlDoc, i: int, raw: dict[str, Any]) -> list[RuleProblem]:
-    """Checks of a schema-valid rule that a schema cannot express (per operator: `Operator.check`)."""
+    """Checks of a schema-valid rule that a schema cannot express (`Operator.check`, `Kind.problems`)."""
     out: list[RuleProblem] = []
     kind = KINDS[raw["kind"]]
     for where, cond in cond_paths(kind.spec, raw, ("rules", i)):

@@ -209,6 +209,9 @@ def _kind(info: RuleInfo | None) -> str:
     return "扣分"
 
 
+_EVIDENCE = jsonsafe.encoder(default=str)  # the 证据 (JSON) column: as in findings.jsonl
+
+
 def finding_rows(
     result: ConversationResult,
     rules: Mapping[str, RuleInfo],
@@ -225,6 +228,7 @@ def finding_rows(
     day, _ = parse_started(c.started_at, tz)
     turns = {t.index: t for t in c.turns}
     left = {rid: x.points for rid, x in losses.items()}
+    started = local_text(c.started_at, tz, "%H:%M:%S") if tz is not None else (c.started_at or "")
     rows = []
     for f in result.audit.findings:
         info = rules.get(f.rule_id)
@@ -232,7 +236,6 @@ def finding_rows(
         left[f.rule_id] = left.get(f.rule_id, 0.0) - counted
         turn = turns.get(f.turn_index) if f.turn_index is not None else None
         text = mark_span(turn.text, f.span, f.match) if turn else ""
-        started = local_text(c.started_at, tz, "%H:%M:%S") if tz is not None else (c.started_at or "")
         rows.append(
             {
                 "conversation_id": c.conversation_id,
@@ -255,9 +258,7 @@ def finding_rows(
                 "turn_text": text if turn else "（整通会话 whole conversation）",
                 "match": f.match,
                 "message": f.message,
-                "evidence": jsonsafe.dumps(evidence_json(f.evidence), ensure_ascii=False, default=str)
-                if f.evidence
-                else "",
+                "evidence": _EVIDENCE(evidence_json(f.evidence)) if f.evidence else "",
                 "finding_id": f.finding_id,
                 "quote": _quote(f, info, turn, c.turns),
                 "evidence_text": evidence_sentence(f, info, c.turns),
@@ -268,11 +269,14 @@ def finding_rows(
     return rows
 
 
-def finding_json(result: ConversationResult, finding: Finding, counted: float) -> dict[str, Any]:
-    """Return one findings.jsonl line: where the finding belongs, then the finding's own fields."""
+def finding_json(result: ConversationResult, finding: Finding | None, counted: float) -> dict[str, Any]:
+    """Return one findings.jsonl line: where the finding belongs, then the finding's own fields.
+
+    With `finding` None: only where it belongs (the fields up to started_at).
+    """
     c = result.conversation
     day, _ = parse_started(c.started_at)
-    return {
+    where = {
         "conversation_id": c.conversation_id,
         "agent_id": c.agent_id,
         "agent_name": c.agent_name,
@@ -280,7 +284,7 @@ def finding_json(result: ConversationResult, finding: Finding, counted: float) -
         "channel": c.channel,
         "day": day,
         "started_at": c.started_at,
-        **finding.to_json(),
-        "counted": counted,
-        "ruleset_version": result.ruleset_version,
     }
+    if finding is None:
+        return where
+    return {**where, **finding.to_json(), "counted": counted, "ruleset_version": result.ruleset_version}

@@ -34,7 +34,7 @@ from openpyxl.xml.constants import SHEET_MAIN_NS
 from openpyxl.xml.functions import xmlfile
 
 from qa_audit.report.excel_columns import CONVERSATION_SHEET_COLUMNS, FINDING_SHEET_COLUMNS, WRAPPED, with_zone
-from qa_audit.report.excel_style import BAD_FILL, REVIEW_FILL, WRAP, wrapped_height
+from qa_audit.report.excel_style import BAD_FILL, REVIEW_FILL, WRAP, lines_height, wrapped_height, wrapped_lines
 from qa_audit.report.fastrows import _text
 from qa_audit.report.labels import ROLE, VALUE_LABELS
 from qa_audit.report.safe import EXCEL_MAX_CELL, FORMULA_START, ILLEGAL_CHARS
@@ -178,6 +178,7 @@ class Renderer:
         self.find_plan[0] = (*self.find_plan[0][:4], 0, {})
         widths = {c.key: c.width for c in TRANSCRIPT_COLUMNS}
         self.text_width, self.note_width = widths["text"], widths["notes"]
+        self._lead: dict[tuple[int, str, str], str] = {}  # first_cells by (turn index, role, time)
 
     @staticmethod
     def _plan(columns: Sequence[Any], slots: Mapping[str, int]) -> list[Plan]:
@@ -220,31 +221,47 @@ class Renderer:
         """ScorecardWriter._cells then FastRows.append; the plan's slot columns left open for a link."""
         cells: list[str] = []
         keys: list[int] = []
-        wrapped = []
+        lines = 1
         alts: list[tuple[bytes, bytes]] = [(b"", b""), (b"", b"")]
         get = row.get
         for col, key, labels, width, slot, memo in plan:
-            value = get(key)
-            if labels is not None and value is not None:
+            value: Any = get(key)
+            if value is None:
+                if slot is None:
+                    continue  # no cell
+            elif labels is not None:
                 value = labels.get(value, value)
             if slot is not None:  # never wrapped: ids and numbers
                 alts[slot] = _pair(col, value)
                 cells.append(SLOT[slot])
                 keys.append(LINKED + slot)
-            elif width is not None and value:
-                cells.append(_c(col, value, STYLE[WRAPPED_K]))
-                keys.append(WRAPPED_K)
-                wrapped.append((str(value), width))
-            elif value is not None:  # None: no cell
-                xml = memo.get((type(value), value))
-                if xml is None:
-                    xml = _cell(col, _safe(value))
-                    if type(value) is not str or len(value) <= _SHORT:
+                continue
+            kind = type(value)
+            # a short text is its own memo key; a number goes with its type (1, 1.0 and True differ)
+            short = kind is not str or len(value) <= _SHORT
+            mkey = value if kind is str else (kind, value)
+            if width is not None and value:  # wrapped: memo of (xml, lines); falsy values below, never here
+                known = memo.get(mkey) if short else None
+                if known is None:
+                    known = (_cell(col, _safe(value), STYLE[WRAPPED_K]), wrapped_lines(str(value), width))
+                    if short:
                         if len(memo) >= _COLUMN_MAX:
                             memo.clear()
-                        memo[type(value), value] = xml
-                cells.append(xml)
-        xml = f'<row r="{ROW}"{_row_attrs(wrapped_height(wrapped) if wrapped else None)}>{"".join(cells)}</row>'
+                        memo[mkey] = known
+                cells.append(known[0])
+                keys.append(WRAPPED_K)
+                if known[1] > lines:
+                    lines = known[1]
+                continue
+            xml = memo.get(mkey) if short else None
+            if xml is None:
+                xml = _cell(col, _safe(value))
+                if short:
+                    if len(memo) >= _COLUMN_MAX:
+                        memo.clear()
+                    memo[mkey] = xml
+            cells.append(xml)
+        xml = f'<row r="{ROW}"{_row_attrs(lines_height(lines))}>{"".join(cells)}</row>'
         return xml.encode("ascii", "xmlcharrefreplace"), tuple(dict.fromkeys(keys)), tuple(alts)
 
     def _transcript(
@@ -257,19 +274,28 @@ class Renderer:
         b = STYLE[BANNER_K]
         out = [_row([_c(1, cid, b), _c(5, banner, b)], [BANNER_K], None)]
         where: dict[Any, int] = {None: 0}
+        first = _c(1, cid)
+        text_width = self.text_width
         for index, role, text, time in turns:
             hits = by_turn.get(index, ())
-            lead = [cid, index + 1, ROLE.get(role, role), time or None]
             where[index] = len(out)
-            if not hits:
-                height = wrapped_height([(text, self.text_width)])
-                cells = [_c(1, cid), _c(2, lead[1], safe=False), _c(3, lead[2], safe=False), _c(4, lead[3], safe=False)]
+            if not hits:  # the common row: columns B-D remembered by (turn index, role, time)
+                known = self._lead.get((index, role, time))
+                if known is None:
+                    known = first_cells(index, role, time)
+                    if len(self._lead) >= _COLUMN_MAX:
+                        self._lead.clear()
+                    self._lead[index, role, time] = known
+                height = wrapped_height(((text, text_width),))
                 if height:
-                    cells.append(_c(5, text, STYLE[WRAPPED_K]))
+                    tail = _c(5, text, _WRAPPED)
+                    xml = f'<row r="{ROW}"{_row_attrs(height)}>{first}{known}{tail}</row>'
+                    out.append((xml.encode("ascii", "xmlcharrefreplace"), _WRAPPED_KEYS, ()))
                 else:
-                    cells.append(_c(5, text))
-                out.append(_row(cells, [WRAPPED_K] if height else [], height))
+                    xml = f'<row r="{ROW}">{first}{known}{_c(5, text)}</row>'
+                    out.append((xml.encode("ascii", "xmlcharrefreplace"), (), ()))
                 continue
+            lead = [cid, index + 1, ROLE.get(role, role), time or None]
             note = "\n".join(_note(f) for f in hits)
             fill = BAD_FILL if any(f.get("tier") != "review" for f in hits) else REVIEW_FILL
             k = FILL_K[id(fill)]
@@ -286,6 +312,14 @@ class Renderer:
             height = wrapped_height([(text, self.text_width), (note, self.note_width)])
             out.append(_row(cells, [k, text_k, k + 2], height))
         return tuple(out), where
+
+
+_WRAPPED, _WRAPPED_KEYS = STYLE[WRAPPED_K], (WRAPPED_K,)
+
+
+def first_cells(index: int, role: str, time: str) -> str:
+    """Columns B-D of a transcript row without a finding: turn number, role, time (numbers and our labels)."""
+    return _c(2, index + 1, safe=False) + _c(3, ROLE.get(role, role), safe=False) + _c(4, time or None, safe=False)
 
 
 @lru_cache(maxsize=1)

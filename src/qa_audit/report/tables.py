@@ -112,17 +112,27 @@ def turn_time(turn: Turn | None, tz: tzinfo | None = None) -> str:
     return ""
 
 
-def _missing(f: Finding) -> bool:
-    """True for a finding about something never said (nothing in its turn to mark)."""
-    kind = f.evidence.get("kind")
+def _missing(f: Finding, ev: Mapping[str, Any] | None = None) -> bool:
+    """True for a finding about something never said (nothing in its turn to mark); `ev`: its evidence JSON."""
+    kind = (f.evidence if ev is None else ev).get("kind")
     return f.span is None and not f.match and kind in ("require", "metric")
 
 
-def _quote(f: Finding, info: RuleInfo | None, turn: Turn | None, turns: tuple[Turn, ...]) -> str:
-    """The workbook's 原文 cell: the turn with the words marked, or what was missing and where."""
-    ev = evidence_json(f.evidence)
-    if ev.get("kind") == "require" and _missing(f):
-        return missing_text(f, info, turns)
+def _quote(
+    f: Finding,
+    info: RuleInfo | None,
+    turn: Turn | None,
+    turns: tuple[Turn, ...],
+    ev: Mapping[str, Any] | None = None,
+    missing: bool | None = None,
+) -> str:
+    """The workbook's 原文 cell: the turn with the words marked, or what was missing and where.
+
+    `ev`, `missing`: the finding's evidence JSON and `_missing`, when the caller has them.
+    """
+    ev = evidence_json(f.evidence) if ev is None else ev
+    if ev.get("kind") == "require" and (_missing(f, ev) if missing is None else missing):
+        return missing_text(f, info, turns, ev)
     if turn is None or (ev.get("kind") == "metric" and ev.get("metric") in WHOLE_METRICS):
         return WHOLE_CONVERSATION
     return mark_span(turn.text, f.span, f.match)
@@ -236,6 +246,8 @@ def finding_rows(
         left[f.rule_id] = left.get(f.rule_id, 0.0) - counted
         turn = turns.get(f.turn_index) if f.turn_index is not None else None
         text = mark_span(turn.text, f.span, f.match) if turn else ""
+        ev = evidence_json(f.evidence)  # read by four cells: made once
+        missing = _missing(f, ev)
         rows.append(
             {
                 "conversation_id": c.conversation_id,
@@ -258,12 +270,12 @@ def finding_rows(
                 "turn_text": text if turn else "（整通会话 whole conversation）",
                 "match": f.match,
                 "message": f.message,
-                "evidence": _EVIDENCE(evidence_json(f.evidence)) if f.evidence else "",
+                "evidence": _EVIDENCE(ev) if ev else "",
                 "finding_id": f.finding_id,
-                "quote": _quote(f, info, turn, c.turns),
-                "evidence_text": evidence_sentence(f, info, c.turns),
+                "quote": _quote(f, info, turn, c.turns, ev, missing),
+                "evidence_text": evidence_sentence(f, info, c.turns, ev),
                 "span": f.span,
-                "missing": _missing(f),
+                "missing": missing,
             }
         )
     return rows

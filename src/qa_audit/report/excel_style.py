@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from copy import copy
+from functools import lru_cache
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
@@ -169,7 +170,13 @@ def lines_height(lines: int) -> float | None:
 
 def sheet_location(title: str, row: int, col: int = 1) -> str:
     """Return a hyperlink location like 'Sheet'!A5."""
-    return f"'{title.replace(chr(39), chr(39) * 2)}'!{get_column_letter(col)}{row}"
+    return f"{_quoted(title)}{get_column_letter(col)}{row}"
+
+
+@lru_cache(maxsize=64)
+def _quoted(title: str) -> str:
+    """'Sheet'! of a sheet title (a quote in it doubled); a few sheets take every link."""
+    return f"'{title.replace(chr(39), chr(39) * 2)}'!"
 
 
 def prepare_table(ws: Any, columns: Sequence[Column]) -> None:

@@ -28,6 +28,7 @@ from openpyxl import LXML, Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell._writer import write_cell
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.compat import safe_string
 from openpyxl.utils import get_column_letter
 from openpyxl.xml.constants import SHEET_MAIN_NS
@@ -40,6 +41,7 @@ from qa_audit.report.labels import ROLE, VALUE_LABELS
 from qa_audit.report.safe import EXCEL_MAX_CELL, FORMULA_START, ILLEGAL_CHARS
 from qa_audit.report.sheetmarks import BANNER_K, FILL_K, LINK_STYLE, LINKED, ROW, SLOT, STYLE, WRAPPED_K, Row
 from qa_audit.report.transcript import (
+    MARK_FONT,
     TRANSCRIPT_COLUMNS,
     TurnRow,
     _note,
@@ -303,7 +305,7 @@ class Renderer:
             rich = marked_text(text, [tuple(f["span"]) for f in hits if f.get("span")])
             if rich is not None:
                 quoted = k + 4 if text.startswith(FORMULA_START) else k + 2
-                cells.append(_rich(rich, fill, quoted == k + 4).replace("\x01", STYLE[quoted]))
+                cells.append(rich_cell(rich, fill, quoted == k + 4).replace("\x01", STYLE[quoted]))
                 text_k = quoted
             else:
                 cells.append(_c(5, text, STYLE[k + 2]))
@@ -347,3 +349,36 @@ def _rich(rich: Any, fill: Any, quote: bool) -> str:
     if not xml.startswith(head):
         raise Unusual
     return f'<c r="E{ROW}"\x01' + xml[len(head) :]
+
+
+def rich_cell(rich: Any, fill: Any, quote: bool) -> str:
+    """`_rich`, formatted here: the runs of marked_text's rich text as lxml writes them (a cell in µs, not 60).
+
+    Plain runs and runs in MARK_FONT; the cell's head and the marked run's <rPr> come from `_rich`
+    itself, once per fill. Anything else goes through `_rich`. Non-ASCII characters are left for the
+    row's encoding to turn into references (`_row`), where `_rich` has them as references already.
+    """
+    head, mark = _rich_frame(id(fill), fill, quote)
+    out = [head]
+    for part in rich:
+        if type(part) is str:
+            text = part
+            out.append("<r>")
+        elif type(part) is TextBlock and part.font is MARK_FONT and type(part.text) is str:
+            text = part.text
+            out.append(mark)
+        else:
+            return _rich(rich, fill, quote)
+        stripped = text.strip()  # openpyxl's rule for a run (not a plain cell's): whitespace around some text
+        space = ' xml:space="preserve"' if stripped and text != stripped else ""
+        out.append(f"<t{space}>{_text(text)}</t></r>")
+    out.append("</is></c>")
+    return "".join(out)
+
+
+@lru_cache(maxsize=8)
+def _rich_frame(_fill_id: int, fill: Any, quote: bool) -> tuple[str, str]:
+    """(the cell up to its first run, a marked run up to its text), as `_rich` writes them."""
+    probe = _rich(CellRichText([TextBlock(MARK_FONT, "a")]), fill, quote)
+    head = probe[: probe.index("<r>")]
+    return head, probe[len(head) : probe.index("<t>a</t>")]

@@ -10,7 +10,8 @@ time, not the work): `normalise` is the time inside `normalize()` called by the 
 conversation is audited (its results.jsonl line and output rows, report/prepare.py); `pipe` is
 pickling those rows and unpickling them again (what sending them to the writer process costs the
 two ends); `write` is the writer process's work (results.jsonl, findings.jsonl, scorecard.xlsx).
-Start-up (imports, loading the rules and the model) is reported apart. Development tooling only.
+Start-up (imports, loading the rules and the model) is reported apart; the rest runs with the
+pipeline's garbage-collection settings (qa_audit.gctune). Development tooling only.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def stages(inputs: list[str], outdir: Path) -> dict:
     t0 = time.process_time()
     import qa_audit.rules.prepared as prepared
     from qa_audit.classify import ComplaintTagger
+    from qa_audit.gctune import run_gc
     from qa_audit.model import ConversationResult, Rejected
     from qa_audit.paths import default_model_dir, default_rules_dir
     from qa_audit.pipeline import Auditor
@@ -94,7 +96,7 @@ def stages(inputs: list[str], outdir: Path) -> dict:
             spent["yielded"] += t - inside
 
     w0 = time.process_time()
-    with open(outdir / "results.jsonl", "w", encoding="utf-8") as res_f:
+    with run_gc(), open(outdir / "results.jsonl", "w", encoding="utf-8") as res_f:  # as pipeline.audit
         write_outputs(outdir, results(), list(ruleset.infos().values()), ruleset.policy)
     total = time.process_time() - w0
     spent["rules"] -= spent["normalise"]

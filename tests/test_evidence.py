@@ -57,3 +57,14 @@ def test_evidence_reads_as_its_json_and_survives_a_worker_and_the_store():
     assert pickle.loads(pickle.dumps(ev)).to_json() == expected  # pool and Dask workers send findings back
     stored = json.loads(json.dumps(evidence_json(ev), ensure_ascii=False))
     assert evidence_json(stored) == expected  # read back from the store: a plain dict
+
+
+def test_evidence_json_is_a_new_dict_each_time_and_the_reading_cache_is_not_pickled() -> None:
+    ev = RuleEvidence("require", None, RequireDetail((0, 2), ()))
+    first = evidence_json(ev)
+    first["kind"] = "changed"
+    assert evidence_json(ev)["kind"] == "require" and ev["kind"] == "require"
+    assert len(ev) == 3 and list(ev) == ["kind", "searched_turns", "exceptions_considered"]
+    back = pickle.loads(pickle.dumps(ev))
+    assert "_cached" in ev.__dict__ and "_cached" not in back.__dict__
+    assert back.to_json() == ev.to_json()

@@ -107,3 +107,36 @@ def test_the_run_aggregates_are_the_same_from_loss_tuples(audited) -> None:
     a, b = objects.result(infos, ruleset.policy), tuples.result(infos, ruleset.policy)
     assert a == b
     assert any(x["points"] > 0 for x in a.rules)  # the samples do lose points
+
+
+def test_findings_lines_are_the_json_of_each_finding_json(audited) -> None:
+    from qa_audit.report.prepare import findings_lines
+    from qa_audit.report.tables import finding_json, finding_rows
+
+    ruleset, _, _, results = audited
+    rules = ruleset.infos()
+    for r in results:
+        frows = finding_rows(r, rules, r.losses or {}, zone(None))
+        # the text findings.jsonl has always had: default separators, Chinese as it is, unknown types as str
+        expected = "".join(
+            jsonsafe.dumps(finding_json(r, f, row["counted"]), ensure_ascii=False, default=str) + "\n"
+            for f, row in zip(r.audit.findings, frows, strict=True)
+        )
+        assert findings_lines(r, frows) == expected
+        assert findings_lines(r, frows, [f.to_json() for f in r.audit.findings]) == expected
+
+
+@pytest.mark.parametrize("separators", [(", ", ": "), (",", ":")])
+def test_a_set_up_encoder_writes_what_dumps_writes(separators) -> None:
+    values = [
+        {"a": [1, 2.5, None, True, (3, 4)], "b": '中文"\\\n\u2028', "c": {"d": -0.0, "e": 1e300}},
+        "text",
+        7,
+        [float("nan"), {"x": float("inf")}],
+        {"t": object()},
+    ]
+    enc = jsonsafe.encoder(separators, default=str)
+    for v in values:
+        assert enc(v) == jsonsafe.dumps(v, ensure_ascii=False, separators=separators, default=str)
+    with pytest.raises(TypeError):
+        jsonsafe.encoder(separators)({"t": object()})

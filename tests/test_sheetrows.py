@@ -82,3 +82,29 @@ def test_a_lean_preparer_drops_the_dict_rows_only_where_the_sheet_was_rendered(a
         else:
             assert len(p.findings) == len(r.audit.findings)
         assert p.row["findings"] == len(r.audit.findings)
+
+
+def test_rich_cells_are_formatted_as_openpyxl_writes_them() -> None:
+    import random
+
+    from qa_audit.report.excel_style import BAD_FILL, REVIEW_FILL
+    from qa_audit.report.sheetrows import _rich, rich_cell
+    from qa_audit.report.transcript import marked_text
+
+    rng = random.Random(7)
+    alphabet = ["您", "好", "a", " ", "\n", "\t", "\r", "\x07", "&", "<", ">", '"', "'", "😀", "é", "\u3000", "="]
+    texts = [" 前后 ", "  ", "全部", "a&b<c>"]
+    texts += ["".join(rng.choices(alphabet, k=rng.randint(1, 12))) for _ in range(300)]
+    checked = 0
+    for text in texts:
+        spans = [tuple(sorted(rng.sample(range(len(text) + 1), 2))) for _ in range(rng.randint(1, 3))]
+        rich = marked_text(text, spans)
+        if rich is None:
+            continue
+        for fill in (BAD_FILL, REVIEW_FILL):
+            for quote in (False, True):
+                # non-ASCII characters become references when the row is encoded (as _rich's already are)
+                fast = rich_cell(rich, fill, quote).encode("ascii", "xmlcharrefreplace")
+                assert fast == _rich(rich, fill, quote).encode("ascii"), (text, spans)
+                checked += 1
+    assert checked > 400

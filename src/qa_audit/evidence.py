@@ -177,16 +177,30 @@ class RuleEvidence(Mapping[str, Any]):
                 out["score"] = hit.score
         return out
 
+    def _json(self) -> JsonDict:
+        """`to_json()`, made once: the reports read a finding's evidence about nine times."""
+        out = self.__dict__.get("_cached")
+        if out is None:
+            out = self.to_json()
+            object.__setattr__(self, "_cached", out)  # not a field: not compared, not pickled (__reduce__)
+        return out
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.kind, self.hit, self.detail))
+
     def __getitem__(self, key: str) -> Any:
-        return self.to_json()[key]
+        return self._json()[key]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.to_json())
+        return iter(self._json())
 
     def __len__(self) -> int:
-        return len(self.to_json())
+        return len(self._json())
 
 
 def evidence_json(evidence: Mapping[str, Any]) -> JsonDict:
-    """Return a finding's evidence as a plain JSON dict (a RuleEvidence, or a dict read back from the store)."""
-    return evidence.to_json() if isinstance(evidence, RuleEvidence) else dict(evidence)
+    """Return a finding's evidence as a plain JSON dict (a RuleEvidence, or a dict read back from the store).
+
+    A new dict each time (its values shared with the evidence's own, not to be changed).
+    """
+    return dict(evidence._json()) if isinstance(evidence, RuleEvidence) else dict(evidence)

@@ -243,8 +243,11 @@ class ConversationResult:
     # per rule id, kept from scoring so the reports need not work them out again
     losses: Mapping[str, RuleLoss] | None = field(default=None, compare=False, repr=False)
 
-    def to_json(self) -> dict[str, Any]:
-        """Return the results.jsonl row (Output contract in design.md)."""
+    def to_json(self, findings: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """Return the results.jsonl row (Output contract in design.md).
+
+        `findings`: the findings' `to_json()`, when the caller has them already.
+        """
         c, t = self.conversation, self.tag
         return {
             "conversation_id": c.conversation_id,
@@ -272,5 +275,5 @@ class ConversationResult:
             "checks": dict(self.audit.checks),
             "na_reasons": dict(self.audit.na_reasons),
             "empty_turns": self.audit.empty_turns,
-            "findings": [f.to_json() for f in self.audit.findings],
+            "findings": [f.to_json() for f in self.audit.findings] if findings is None else findings,
         }

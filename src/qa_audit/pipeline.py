@@ -18,6 +18,7 @@ from qa_audit import __version__, jsonsafe
 from qa_audit.atomic import atomic_text
 from qa_audit.auditor import Auditor
 from qa_audit.classify import ComplaintTagger
+from qa_audit.gctune import run_gc
 from qa_audit.model import Conversation, Rejected
 from qa_audit.outputs import commit_run, discard_run, locked, start_run
 from qa_audit.privacy import mask_conversation, mask_rejected
@@ -96,7 +97,8 @@ def run_audit(
         stage = start_run(settings.outdir)
         pending: list[tuple[Any, dict[str, Any]]] = []  # the store's open transaction, if any
         try:
-            summary = _audit_into(stage, inputs, settings, progress, stop, pending)
+            with run_gc():
+                summary = _audit_into(stage, inputs, settings, progress, stop, pending)
         except BaseException:
             discard_run(stage)
             raise

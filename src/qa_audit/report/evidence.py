@@ -113,9 +113,9 @@ def _metric(ev: Mapping[str, Any], f: Finding) -> str:
     return f"{label} {shown}{extra}" + (f"，标准 {bound}" if bound else "")
 
 
-def missing_text(f: Finding, info: RuleInfo | None, turns: Sequence[Turn]) -> str:
-    """Say what was expected and where, for a finding about something that was never said."""
-    ev = evidence_json(f.evidence)
+def missing_text(f: Finding, info: RuleInfo | None, turns: Sequence[Turn], ev: Mapping[str, Any] | None = None) -> str:
+    """Say what was expected and where, for a finding about something that was never said (`ev`: its evidence JSON)."""
+    ev = evidence_json(f.evidence) if ev is None else ev
     searched = [int(i) for i in ev.get("searched_turns") or ()]
     role = f.role or "agent"
     role_turns = [t.index for t in turns if t.role == role]
@@ -123,9 +123,11 @@ def missing_text(f: Finding, info: RuleInfo | None, turns: Sequence[Turn]) -> st
     return f"{where_text(searched, role_turns, role)}缺少「{what}」"
 
 
-def evidence_sentence(f: Finding, info: RuleInfo | None, turns: Sequence[Turn]) -> str:
-    """Return one Chinese sentence saying what decided `f` (never JSON)."""
-    ev = evidence_json(f.evidence)
+def evidence_sentence(
+    f: Finding, info: RuleInfo | None, turns: Sequence[Turn], ev: Mapping[str, Any] | None = None
+) -> str:
+    """Return one Chinese sentence saying what decided `f` (never JSON); `ev`: its evidence JSON, if made already."""
+    ev = evidence_json(f.evidence) if ev is None else ev
     kind = ev.get("kind")
     if kind == "require":
         text = f"{turns_text([int(i) for i in ev.get('searched_turns') or ()])}均未出现要求的说法"

@@ -47,6 +47,7 @@ class SplitSheet:
         self.parts: list[tuple[Any, int]] = []  # (sheet, last row written)
         self.links: list[LinkSpool] = []
         self._sids: dict[int, bytes] = {}  # RECIPES index -> style id (workbook-wide)
+        self._attrs: dict[int, bytes] = {}  # RECIPES index -> its ` s="id"` attribute
         self._new_part()
 
     def _new_part(self) -> None:
@@ -105,12 +106,17 @@ class SplitSheet:
         xml, keys, alts = rendered
         for i, (plain, link) in enumerate(alts):
             xml = xml.replace(_SLOT[i], link if linked[i] else plain)
+        link_style = True  # one replace puts the link style on every linked slot
         for k in keys:
             if k >= LINKED:
-                if linked[k - LINKED]:
+                if link_style and linked[k - LINKED]:
                     xml = xml.replace(_LINK_STYLE, self._style_id(LINK_K))
+                    link_style = False
             else:
-                xml = xml.replace(_STYLE[k], self._style_attr(k))
+                attr = self._attrs.get(k)
+                if attr is None:
+                    attr = self._attrs[k] = b' s="' + self._style_id(k) + b'"'
+                xml = xml.replace(_STYLE[k], attr)
         self.fast.write_raw(xml.replace(_ROW, str(n).encode()))
         self.parts[-1] = (ws, n)
         for col, location in (links or {}).items():
@@ -131,9 +137,6 @@ class SplitSheet:
                 style = self.cells.styled("x", **kw).style
             sid = self._sids[k] = str(self.wb._cell_styles.add(style)).encode()
         return sid
-
-    def _style_attr(self, k: int) -> bytes:
-        return b' s="' + self._style_id(k) + b'"'
 
     @property
     def rows(self) -> int:

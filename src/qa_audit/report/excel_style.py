@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from copy import copy
+from functools import lru_cache
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
@@ -148,11 +149,20 @@ def wrapped_height(cells: Sequence[tuple[str, float]]) -> float | None:
     """
     lines = 1
     for text, width in cells:
-        per_line = max(width - 1.0, 1.0)
-        if len(text) * 1.8 <= per_line and "\n" not in text:
-            continue
-        n = sum(max(1, -(-text_units(part) // int(per_line))) for part in text.split("\n"))
-        lines = max(lines, n)
+        lines = max(lines, wrapped_lines(text, width))
+    return lines_height(lines)
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """Lines `text` takes wrapped in a column `width` wide."""
+    per_line = max(width - 1.0, 1.0)
+    if len(text) * 1.8 <= per_line and "\n" not in text:
+        return 1
+    return sum(max(1, -(-text_units(part) // int(per_line))) for part in text.split("\n"))
+
+
+def lines_height(lines: int) -> float | None:
+    """Row height for `lines` lines of wrapped text (wrapped_height of the row's tallest cell)."""
     if lines == 1:
         return None
     return min(lines * LINE_HEIGHT + 2.0, MAX_ROW_HEIGHT)
@@ -160,7 +170,13 @@ def wrapped_height(cells: Sequence[tuple[str, float]]) -> float | None:
 
 def sheet_location(title: str, row: int, col: int = 1) -> str:
     """Return a hyperlink location like 'Sheet'!A5."""
-    return f"'{title.replace(chr(39), chr(39) * 2)}'!{get_column_letter(col)}{row}"
+    return f"{_quoted(title)}{get_column_letter(col)}{row}"
+
+
+@lru_cache(maxsize=64)
+def _quoted(title: str) -> str:
+    """'Sheet'! of a sheet title (a quote in it doubled); a few sheets take every link."""
+    return f"'{title.replace(chr(39), chr(39) * 2)}'!"
 
 
 def prepare_table(ws: Any, columns: Sequence[Column]) -> None:

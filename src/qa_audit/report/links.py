@@ -47,15 +47,46 @@ class LinkSpool:
             if not self.count:
                 return
             xf = self.writer.xf.send(True)
+            fh = getattr(self.writer, "fh", None)  # report/fastrows.py's writer: its file takes raw XML
             with xf.element("hyperlinks"):
                 self.file.seek(0)
-                for line in self.file:
-                    ref, location = line.rstrip("\n").split("\t", 1)
-                    xf.write(Element("hyperlink", {"ref": ref, "location": location}))
+                if fh is None:
+                    for line in self.file:
+                        ref, location = line.rstrip("\n").split("\t", 1)
+                        xf.write(Element("hyperlink", {"ref": ref, "location": location}))
+                else:
+                    xf.flush()
+                    self._write_raw(fh)
             self.writer.xf.send(None)  # hand control back to openpyxl's stream
         finally:
             self.file.close()
 
+    def _write_raw(self, fh: Any) -> None:
+        """The <hyperlink> elements as lxml writes them (a Python call per link instead of lxml's dozen)."""
+        known: dict[str, str] = {}  # location up to the cell -> escaped: few sheets, many cells
+        batch: list[str] = []
+        for line in self.file:
+            ref, location = line.rstrip("\n").split("\t", 1)
+            where, bang, cell = location.rpartition("!")
+            escaped = known.get(where)
+            if escaped is None:
+                escaped = known[where] = _attr(where)
+            batch.append(f'<hyperlink ref="{_attr(ref)}" location="{escaped}{bang}{_attr(cell)}"/>')
+            if len(batch) >= 4096:
+                fh.write("".join(batch).encode("ascii", "xmlcharrefreplace"))
+                batch.clear()
+        fh.write("".join(batch).encode("ascii", "xmlcharrefreplace"))
+
     def close(self) -> None:
         """Drop the spool without writing (the workbook is being abandoned)."""
         self.file.close()
+
+
+_ATTR = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\t": "&#9;", "\n": "&#10;", "\r": "&#13;"}
+)
+
+
+def _attr(value: str) -> str:
+    """An attribute value escaped as lxml escapes it (non-ASCII characters: when encoded, xmlcharrefreplace)."""
+    return value.translate(_ATTR)

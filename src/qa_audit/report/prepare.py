@@ -42,16 +42,34 @@ class PreparedResult:
         return from_loss_rows(self.loss_rows)
 
 
-def results_line(result: ConversationResult) -> str:
-    """The conversation's line of results.jsonl."""
-    return jsonsafe.dumps(result.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n"
+_COMPACT = jsonsafe.encoder((",", ":"))  # results.jsonl
+_LINE = jsonsafe.encoder(default=str)  # findings.jsonl
 
 
-def findings_lines(result: ConversationResult, frows: Sequence[Mapping[str, Any]]) -> str:
-    """The conversation's lines of findings.jsonl (one per finding, in order)."""
+def results_line(result: ConversationResult, findings_json: list[dict[str, Any]] | None = None) -> str:
+    """The conversation's line of results.jsonl (`findings_json`: its findings' to_json(), if made already)."""
+    return _COMPACT(result.to_json(findings_json)) + "\n"
+
+
+def findings_lines(
+    result: ConversationResult,
+    frows: Sequence[Mapping[str, Any]],
+    findings_json: Sequence[Mapping[str, Any]] | None = None,
+) -> str:
+    """The conversation's lines of findings.jsonl (one per finding, in order): tables.finding_json each.
+
+    The conversation's fields and the rule-set version are encoded once, not once per finding: a
+    JSON object is its members joined by ", ", so the pieces make the same text.
+    """
+    findings = result.audit.findings
+    if not findings:
+        return ""
+    head = _LINE(finding_json(result, None, 0.0))[:-1] + ", "  # its own fields up to "started_at"
+    tail = ', "ruleset_version": ' + _LINE(result.ruleset_version) + "}\n"
+    own = [f.to_json() for f in findings] if findings_json is None else findings_json
     return "".join(
-        jsonsafe.dumps(finding_json(result, finding, frow["counted"]), ensure_ascii=False, default=str) + "\n"
-        for finding, frow in zip(result.audit.findings, frows, strict=True)
+        f'{head}{_LINE(fj)[1:-1]}, "counted": {_LINE(frow["counted"])}{tail}'
+        for fj, frow in zip(own, frows, strict=True)
     )
 
 
@@ -61,17 +79,19 @@ def prepare_result(
     tz: tzinfo | None,
     renderer: Renderer | None = None,
     keep_rows: bool = True,
+    findings_json: Sequence[Mapping[str, Any]] | None = None,
 ) -> PreparedResult:
     """The output rows of `result` (times in `tz`), as write_outputs writes them.
 
     With a `renderer`, the workbook rows are rendered here too; then, unless `keep_rows`, the
     finding rows and turns are left out (only CSV, Parquet and split workbooks need them).
+    `findings_json`: the findings' to_json(), when the caller made them already.
     """
     losses = result.losses if result.losses is not None else rule_losses(result.audit, rules)
     row = conversation_row(result, losses, tz)
     frows = finding_rows(result, rules, losses, tz)
     turns = transcript_turns(result, tz) if frows else ()
-    lines = findings_lines(result, frows)
+    lines = findings_lines(result, frows, findings_json)
     sheet = renderer.render(row, frows, turns) if renderer is not None else None
     if sheet is not None and not keep_rows:
         frows, turns = [], ()
@@ -93,7 +113,9 @@ class Preparer:
 
     def __call__(self, result: ConversationResult) -> tuple[str, PreparedResult]:
         """(results.jsonl line, prepared rows) of `result`."""
-        return results_line(result), prepare_result(result, self.rules, self.tz, self.renderer, self.keep_rows)
+        own = [f.to_json() for f in result.audit.findings]  # in both results.jsonl and findings.jsonl
+        prepared = prepare_result(result, self.rules, self.tz, self.renderer, self.keep_rows, own)
+        return results_line(result, own), prepared
 
     def packed(self, result: ConversationResult) -> tuple[str, bytes]:
         """As `__call__`, the rows pickled (a pool worker's answer: its parent forwards them unopened).

@@ -28,18 +28,20 @@ from openpyxl import LXML, Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell._writer import write_cell
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.compat import safe_string
 from openpyxl.utils import get_column_letter
 from openpyxl.xml.constants import SHEET_MAIN_NS
 from openpyxl.xml.functions import xmlfile
 
 from qa_audit.report.excel_columns import CONVERSATION_SHEET_COLUMNS, FINDING_SHEET_COLUMNS, WRAPPED, with_zone
-from qa_audit.report.excel_style import BAD_FILL, REVIEW_FILL, WRAP, wrapped_height
+from qa_audit.report.excel_style import BAD_FILL, REVIEW_FILL, WRAP, lines_height, wrapped_height, wrapped_lines
 from qa_audit.report.fastrows import _text
 from qa_audit.report.labels import ROLE, VALUE_LABELS
 from qa_audit.report.safe import EXCEL_MAX_CELL, FORMULA_START, ILLEGAL_CHARS
 from qa_audit.report.sheetmarks import BANNER_K, FILL_K, LINK_STYLE, LINKED, ROW, SLOT, STYLE, WRAPPED_K, Row
 from qa_audit.report.transcript import (
+    MARK_FONT,
     TRANSCRIPT_COLUMNS,
     TurnRow,
     _note,
@@ -178,6 +180,7 @@ class Renderer:
         self.find_plan[0] = (*self.find_plan[0][:4], 0, {})
         widths = {c.key: c.width for c in TRANSCRIPT_COLUMNS}
         self.text_width, self.note_width = widths["text"], widths["notes"]
+        self._lead: dict[tuple[int, str, str], str] = {}  # first_cells by (turn index, role, time)
 
     @staticmethod
     def _plan(columns: Sequence[Any], slots: Mapping[str, int]) -> list[Plan]:
@@ -220,31 +223,47 @@ class Renderer:
         """ScorecardWriter._cells then FastRows.append; the plan's slot columns left open for a link."""
         cells: list[str] = []
         keys: list[int] = []
-        wrapped = []
+        lines = 1
         alts: list[tuple[bytes, bytes]] = [(b"", b""), (b"", b"")]
         get = row.get
         for col, key, labels, width, slot, memo in plan:
-            value = get(key)
-            if labels is not None and value is not None:
+            value: Any = get(key)
+            if value is None:
+                if slot is None:
+                    continue  # no cell
+            elif labels is not None:
                 value = labels.get(value, value)
             if slot is not None:  # never wrapped: ids and numbers
                 alts[slot] = _pair(col, value)
                 cells.append(SLOT[slot])
                 keys.append(LINKED + slot)
-            elif width is not None and value:
-                cells.append(_c(col, value, STYLE[WRAPPED_K]))
-                keys.append(WRAPPED_K)
-                wrapped.append((str(value), width))
-            elif value is not None:  # None: no cell
-                xml = memo.get((type(value), value))
-                if xml is None:
-                    xml = _cell(col, _safe(value))
-                    if type(value) is not str or len(value) <= _SHORT:
+                continue
+            kind = type(value)
+            # a short text is its own memo key; a number goes with its type (1, 1.0 and True differ)
+            short = kind is not str or len(value) <= _SHORT
+            mkey = value if kind is str else (kind, value)
+            if width is not None and value:  # wrapped: memo of (xml, lines); falsy values below, never here
+                known = memo.get(mkey) if short else None
+                if known is None:
+                    known = (_cell(col, _safe(value), STYLE[WRAPPED_K]), wrapped_lines(str(value), width))
+                    if short:
                         if len(memo) >= _COLUMN_MAX:
                             memo.clear()
-                        memo[type(value), value] = xml
-                cells.append(xml)
-        xml = f'<row r="{ROW}"{_row_attrs(wrapped_height(wrapped) if wrapped else None)}>{"".join(cells)}</row>'
+                        memo[mkey] = known
+                cells.append(known[0])
+                keys.append(WRAPPED_K)
+                if known[1] > lines:
+                    lines = known[1]
+                continue
+            xml = memo.get(mkey) if short else None
+            if xml is None:
+                xml = _cell(col, _safe(value))
+                if short:
+                    if len(memo) >= _COLUMN_MAX:
+                        memo.clear()
+                    memo[mkey] = xml
+            cells.append(xml)
+        xml = f'<row r="{ROW}"{_row_attrs(lines_height(lines))}>{"".join(cells)}</row>'
         return xml.encode("ascii", "xmlcharrefreplace"), tuple(dict.fromkeys(keys)), tuple(alts)
 
     def _transcript(
@@ -257,19 +276,28 @@ class Renderer:
         b = STYLE[BANNER_K]
         out = [_row([_c(1, cid, b), _c(5, banner, b)], [BANNER_K], None)]
         where: dict[Any, int] = {None: 0}
+        first = _c(1, cid)
+        text_width = self.text_width
         for index, role, text, time in turns:
             hits = by_turn.get(index, ())
-            lead = [cid, index + 1, ROLE.get(role, role), time or None]
             where[index] = len(out)
-            if not hits:
-                height = wrapped_height([(text, self.text_width)])
-                cells = [_c(1, cid), _c(2, lead[1], safe=False), _c(3, lead[2], safe=False), _c(4, lead[3], safe=False)]
+            if not hits:  # the common row: columns B-D remembered by (turn index, role, time)
+                known = self._lead.get((index, role, time))
+                if known is None:
+                    known = first_cells(index, role, time)
+                    if len(self._lead) >= _COLUMN_MAX:
+                        self._lead.clear()
+                    self._lead[index, role, time] = known
+                height = wrapped_height(((text, text_width),))
                 if height:
-                    cells.append(_c(5, text, STYLE[WRAPPED_K]))
+                    tail = _c(5, text, _WRAPPED)
+                    xml = f'<row r="{ROW}"{_row_attrs(height)}>{first}{known}{tail}</row>'
+                    out.append((xml.encode("ascii", "xmlcharrefreplace"), _WRAPPED_KEYS, ()))
                 else:
-                    cells.append(_c(5, text))
-                out.append(_row(cells, [WRAPPED_K] if height else [], height))
+                    xml = f'<row r="{ROW}">{first}{known}{_c(5, text)}</row>'
+                    out.append((xml.encode("ascii", "xmlcharrefreplace"), (), ()))
                 continue
+            lead = [cid, index + 1, ROLE.get(role, role), time or None]
             note = "\n".join(_note(f) for f in hits)
             fill = BAD_FILL if any(f.get("tier") != "review" for f in hits) else REVIEW_FILL
             k = FILL_K[id(fill)]
@@ -277,7 +305,7 @@ class Renderer:
             rich = marked_text(text, [tuple(f["span"]) for f in hits if f.get("span")])
             if rich is not None:
                 quoted = k + 4 if text.startswith(FORMULA_START) else k + 2
-                cells.append(_rich(rich, fill, quoted == k + 4).replace("\x01", STYLE[quoted]))
+                cells.append(rich_cell(rich, fill, quoted == k + 4).replace("\x01", STYLE[quoted]))
                 text_k = quoted
             else:
                 cells.append(_c(5, text, STYLE[k + 2]))
@@ -286,6 +314,14 @@ class Renderer:
             height = wrapped_height([(text, self.text_width), (note, self.note_width)])
             out.append(_row(cells, [k, text_k, k + 2], height))
         return tuple(out), where
+
+
+_WRAPPED, _WRAPPED_KEYS = STYLE[WRAPPED_K], (WRAPPED_K,)
+
+
+def first_cells(index: int, role: str, time: str) -> str:
+    """Columns B-D of a transcript row without a finding: turn number, role, time (numbers and our labels)."""
+    return _c(2, index + 1, safe=False) + _c(3, ROLE.get(role, role), safe=False) + _c(4, time or None, safe=False)
 
 
 @lru_cache(maxsize=1)
@@ -313,3 +349,36 @@ def _rich(rich: Any, fill: Any, quote: bool) -> str:
     if not xml.startswith(head):
         raise Unusual
     return f'<c r="E{ROW}"\x01' + xml[len(head) :]
+
+
+def rich_cell(rich: Any, fill: Any, quote: bool) -> str:
+    """`_rich`, formatted here: the runs of marked_text's rich text as lxml writes them (a cell in µs, not 60).
+
+    Plain runs and runs in MARK_FONT; the cell's head and the marked run's <rPr> come from `_rich`
+    itself, once per fill. Anything else goes through `_rich`. Non-ASCII characters are left for the
+    row's encoding to turn into references (`_row`), where `_rich` has them as references already.
+    """
+    head, mark = _rich_frame(id(fill), fill, quote)
+    out = [head]
+    for part in rich:
+        if type(part) is str:
+            text = part
+            out.append("<r>")
+        elif type(part) is TextBlock and part.font is MARK_FONT and type(part.text) is str:
+            text = part.text
+            out.append(mark)
+        else:
+            return _rich(rich, fill, quote)
+        stripped = text.strip()  # openpyxl's rule for a run (not a plain cell's): whitespace around some text
+        space = ' xml:space="preserve"' if stripped and text != stripped else ""
+        out.append(f"<t{space}>{_text(text)}</t></r>")
+    out.append("</is></c>")
+    return "".join(out)
+
+
+@lru_cache(maxsize=8)
+def _rich_frame(_fill_id: int, fill: Any, quote: bool) -> tuple[str, str]:
+    """(the cell up to its first run, a marked run up to its text), as `_rich` writes them."""
+    probe = _rich(CellRichText([TextBlock(MARK_FONT, "a")]), fill, quote)
+    head = probe[: probe.index("<r>")]
+    return head, probe[len(head) : probe.index("<t>a</t>")]

@@ -112,17 +112,27 @@ def turn_time(turn: Turn | None, tz: tzinfo | None = None) -> str:
     return ""
 
 
-def _missing(f: Finding) -> bool:
-    """True for a finding about something never said (nothing in its turn to mark)."""
-    kind = f.evidence.get("kind")
+def _missing(f: Finding, ev: Mapping[str, Any] | None = None) -> bool:
+    """True for a finding about something never said (nothing in its turn to mark); `ev`: its evidence JSON."""
+    kind = (f.evidence if ev is None else ev).get("kind")
     return f.span is None and not f.match and kind in ("require", "metric")
 
 
-def _quote(f: Finding, info: RuleInfo | None, turn: Turn | None, turns: tuple[Turn, ...]) -> str:
-    """The workbook's 原文 cell: the turn with the words marked, or what was missing and where."""
-    ev = evidence_json(f.evidence)
-    if ev.get("kind") == "require" and _missing(f):
-        return missing_text(f, info, turns)
+def _quote(
+    f: Finding,
+    info: RuleInfo | None,
+    turn: Turn | None,
+    turns: tuple[Turn, ...],
+    ev: Mapping[str, Any] | None = None,
+    missing: bool | None = None,
+) -> str:
+    """The workbook's 原文 cell: the turn with the words marked, or what was missing and where.
+
+    `ev`, `missing`: the finding's evidence JSON and `_missing`, when the caller has them.
+    """
+    ev = evidence_json(f.evidence) if ev is None else ev
+    if ev.get("kind") == "require" and (_missing(f, ev) if missing is None else missing):
+        return missing_text(f, info, turns, ev)
     if turn is None or (ev.get("kind") == "metric" and ev.get("metric") in WHOLE_METRICS):
         return WHOLE_CONVERSATION
     return mark_span(turn.text, f.span, f.match)
@@ -209,6 +219,9 @@ def _kind(info: RuleInfo | None) -> str:
     return "扣分"
 
 
+_EVIDENCE = jsonsafe.encoder(default=str)  # the 证据 (JSON) column: as in findings.jsonl
+
+
 def finding_rows(
     result: ConversationResult,
     rules: Mapping[str, RuleInfo],
@@ -225,6 +238,7 @@ def finding_rows(
     day, _ = parse_started(c.started_at, tz)
     turns = {t.index: t for t in c.turns}
     left = {rid: x.points for rid, x in losses.items()}
+    started = local_text(c.started_at, tz, "%H:%M:%S") if tz is not None else (c.started_at or "")
     rows = []
     for f in result.audit.findings:
         info = rules.get(f.rule_id)
@@ -232,7 +246,8 @@ def finding_rows(
         left[f.rule_id] = left.get(f.rule_id, 0.0) - counted
         turn = turns.get(f.turn_index) if f.turn_index is not None else None
         text = mark_span(turn.text, f.span, f.match) if turn else ""
-        started = local_text(c.started_at, tz, "%H:%M:%S") if tz is not None else (c.started_at or "")
+        ev = evidence_json(f.evidence)  # read by four cells: made once
+        missing = _missing(f, ev)
         rows.append(
             {
                 "conversation_id": c.conversation_id,
@@ -255,24 +270,25 @@ def finding_rows(
                 "turn_text": text if turn else "（整通会话 whole conversation）",
                 "match": f.match,
                 "message": f.message,
-                "evidence": jsonsafe.dumps(evidence_json(f.evidence), ensure_ascii=False, default=str)
-                if f.evidence
-                else "",
+                "evidence": _EVIDENCE(ev) if ev else "",
                 "finding_id": f.finding_id,
-                "quote": _quote(f, info, turn, c.turns),
-                "evidence_text": evidence_sentence(f, info, c.turns),
+                "quote": _quote(f, info, turn, c.turns, ev, missing),
+                "evidence_text": evidence_sentence(f, info, c.turns, ev),
                 "span": f.span,
-                "missing": _missing(f),
+                "missing": missing,
             }
         )
     return rows
 
 
-def finding_json(result: ConversationResult, finding: Finding, counted: float) -> dict[str, Any]:
-    """Return one findings.jsonl line: where the finding belongs, then the finding's own fields."""
+def finding_json(result: ConversationResult, finding: Finding | None, counted: float) -> dict[str, Any]:
+    """Return one findings.jsonl line: where the finding belongs, then the finding's own fields.
+
+    With `finding` None: only where it belongs (the fields up to started_at).
+    """
     c = result.conversation
     day, _ = parse_started(c.started_at)
-    return {
+    where = {
         "conversation_id": c.conversation_id,
         "agent_id": c.agent_id,
         "agent_name": c.agent_name,
@@ -280,7 +296,7 @@ def finding_json(result: ConversationResult, finding: Finding, counted: float) -
         "channel": c.channel,
         "day": day,
         "started_at": c.started_at,
-        **finding.to_json(),
-        "counted": counted,
-        "ruleset_version": result.ruleset_version,
     }
+    if finding is None:
+        return where
+    return {**where, **finding.to_json(), "counted": counted, "ruleset_version": result.ruleset_version}

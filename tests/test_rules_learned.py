@@ -113,3 +113,22 @@ def test_a_model_name_is_a_plain_folder_name(tmp_path: Path, bad: str) -> None:
     )
     res = CliRunner().invoke(main, ["rules", "check", str(rules)])
     assert res.exit_code == 2 and "model" in res.output, res.output
+
+
+def test_the_fast_probability_is_the_linear_models_own() -> None:
+    from qa_audit.normalize import normalize
+    from qa_audit.rules.learned_model import load_turn_model, model_input
+
+    turn_model = load_turn_model("agent_language")
+    model = turn_model.model
+    texts = [
+        "这不是我们的责任，谁让你当时不检查",
+        "您好，请问有什么可以帮您？订单[订单x]已经发货，预计3天送达",
+        "不不不不不 不清楚不清楚",  # repeated n-grams: sublinear tf
+        "abc \ud800 自己去找",  # a lone surrogate, replaced by normalisation
+        "",
+    ]
+    for text in (normalize(t).text for t in texts):
+        ids, vals = model.vectorize(model_input(text))
+        expected = float(model.probabilities(model.scores(ids, vals))[1]) if len(ids) else 0.0
+        assert abs(turn_model.probability(text) - expected) < 1e-9, text

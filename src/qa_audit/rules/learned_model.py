@@ -8,8 +8,12 @@ the shipped `models/agent_language/`.
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from functools import lru_cache
+
+import ahocorasick_rs
 
 from qa_audit.classify.complaint_model import model_text
 from qa_audit.classify.linear import LinearModel
@@ -26,24 +30,55 @@ def model_input(norm_text: str) -> str:
     return model_text(norm_text)
 
 
+class TurnModel:
+    """A loaded turn model: the probability of `improper` for a turn, in plain Python floats.
+
+    The same value as the LinearModel's tf-idf and softmax (up to the order floating-point sums are
+    taken in): one Aho-Corasick pass finds every in-vocabulary n-gram, and each carries its idf and
+    its weight times idf, so a turn costs a few dictionary lookups per n-gram and no numpy call.
+    """
+
+    def __init__(self, model: LinearModel) -> None:
+        if model.spec.words:
+            raise ModelError("a turn model reads character n-grams only (features: words false)")
+        self.model = model
+        w = model.coef[1] - model.coef[0]
+        self.bias = float(model.intercept[1] - model.intercept[0]) / model.temperature
+        scale = 1.0 / model.temperature
+        self.weights = {
+            token[2:]: (float(model.idf[i]), float(w[i] * model.idf[i]) * scale)
+            for i, token in enumerate(model.vocab_list)
+        }
+        self._grams = ahocorasick_rs.AhoCorasick(list(self.weights), matchkind=ahocorasick_rs.MatchKind.Standard)
+
+    def probability(self, norm_text: str) -> float:
+        """The probability that a normalised turn is improper (0 when the model knows none of its n-grams)."""
+        # normalised text holds no lone surrogate (normalize replaces them), so it can cross into Rust
+        found = Counter(self._grams.find_matches_as_strings(model_input(norm_text), overlapping=True))
+        if not found:
+            return 0.0
+        dot = norm2 = 0.0
+        weights = self.weights
+        for gram, count in found.items():
+            idf, w = weights[gram]
+            tf = 1.0 + math.log(count) if count > 1 else 1.0
+            dot += tf * w
+            norm2 += (tf * idf) ** 2
+        score = self.bias + dot / math.sqrt(norm2)
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
+
+    def strongest(self, norm_text: str, top: int = 3) -> tuple[str, ...]:
+        """The n-grams of a normalised turn that pushed it most towards improper (worked out for findings only)."""
+        ids, vals = self.model.vectorize(model_input(norm_text))
+        return self.model.explain(1, ids, vals, top) if len(ids) else ()
+
+
 @lru_cache(maxsize=8)
-def load_turn_model(name: str) -> LinearModel:
+def load_turn_model(name: str) -> TurnModel:
     """The shipped turn model `name` (a folder of the packaged models); ModelError when unusable."""
     if not NAME.fullmatch(name):
         raise ModelError(f"{name!r}: a model name is a folder name of lower-case letters, digits and '_'")
     model, _ = load_model(packaged_models_dir() / name)
     if model.labels != LABELS:
         raise ModelError(f"{name}: a turn model has the labels {list(LABELS)}, this one {list(model.labels)}")
-    return model
-
-
-def improper(model: LinearModel, norm_text: str) -> float:
-    """The probability that a normalised turn is improper (0 when the model knows none of its n-grams)."""
-    ids, vals = model.vectorize(model_input(norm_text))
-    return float(model.probabilities(model.scores(ids, vals))[1]) if len(ids) else 0.0
-
-
-def strongest(model: LinearModel, norm_text: str, top: int = 3) -> tuple[str, ...]:
-    """The n-grams of a normalised turn that pushed it most towards improper (worked out for findings only)."""
-    ids, vals = model.vectorize(model_input(norm_text))
-    return model.explain(1, ids, vals, top) if len(ids) else ()
+    return TurnModel(model)

@@ -16,7 +16,7 @@ from qa_audit.model import Finding
 from qa_audit.rules.fields import meta
 from qa_audit.rules.kinds.base import Kind, Prepared, scoped
 from qa_audit.rules.kinds.base import finding as make_finding
-from qa_audit.rules.learned_model import NAME, improper, load_turn_model, strongest
+from qa_audit.rules.learned_model import NAME, load_turn_model
 from qa_audit.rules.spec import KindSpec, Rule, Scope
 
 
@@ -52,9 +52,9 @@ def check(rule: Rule, prep: Prepared) -> list[Finding] | None:
         text = prep.turns[i].text
         if sum(c.isalnum() for c in text) < s.min_chars:
             continue
-        prob = improper(model, text)
+        prob = model.probability(text)
         if prob >= s.min:
-            detail = LearnedDetail(s.model, round(prob, 4), s.min, strongest(model, text))
+            detail = LearnedDetail(s.model, round(prob, 4), s.min, model.strongest(text))
             out.append(make_finding(rule, prep, i, None, detail))
     return out
 

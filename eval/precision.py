@@ -145,7 +145,9 @@ def cmd_sample(findings_file: Path, per_rule: int, pool: str, skip_judged: bool,
         findings = [x for x in findings if half(x["conversation_id"], test_ids) == "measure"]
     # a one-turn reply (pool R) has no conversation: only per-turn language rules (forbid) are judged there
     findings = [
-        x for x in findings if x["evidence"].get("kind") == "forbid" or not x["conversation_id"].startswith("jddcr-")
+        x
+        for x in findings
+        if x["evidence"].get("kind") in ("forbid", "learned") or not x["conversation_id"].startswith("jddcr-")
     ]
     texts = _texts()
     skip = _judged() if skip_judged else frozenset()

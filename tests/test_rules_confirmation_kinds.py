@@ -71,3 +71,39 @@ def test_outcome_need_intent_and_restated_facts_are_confirmations(question) -> N
 def test_information_questions_are_still_no_confirmation(question) -> None:
     assert confirmation(question, "call") == "fail"
     assert confirmation(question, "chat") == "fail"
+
+
+# --- kinds blind5 showed (measured on blind6) -------------------------------------------------------
+@pytest.mark.parametrize(
+    "question",
+    [
+        "那我给您改约到周六上午 您看这个时间能安排吗",  # a proposal put to the customer
+        "您看明天下午师傅过去方便吗",
+        "您觉得先换一台备用机合适吗",
+        "那这个问题是否都帮您处理解决了呢",  # 是否 … 解决, words between
+        "请问刚才的说明是否还有不明白的地方",
+        "您的预留手机是尾号5521吗",  # the customer's fact read back
+        "您的收货地址是幸福路八号三单元吧",
+        "请问是上周五那笔三百的吗",  # the item restated after 是
+    ],
+)
+def test_proposals_read_backs_and_spread_out_questions_are_confirmations(question) -> None:
+    assert confirmation(question, "call") == "pass"
+    assert confirmation(question, "chat") == "pass"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "您看这样 我先帮您登记一下",  # 您看这样 introduces a proposal, asks nothing
+        "回复之前您先别去销户 好吗",  # a request not to do something, 好吗 tacked on
+        "您不要再重复点击了好吗",
+        "旁边那两个桩现在是空闲的吗",  # a question about another item, not one restated
+        "你的问题是自己没看说明吧",  # a reproach
+        "您看一下能不能收到验证码",  # an instruction to check
+        "您看还有其他什么可以帮您的吗",  # the anything-else offer, its own rule
+        "请问还有没有其他可以帮您的",
+    ],
+)
+def test_introductions_requests_and_other_items_are_no_confirmation(question) -> None:
+    assert confirmation(question, "call") == "fail"

@@ -148,3 +148,32 @@ def test_deflections_without_ownership_are_flagged(text) -> None:
 )
 def test_referrals_with_ownership_or_no_referral_pass(text) -> None:
     assert agent_says("dont.deflect", text, channel="call") == "pass"
+
+
+# --- kinds blind5 showed dont.deflect missing (measured on blind6) ----------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这个你们现场商量就行",
+        "费用的事你们私下协商解决",
+        "那您就去开户的营业部 让营业部给您调",
+        "您就到网点去办吧",
+    ],
+)
+def test_sending_the_parties_to_settle_it_themselves_is_deflection(text) -> None:
+    assert agent_says("dont.deflect", text) == FLAG
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我帮您跟师傅协商一下，您稍等",  # the agent settles it
+        "我们来跟商家沟通，有结果第一时间告诉您",
+        "如果您方便，也可以跟卖家说明一下情况，我这边同时帮您催促",
+        "您就在家等着就行，师傅会联系您",
+        "快递员送货的时候您和快递员说一下不要了就可以，会退回的",  # the process, on real JD chats
+        "明天配送前师傅会联系您，您和师傅说下改地址就行",
+    ],
+)
+def test_the_agent_settling_it_is_not_deflection(text) -> None:
+    assert agent_says("dont.deflect", text) == "pass"

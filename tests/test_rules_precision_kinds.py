@@ -86,8 +86,8 @@ def test_confirmation_questions_without_punctuation_count(question) -> None:
 )
 def test_information_questions_and_tacked_on_okays_are_no_confirmation(question) -> None:
     lines = (*OPENING, f"客服：{question}", "客户：嗯", "客服：好的 再见")
-    assert check("must.confirmation", *lines) == "fail"  # a deduction on chats again (blind5: 37 of 37)
-    assert check("must.confirmation", *lines, channel="call") == "fail"
+    assert check("must.confirmation", *lines) == "fail"  # a deduction on chats (blind6: 40 of 41)
+    assert check("must.confirmation", *lines, channel="call") == "review"  # flagged on calls (blind6: 38 of 43)
 
 
 # --- 3. blame_shift is disowning, a referral is deflection ------------------------------------------
@@ -170,7 +170,8 @@ COMPLAINT = "客户：等了一个多小时还没到 搞什么啊"
 )
 def test_explanation_before_the_first_apology_is_found(explanation) -> None:
     lines = (COMPLAINT, f"客服：{explanation}", "客户：那也太慢了", "客服：非常抱歉给您添麻烦了")
-    assert check("complaint.apology_first", *lines, complaint=True) == "fail"
+    assert check("complaint.apology_first", *lines, complaint=True, channel="call") == "fail"
+    assert check("complaint.apology_first", *lines, complaint=True) == "review"  # chats: flagged (blind6)
 
 
 @pytest.mark.parametrize(

@@ -132,3 +132,20 @@ def test_the_fast_probability_is_the_linear_models_own() -> None:
         ids, vals = model.vectorize(model_input(text))
         expected = float(model.probabilities(model.scores(ids, vals))[1]) if len(ids) else 0.0
         assert abs(turn_model.probability(text) - expected) < 1e-9, text
+
+
+def test_a_long_turn_is_read_in_windows_and_its_worst_window_counts() -> None:
+    from qa_audit.normalize import normalize
+    from qa_audit.rules.learned_model import WINDOW, load_turn_model, model_input, windows
+
+    turn_model = load_turn_model("agent_language")
+    calm = "您好，您的订单已经发货了，预计明天送达，请您留意物流信息。"
+    rude = "这事我们管不着，你自己找卖家去。"
+    long_calm = normalize(calm * (3 * WINDOW // len(calm))).text
+    assert turn_model.probability(long_calm) < 0.5
+    # a rude stretch as long as a window, after two windows of calm text: that window decides
+    spliced = normalize(calm * (2 * WINDOW // len(calm)) + rude * (WINDOW // len(rude) + 1)).text
+    pieces = windows(model_input(spliced))
+    assert len(pieces) >= 3 and all(len(p) <= WINDOW for p in pieces)
+    assert turn_model.probability(spliced) == max(turn_model.probability(p) for p in pieces) >= 0.85
+    assert turn_model.strongest(spliced)

@@ -21,6 +21,9 @@ from qa_audit.classify.model_io import ModelError, load_model
 from qa_audit.paths import packaged_models_dir
 
 MODEL_NAME = "agent_language"
+# a turn is read in windows of this many characters, and a finding is the best window: matching a 4-million-
+# character turn at once would hold every one of its n-grams as a string (over a GB)
+WINDOW = 2000
 LABELS = ("ok", "improper")
 NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
@@ -52,9 +55,15 @@ class TurnModel:
         self._grams = ahocorasick_rs.AhoCorasick(list(self.weights), matchkind=ahocorasick_rs.MatchKind.Standard)
 
     def probability(self, norm_text: str) -> float:
-        """The probability that a normalised turn is improper (0 when the model knows none of its n-grams)."""
+        """The probability that a normalised turn is improper (0 when the model knows none of its n-grams).
+
+        A turn longer than WINDOW characters gets its best window's probability.
+        """
+        return max(map(self._probability, windows(model_input(norm_text))))
+
+    def _probability(self, text: str) -> float:
         # normalised text holds no lone surrogate (normalize replaces them), so it can cross into Rust
-        found = Counter(self._grams.find_matches_as_strings(model_input(norm_text), overlapping=True))
+        found = Counter(self._grams.find_matches_as_strings(text, overlapping=True))
         if not found:
             return 0.0
         dot = norm2 = 0.0
@@ -68,9 +77,15 @@ class TurnModel:
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
 
     def strongest(self, norm_text: str, top: int = 3) -> tuple[str, ...]:
-        """The n-grams of a normalised turn that pushed it most towards improper (worked out for findings only)."""
-        ids, vals = self.model.vectorize(model_input(norm_text))
+        """The n-grams that pushed a normalised turn (its best window) most towards improper; for findings only."""
+        best = max(windows(model_input(norm_text)), key=self._probability)
+        ids, vals = self.model.vectorize(best)
         return self.model.explain(1, ids, vals, top) if len(ids) else ()
+
+
+def windows(text: str) -> list[str]:
+    """`text` in consecutive pieces of at most WINDOW characters (one piece, maybe empty, for a short text)."""
+    return [text[i : i + WINDOW] for i in range(0, len(text), WINDOW)] or [text]
 
 
 @lru_cache(maxsize=8)

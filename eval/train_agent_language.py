@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from qa_audit.classify.features import FeatureSpec, analyze  # noqa: E402
 from qa_audit.classify.linear import LinearModel  # noqa: E402
 from qa_audit.classify.model_io import save_model  # noqa: E402
-from qa_audit.rules.learned_model import LABELS, MODEL_NAME, model_input  # noqa: E402
+from qa_audit.rules.learned_model import LABELS, MODEL_NAME, TurnModel, model_input  # noqa: E402
 
 FAMILY = ("dont.harsh", "dont.blame_shift", "dont.blame_customer", "dont.abuse", "dont.deflect")
 UTTERANCE_LABELS = ("dont.harsh", "dont.blame_shift", "dont.blame_customer")
@@ -122,20 +122,14 @@ def normalize_text(text: str) -> str:
 
 def validate() -> None:
     """Train without blind4 and print, per threshold, precision and recall on blind4's agent turns."""
-    model = fit([r for name in BLIND[:-1] for r in blind_rows(name)] + utterance_rows("tune") + jddc_rows())
+    model = TurnModel(fit([r for name in BLIND[:-1] for r in blind_rows(name)] + utterance_rows("tune") + jddc_rows()))
     rows = blind_rows(BLIND[-1])
-    probs = np.array([improper_probability(model, text) for _, text, _ in rows])
+    probs = np.array([model.probability(normalize_text(text)) for _, text, _ in rows])
     gold = np.array([r[2] for r in rows])
     for th in (0.7, 0.8, 0.85, 0.9):
         sel = probs >= th
         tp = int((sel & (gold == 1)).sum())
         print(f"{BLIND[-1]} agent turns, p >= {th}: flagged {int(sel.sum())}, upheld {tp}, improper {int(gold.sum())}")
-
-
-def improper_probability(model: LinearModel, text: str) -> float:
-    """The model's probability that one raw agent turn is improper."""
-    ids, vals = model.vectorize(model_input(normalize_text(text)))
-    return float(model.probabilities(model.scores(ids, vals))[1]) if len(ids) else 0.0
 
 
 def main() -> None:

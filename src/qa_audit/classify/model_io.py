@@ -186,8 +186,12 @@ def _check_versions(meta: dict[str, Any], path: Path, spec: FeatureSpec) -> None
         )
 
 
-def load_model(model_dir: Path) -> tuple[LinearModel, dict[str, Any]]:
-    """Load a model directory; raise ModelError with a clear message on any problem."""
+def load_model(model_dir: Path, eager: bool = True) -> tuple[LinearModel, dict[str, Any]]:
+    """Load a model directory; raise ModelError with a clear message on any problem.
+
+    `eager`: build the feature counter now, at start-up (else on first use: a turn model counts its
+    n-grams itself and needs it only to explain a finding).
+    """
     meta = read_meta(model_dir)
     meta_path = model_dir / META_FILE
     try:
@@ -231,7 +235,8 @@ def load_model(model_dir: Path) -> tuple[LinearModel, dict[str, Any]]:
         intercept.astype(np.float64),
         temperature,
     )
-    model.fast  # noqa: B018 -- the automata and the word dictionary load now, at start-up
+    if eager:
+        model.fast  # noqa: B018 -- the automata and the word dictionary load now, at start-up
     return model, meta
 
 

@@ -93,7 +93,7 @@ def load_turn_model(name: str) -> TurnModel:
     """The shipped turn model `name` (a folder of the packaged models); ModelError when unusable."""
     if not NAME.fullmatch(name):
         raise ModelError(f"{name!r}: a model name is a folder name of lower-case letters, digits and '_'")
-    model, _ = load_model(packaged_models_dir() / name)
+    model, _ = load_model(packaged_models_dir() / name, eager=False)
     if model.labels != LABELS:
         raise ModelError(f"{name}: a turn model has the labels {list(LABELS)}, this one {list(model.labels)}")
     return TurnModel(model)

@@ -1,7 +1,14 @@
-"""Train the learned flag of improper agent language shipped in `models/agent_language/` (byte for byte).
+"""Train the shipped turn models of improper agent language (byte for byte).
 
-Run from the repository root: `python eval/train_agent_language.py [--out DIR]`, or with
-`--validate` to reproduce how the flag threshold was chosen (train without blind4, measure on it).
+Run from the repository root: `python eval/train_agent_language.py [--rule RULE] [--out DIR]`, or with
+`--validate` to reproduce how the flag threshold was chosen.
+
+Without `--rule`: `models/agent_language/`, the family model of `dont.improper_language` (any of the
+banned-language standards; `--validate` trains without blind4 and measures on it). With `--rule harsh`,
+`blame_shift` or `blame_customer`: `models/agent_<rule>/`, the model a `learned` leaf of that one rule
+reads (a turn labelled for that rule is positive, every other turn negative), trained on blind2-6 (the
+same rows for the three, so they share one vocabulary and a turn's n-grams are counted once for all
+three); `--validate` trains on blind2-4 and measures on blind5 and blind6. blind7 is never read.
 
 The model reads one agent turn (normalised, masks and numbers as '#', character 1-3-grams, sublinear
 tf-idf, l2 norm) and gives the probability that a reviewer would label it improper under any of the
@@ -41,6 +48,8 @@ FAMILY = ("dont.harsh", "dont.blame_shift", "dont.blame_customer", "dont.abuse",
 UTTERANCE_LABELS = ("dont.harsh", "dont.blame_shift", "dont.blame_customer")
 OTHER_BANNED = ("dont.absolute_promise", "dont.excuse")
 BLIND = ("blind2", "blind3", "blind4")
+RULE_BLIND = ("blind2", "blind3", "blind4", "blind5", "blind6")
+RULES = ("harsh", "blame_shift", "blame_customer")
 SPEC = FeatureSpec(1, 3, False)
 C = 3.0
 MIN_DF = 2
@@ -48,21 +57,41 @@ MIN_DF = 2
 # trained without blind4 measured on it (agent turns: the family's rule findings with this flag's at
 # 0.85 reach precision 0.90 and recall 0.62, against 0.88 / 0.42 for the rules alone).
 FLAG_THRESHOLD = 0.85
+# The `min` of the per-rule leaves (rules/dont.yaml), chosen with --validate --rule: trained on blind2-4,
+# at 0.8 the three models' flags on blind5 and blind6 were right about the rule 0.62-0.89 of the time and
+# about the family (some banned language) 0.95 of the time, finding 0.45-0.62 of each rule's turns.
+RULE_THRESHOLD = 0.8
 
 
-def blind_rows(name: str) -> list[tuple[str, str, int]]:
-    """(group, agent text, improper) of every agent turn of one blind set."""
+def labelled_blind(name: str) -> list[tuple[str, str, dict[str, bool]]]:
+    """(conversation, agent text, {family rule: labelled}) of every agent turn of one blind set."""
     rows = []
     for channel in ("chat", "call"):
         folder = ROOT / "eval" / name / channel
         lines = (folder / "conversations.jsonl").open(encoding="utf-8")
         convs = {c["conversation_id"]: c for c in map(json.loads, lines)}
         for gold in map(json.loads, (folder / "gold.jsonl").open(encoding="utf-8")):
-            bad = {t for k in FAMILY if gold["labels"][k]["status"] == "fail" for t in gold["labels"][k]["turns"]}
+            labels = gold["labels"]
+            bad = {k: set(labels[k]["turns"]) if labels[k]["status"] == "fail" else set() for k in FAMILY}
             for i, turn in enumerate(convs[gold["conversation_id"]]["turns"]):
                 if turn["role"] == "agent" and turn["text"].strip():
-                    rows.append((gold["conversation_id"], turn["text"], int(i in bad)))
+                    rows.append((gold["conversation_id"], turn["text"], {k: i in v for k, v in bad.items()}))
     return rows
+
+
+def blind_rows(name: str) -> list[tuple[str, str, int]]:
+    """(group, agent text, improper) of every agent turn of one blind set."""
+    return [(group, text, int(any(bad.values()))) for group, text, bad in labelled_blind(name)]
+
+
+def rule_rows(rule: str, blinds: tuple[str, ...]) -> list[tuple[str, str, int]]:
+    """(group, agent text, labelled for dont.<rule>) of the blind sets, the tune utterances and the JD chats."""
+    key = f"dont.{rule}"
+    rows = [(g, text, int(bad[key])) for name in blinds for g, text, bad in labelled_blind(name)]
+    for u in map(json.loads, (ROOT / "eval" / "utterances.jsonl").open(encoding="utf-8")):
+        if u["split"] == "tune" and u["role"] == "agent":
+            rows.append((u["id"], u["text"], int(bool(u["labels"].get(key)))))
+    return rows + jddc_rows(key)
 
 
 def utterance_rows(split: str) -> list[tuple[str, str, int]]:
@@ -78,8 +107,8 @@ def utterance_rows(split: str) -> list[tuple[str, str, int]]:
     return rows
 
 
-def jddc_rows() -> list[tuple[str, str, int]]:
-    """(session, agent text, improper) of the real JD chats outside the gold test split."""
+def jddc_rows(only: str = "") -> list[tuple[str, str, int]]:
+    """(session, agent text, improper) of the real JD chats outside the gold test split (`only`: that rule's label)."""
     lines = (ROOT / "eval" / "jddc_gold.jsonl").open(encoding="utf-8")
     gold = {g["conversation_id"]: g for g in map(json.loads, lines)}
     rows = []
@@ -88,7 +117,8 @@ def jddc_rows() -> list[tuple[str, str, int]]:
         if g is not None and g["split"] == "test":
             continue
         labels = g["labels"] if g is not None else {}
-        bad = {t for k in UTTERANCE_LABELS if labels.get(k, {}).get("status") == "fail" for t in labels[k]["turns"]}
+        keys = (only,) if only else UTTERANCE_LABELS
+        bad = {t for k in keys if labels.get(k, {}).get("status") == "fail" for t in labels[k]["turns"]}
         for i, turn in enumerate(s["turns"]):
             if turn["role"] == "agent" and turn["text"].strip():
                 rows.append((s["conversation_id"], turn["text"], int(i in bad)))
@@ -132,15 +162,65 @@ def validate() -> None:
         print(f"{BLIND[-1]} agent turns, p >= {th}: flagged {int(sel.sum())}, upheld {tp}, improper {int(gold.sum())}")
 
 
+def validate_rule(rule: str) -> None:
+    """Train one rule's model on blind2-4 and print, per threshold, its flags on blind5 and blind6's agent turns."""
+    model = TurnModel(fit(rule_rows(rule, BLIND)))
+    for name in RULE_BLIND[len(BLIND) :]:
+        rows = labelled_blind(name)
+        probs = np.array([model.probability(normalize_text(text)) for _, text, _ in rows])
+        gold = np.array([bad[f"dont.{rule}"] for _, _, bad in rows])
+        family = np.array([any(bad.values()) for _, _, bad in rows])
+        for th in (0.7, 0.8, 0.85, 0.9):
+            sel = probs >= th
+            print(
+                f"{name} dont.{rule}, p >= {th}: flagged {int(sel.sum())},"
+                f" right about the rule {int((sel & gold).sum())}, about the family {int((sel & family).sum())};"
+                f" labelled {int(gold.sum())}"
+            )
+
+
+def train_rule(rule: str, out: Path) -> None:
+    """Fit one rule's model on blind2-6, the tune utterances and the JD chats, and write its folder."""
+    rows = rule_rows(rule, RULE_BLIND)
+    model = fit(rows)
+    files = ("conversations.jsonl", "gold.jsonl")
+    sources = [f"eval/{b}/{c}/{f}" for b in RULE_BLIND for c in ("chat", "call") for f in files]
+    sources += ["eval/utterances.jsonl", "eval/jddc_gold.jsonl", "data/jddc_dialogues/sessions.jsonl"]
+    meta = {
+        "purpose": f"learned leaf of dont.{rule} (待复核 only): turns labelled dont.{rule} against all others",
+        "classifier": f"LogisticRegression(liblinear, C={C}, class_weight=balanced), char 1-3-grams, min_df {MIN_DF}",
+        "fallback_label": LABELS[0],
+        "uncertain_threshold": RULE_THRESHOLD,
+        "flag_threshold": RULE_THRESHOLD,
+        "training": {
+            "sources": {name: hashlib.sha256((ROOT / name).read_bytes()).hexdigest() for name in sources},
+            "rows": len(rows),
+            "improper": sum(r[2] for r in rows),
+            "groups": len({r[0] for r in rows}),
+        },
+        "licenses": "blind sets and utterances: written for this project; JDDC sessions: JD AI, Apache-2.0",
+    }
+    save_model(model, out, meta)
+    print(f"{out}: {len(rows)} rows, {meta['training']['improper']} dont.{rule}, {len(model.vocabulary)} features")
+
+
 def main() -> None:
     """Fit on every training row and write the model folder (or --validate)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "models" / MODEL_NAME)
-    parser.add_argument("--validate", action="store_true", help="train without blind4 and measure on it")
+    parser.add_argument("--rule", choices=RULES, help="one rule's model (models/agent_<rule>/) instead of the family's")
+    parser.add_argument("--out", type=Path, help="the model folder to write (default: the shipped one)")
+    parser.add_argument("--validate", action="store_true", help="measure how the threshold was chosen, write nothing")
     args = parser.parse_args()
+    if args.rule:
+        if args.validate:
+            validate_rule(args.rule)
+        else:
+            train_rule(args.rule, args.out or ROOT / "models" / f"agent_{args.rule}")
+        return
     if args.validate:
         validate()
         return
+    args.out = args.out or ROOT / "models" / MODEL_NAME
     rows = [r for name in BLIND for r in blind_rows(name)] + utterance_rows("tune") + jddc_rows()
     model = fit(rows)
     files = ("conversations.jsonl", "gold.jsonl")

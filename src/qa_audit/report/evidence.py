@@ -64,6 +64,9 @@ def _hit(ev: Mapping[str, Any], match: str) -> str:
         return f"与范例{_quote(matched)}相似度 {float(ev.get('score') or 0):.2f}（原话{_quote(said)}）"
     if op == "fuzzy":
         return f"近似命中{_quote(matched)}（原话{_quote(said)}）"
+    if op == "learned":
+        because = f"，主要依据 {ev['variant']}" if ev.get("variant") else ""
+        return f"模型 {matched} 判断整句疑似违规（概率 {float(ev.get('score') or 0):.2f}）{because}"
     if op == "regex":
         name = ev.get("pattern_name") or ev.get("name")
         return f"命中句式{('「' + str(name) + '」') if name else ''}{_quote(said)}"

@@ -19,7 +19,7 @@ class Hit:
     op: str
     matched: str  # the phrase, pattern or exemplar that matched
     variant: str = ""  # what the text actually said, when it differs (fuzzy)
-    score: float | None = None  # similarity, for `similar`
+    score: float | None = None  # similarity, for `similar`; the model's probability, for `learned`
 
 
 @dataclass(frozen=True)
@@ -54,3 +54,6 @@ class TurnLike(Protocol):
 
     def similar(self, cond: Cond) -> list[Hit]:
         """Similarity hits."""
+
+    def learned(self, cond: Cond) -> list[Hit]:
+        """The whole turn, when a turn model scores it at or above the condition's `min`."""

@@ -8,6 +8,7 @@ the shipped `models/agent_language/`.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections import Counter
@@ -26,6 +27,8 @@ MODEL_NAME = "agent_language"
 WINDOW = 2000
 LABELS = ("ok", "improper")
 NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
+MIN_LETTERS = 6  # a turn with fewer letters and digits is not scored: too little for a model to read
+Counts = tuple[Counter, ...]  # the in-vocabulary n-grams of each window of a turn, counted
 
 
 def model_input(norm_text: str) -> str:
@@ -39,6 +42,8 @@ class TurnModel:
     The same value as the LinearModel's tf-idf and softmax (up to the order floating-point sums are
     taken in): one Aho-Corasick pass finds every in-vocabulary n-gram, and each carries its idf and
     its weight times idf, so a turn costs a few dictionary lookups per n-gram and no numpy call.
+    Models trained on the same rows share one vocabulary, so one automaton (`reader`) and one count of
+    a turn's n-grams (`counts`, keyed by `vocab_key`) serve them all.
     """
 
     def __init__(self, model: LinearModel) -> None:
@@ -52,18 +57,28 @@ class TurnModel:
             token[2:]: (float(model.idf[i]), float(w[i] * model.idf[i]) * scale)
             for i, token in enumerate(model.vocab_list)
         }
-        self._grams = ahocorasick_rs.AhoCorasick(list(self.weights), matchkind=ahocorasick_rs.MatchKind.Standard)
+        vocab = tuple(self.weights)
+        self.vocab_key = hashlib.sha256("\n".join(vocab).encode("utf-8")).hexdigest()
+        self.reader = _reader(self.vocab_key, vocab)
 
     def probability(self, norm_text: str) -> float:
         """The probability that a normalised turn is improper (0 when the model knows none of its n-grams).
 
         A turn longer than WINDOW characters gets its best window's probability.
         """
-        return max(map(self._probability, windows(model_input(norm_text))))
+        return self.probability_of(self.counts(norm_text))
 
-    def _probability(self, text: str) -> float:
+    def counts(self, norm_text: str) -> Counts:
+        """The in-vocabulary n-grams of each window of a normalised turn, counted (shared by models with this vocab)."""
         # normalised text holds no lone surrogate (normalize replaces them), so it can cross into Rust
-        found = Counter(self._grams.find_matches_as_strings(text, overlapping=True))
+        find = self.reader.find_matches_as_strings
+        return tuple(Counter(find(w, overlapping=True)) for w in windows(model_input(norm_text)))
+
+    def probability_of(self, counts: Counts) -> float:
+        """The probability of the best window, from `counts` of a model with the same `vocab_key`."""
+        return max(map(self._probability, counts))
+
+    def _probability(self, found: Counter) -> float:
         if not found:
             return 0.0
         dot = norm2 = 0.0
@@ -78,7 +93,8 @@ class TurnModel:
 
     def strongest(self, norm_text: str, top: int = 3) -> tuple[str, ...]:
         """The n-grams that pushed a normalised turn (its best window) most towards improper; for findings only."""
-        best = max(windows(model_input(norm_text)), key=self._probability)
+        find = self.reader.find_matches_as_strings
+        best = max(windows(model_input(norm_text)), key=lambda w: self._probability(Counter(find(w, overlapping=True))))
         ids, vals = self.model.vectorize(best)
         return self.model.explain(1, ids, vals, top) if len(ids) else ()
 
@@ -86,6 +102,18 @@ class TurnModel:
 def windows(text: str) -> list[str]:
     """`text` in consecutive pieces of at most WINDOW characters (one piece, maybe empty, for a short text)."""
     return [text[i : i + WINDOW] for i in range(0, len(text), WINDOW)] or [text]
+
+
+_READERS: dict[str, ahocorasick_rs.AhoCorasick] = {}
+
+
+def _reader(vocab_key: str, vocab: tuple[str, ...]) -> ahocorasick_rs.AhoCorasick:
+    """One automaton per vocabulary (`vocab_key`: its digest), shared by the models that have it."""
+    found = _READERS.get(vocab_key)
+    if found is None:
+        kind = ahocorasick_rs.MatchKind.Standard
+        found = _READERS[vocab_key] = ahocorasick_rs.AhoCorasick(list(vocab), matchkind=kind)
+    return found
 
 
 @lru_cache(maxsize=8)

@@ -131,6 +131,17 @@ def _regex_hits(cond: Cond, turn: TurnLike) -> list[Hit]:
     return [Hit(span, "regex", cond.pattern, turn.text[span[0] : span[1]]) for span in turn.regex_spans(cond.pattern)]
 
 
+def _learned_check(raw: dict[str, Any]) -> list[Problem]:
+    from qa_audit.classify.model_io import ModelError
+    from qa_audit.rules.learned_model import load_turn_model
+
+    try:
+        load_turn_model(str(raw["learned"]))
+    except ModelError as exc:
+        return [("learned", "QA205", f"model {raw['learned']!r} cannot be used: {exc}", "name a folder of models/")]
+    return []
+
+
 def _similar_build(raw: dict[str, Any]) -> dict[str, Any]:
     return {
         "phrases": tuple(raw["similar"]),
@@ -235,6 +246,26 @@ SIMILAR = Operator(
     engine="similar",
     review=True,  # a paraphrase judged by a threshold: a reviewer confirms it before it costs points
 )
+LEARNED = Operator(
+    name="learned",
+    description="a shipped turn model (a folder of models/, e.g. agent_harsh): the whole turn matches when "
+    "the model's probability is at least `min` (turns of fewer than 6 letters and digits are not scored)",
+    value={"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"},
+    build=lambda raw: {"model": raw["learned"], "threshold": float(raw["min"])},
+    hits=lambda cond, turn: turn.learned(cond),
+    companions={
+        "min": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "maximum": 1,
+            "description": "with `learned`: the model's probability at or above which the turn matches",
+        }
+    },
+    needs=("min",),
+    engine="learned",
+    review=True,  # a model's judgement: a reviewer confirms it before it costs points
+    check=_learned_check,
+)
 AND = Operator(
     name="and",
     description="true when every condition holds",
@@ -260,7 +291,7 @@ NOT = Operator(
 )
 
 OPERATORS: dict[str, Operator] = {
-    op.name: op for op in (ANY, ALL, NONE, AT_LEAST, REGEX, WORDS, FUZZY, SIMILAR, AND, OR, NOT)
+    op.name: op for op in (ANY, ALL, NONE, AT_LEAST, REGEX, WORDS, FUZZY, SIMILAR, LEARNED, AND, OR, NOT)
 }
 LEAF_OPS = tuple(name for name, op in OPERATORS.items() if not op.boolean)
 BOOL_OPS = tuple(name for name, op in OPERATORS.items() if op.boolean)

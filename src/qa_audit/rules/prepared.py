@@ -7,6 +7,7 @@ import numpy as np
 from qa_audit.model import Turn
 from qa_audit.normalize import NormText, normalize, normalize_phrase
 from qa_audit.rules.conditions import Hit, Outcome, evaluate, quote_regions
+from qa_audit.rules.learned_model import MIN_LETTERS, Counts, load_turn_model
 from qa_audit.rules.matchers import (
     BoundedMemo,
     FirstSyllables,
@@ -334,6 +335,27 @@ class PreparedTurn:
     @lazy
     def _pinyin(self) -> Pinyin:
         return Pinyin(self.text, self._m.first_syllables)
+
+    def learned(self, cond: Cond) -> list[Hit]:
+        """The whole turn as one hit when the condition's turn model scores it at or above `min`.
+
+        The hit's `variant` quotes the n-grams that weighed most (explaining is done for hits only).
+        """
+        if sum(c.isalnum() for c in self.text) < MIN_LETTERS:
+            return []
+        model = load_turn_model(cond.model)
+        counts = self._gram_counts.get(model.vocab_key)
+        if counts is None:  # models trained on the same rows share a vocabulary: counted once for all
+            counts = self._gram_counts[model.vocab_key] = model.counts(self.text)
+        prob = model.probability_of(counts)
+        if prob < cond.threshold:
+            return []
+        because = "".join(f"「{g}」" for g in model.strongest(self.text))
+        return [Hit((0, len(self.text)), "learned", cond.model, because, round(prob, 4))]
+
+    @lazy
+    def _gram_counts(self) -> dict[str, Counts]:
+        return {}
 
     def similar(self, cond: Cond) -> list[Hit]:
         """Similarity hits of a `similar` condition."""

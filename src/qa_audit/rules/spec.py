@@ -32,7 +32,8 @@ class Cond:
     pattern: str = ""
     children: tuple[Cond, ...] = ()
     unlike: tuple[str, ...] = ()
-    threshold: float = 0.6
+    threshold: float = 0.6  # `similar`: cosine needed; `learned`: the model's probability needed (`min`)
+    model: str = ""  # `learned`: the turn model
     unless: tuple[str, ...] = ()
     within: int = 8
     unless_before: tuple[str, ...] = ()

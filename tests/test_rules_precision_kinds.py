@@ -170,8 +170,9 @@ COMPLAINT = "客户：等了一个多小时还没到 搞什么啊"
 )
 def test_explanation_before_the_first_apology_is_found(explanation) -> None:
     lines = (COMPLAINT, f"客服：{explanation}", "客户：那也太慢了", "客服：非常抱歉给您添麻烦了")
-    assert check("complaint.apology_first", *lines, complaint=True, channel="call") == "fail"
-    assert check("complaint.apology_first", *lines, complaint=True) == "review"  # chats: flagged (blind6)
+    # found on both channels, and flagged on both (fewer than 5 deductions measured per channel: blind6, blind7)
+    assert check("complaint.apology_first", *lines, complaint=True, channel="call") == "review"
+    assert check("complaint.apology_first", *lines, complaint=True) == "review"
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from collections import Counter
 from functools import lru_cache
 
 import ahocorasick_rs
+import numpy as np
 
 from qa_audit.classify.complaint_model import model_text
 from qa_audit.classify.linear import LinearModel
@@ -28,7 +29,8 @@ WINDOW = 2000
 LABELS = ("ok", "improper")
 NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 MIN_LETTERS = 6  # a turn with fewer letters and digits is not scored: too little for a model to read
-Counts = tuple[Counter, ...]  # the in-vocabulary n-grams of each window of a turn, counted
+Grams = tuple[np.ndarray, np.ndarray]  # a window's in-vocabulary n-gram ids and their sublinear tf
+Counts = tuple[Grams, ...]  # per window of a turn
 
 
 def model_input(norm_text: str) -> str:
@@ -37,27 +39,24 @@ def model_input(norm_text: str) -> str:
 
 
 class TurnModel:
-    """A loaded turn model: the probability of `improper` for a turn, in plain Python floats.
+    """A loaded turn model: the probability of `improper` for a turn.
 
     The same value as the LinearModel's tf-idf and softmax (up to the order floating-point sums are
-    taken in): one Aho-Corasick pass finds every in-vocabulary n-gram, and each carries its idf and
-    its weight times idf, so a turn costs a few dictionary lookups per n-gram and no numpy call.
-    Models trained on the same rows share one vocabulary, so one automaton (`reader`) and one count of
-    a turn's n-grams (`counts`, keyed by `vocab_key`) serve them all.
+    taken in) without building its feature vector: one Aho-Corasick pass finds the in-vocabulary n-grams
+    of a turn (`counts`: their ids and sublinear tf), then a dot product over those few ids. Models trained
+    on the same rows share one vocabulary, so one automaton (`reader`) and one `counts` of a turn (keyed
+    by `vocab_key`) serve them all, and each model adds only its own dot product.
     """
 
     def __init__(self, model: LinearModel) -> None:
         if model.spec.words:
             raise ModelError("a turn model reads character n-grams only (features: words false)")
         self.model = model
-        w = model.coef[1] - model.coef[0]
-        self.bias = float(model.intercept[1] - model.intercept[0]) / model.temperature
         scale = 1.0 / model.temperature
-        self.weights = {
-            token[2:]: (float(model.idf[i]), float(w[i] * model.idf[i]) * scale)
-            for i, token in enumerate(model.vocab_list)
-        }
-        vocab = tuple(self.weights)
+        self.bias = float(model.intercept[1] - model.intercept[0]) * scale
+        self.idf = np.asarray(model.idf, dtype=np.float64)
+        self.weight = (model.coef[1] - model.coef[0]) * self.idf * scale  # per n-gram id: w * idf
+        vocab = tuple(token[2:] for token in model.vocab_list)
         self.vocab_key = hashlib.sha256("\n".join(vocab).encode("utf-8")).hexdigest()
         self.reader = _reader(self.vocab_key, vocab)
 
@@ -69,32 +68,38 @@ class TurnModel:
         return self.probability_of(self.counts(norm_text))
 
     def counts(self, norm_text: str) -> Counts:
-        """The in-vocabulary n-grams of each window of a normalised turn, counted (shared by models with this vocab)."""
+        """Per window of a normalised turn, its in-vocabulary n-gram ids and their sublinear tf.
+
+        The same for every model with this `vocab_key` (an id is a position in the shared vocabulary).
+        """
+        return self.counts_of(model_input(norm_text))
+
+    def counts_of(self, text: str) -> Counts:
+        """`counts` of a turn already made `model_input` (which every turn model reads alike)."""
+        return tuple(self._grams(w) for w in windows(text))
+
+    def _grams(self, window: str) -> Grams:
         # normalised text holds no lone surrogate (normalize replaces them), so it can cross into Rust
-        find = self.reader.find_matches_as_strings
-        return tuple(Counter(find(w, overlapping=True)) for w in windows(model_input(norm_text)))
+        found = Counter(pid for pid, _, _ in self.reader.find_matches_as_indexes(window, overlapping=True))
+        ids = np.fromiter(found.keys(), np.intp, len(found))
+        tf = np.fromiter(found.values(), np.float64, len(found))
+        return ids, np.where(tf > 1, 1.0 + np.log(np.maximum(tf, 1.0)), 1.0)
 
     def probability_of(self, counts: Counts) -> float:
         """The probability of the best window, from `counts` of a model with the same `vocab_key`."""
         return max(map(self._probability, counts))
 
-    def _probability(self, found: Counter) -> float:
-        if not found:
+    def _probability(self, grams: Grams) -> float:
+        ids, tf = grams
+        if not len(ids):
             return 0.0
-        dot = norm2 = 0.0
-        weights = self.weights
-        for gram, count in found.items():
-            idf, w = weights[gram]
-            tf = 1.0 + math.log(count) if count > 1 else 1.0
-            dot += tf * w
-            norm2 += (tf * idf) ** 2
-        score = self.bias + dot / math.sqrt(norm2)
+        x = tf * self.idf[ids]
+        score = self.bias + float(tf @ self.weight[ids]) / math.sqrt(float(x @ x))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
 
     def strongest(self, norm_text: str, top: int = 3) -> tuple[str, ...]:
         """The n-grams that pushed a normalised turn (its best window) most towards improper; for findings only."""
-        find = self.reader.find_matches_as_strings
-        best = max(windows(model_input(norm_text)), key=lambda w: self._probability(Counter(find(w, overlapping=True))))
+        best = max(windows(model_input(norm_text)), key=lambda w: self._probability(self._grams(w)))
         ids, vals = self.model.vectorize(best)
         return self.model.explain(1, ids, vals, top) if len(ids) else ()
 

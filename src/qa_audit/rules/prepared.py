@@ -7,7 +7,7 @@ import numpy as np
 from qa_audit.model import Turn
 from qa_audit.normalize import NormText, normalize, normalize_phrase
 from qa_audit.rules.conditions import Hit, Outcome, evaluate, quote_regions
-from qa_audit.rules.learned_model import MIN_LETTERS, Counts, load_turn_model
+from qa_audit.rules.learned_model import MIN_LETTERS, Counts, TurnModel, load_turn_model, model_input
 from qa_audit.rules.matchers import (
     BoundedMemo,
     FirstSyllables,
@@ -341,17 +341,30 @@ class PreparedTurn:
 
         The hit's `variant` quotes the n-grams that weighed most (explaining is done for hits only).
         """
-        if sum(c.isalnum() for c in self.text) < MIN_LETTERS:
+        if self.letters < MIN_LETTERS:
             return []
         model = load_turn_model(cond.model)
-        counts = self._gram_counts.get(model.vocab_key)
-        if counts is None:  # models trained on the same rows share a vocabulary: counted once for all
-            counts = self._gram_counts[model.vocab_key] = model.counts(self.text)
-        prob = model.probability_of(counts)
+        prob = self.model_probability(model)
         if prob < cond.threshold:
             return []
         because = "".join(f"「{g}」" for g in model.strongest(self.text))
         return [Hit((0, len(self.text)), "learned", cond.model, because, round(prob, 4))]
+
+    def model_probability(self, model: TurnModel) -> float:
+        """A turn model's probability for this turn; its n-grams are counted once per vocabulary."""
+        counts = self._gram_counts.get(model.vocab_key)
+        if counts is None:
+            counts = self._gram_counts[model.vocab_key] = model.counts_of(self._model_input)
+        return model.probability_of(counts)
+
+    @lazy
+    def letters(self) -> int:
+        """How many letters and digits the normalised turn has (too few: no turn model scores it)."""
+        return sum(c.isalnum() for c in self.text)
+
+    @lazy
+    def _model_input(self) -> str:
+        return model_input(self.text)
 
     @lazy
     def _gram_counts(self) -> dict[str, Counts]:

@@ -49,12 +49,12 @@ def check(rule: Rule, prep: Prepared) -> list[Finding] | None:
     model = load_turn_model(s.model)
     out = []
     for i in idx:
-        text = prep.turns[i].text
-        if sum(c.isalnum() for c in text) < s.min_chars:
+        turn = prep.turns[i]
+        if turn.letters < s.min_chars:
             continue
-        prob = model.probability(text)
+        prob = turn.model_probability(model)
         if prob >= s.min:
-            detail = LearnedDetail(s.model, round(prob, 4), s.min, model.strongest(text))
+            detail = LearnedDetail(s.model, round(prob, 4), s.min, model.strongest(turn.text))
             out.append(make_finding(rule, prep, i, None, detail))
     return out
 

@@ -5,10 +5,10 @@ Run from the repository root: `python eval/train_agent_language.py [--rule RULE]
 
 Without `--rule`: `models/agent_language/`, the family model of `dont.improper_language` (any of the
 banned-language standards; `--validate` trains without blind4 and measures on it). With `--rule harsh`,
-`blame_shift` or `blame_customer`: `models/agent_<rule>/`, the model a `learned` leaf of that one rule
-reads (a turn labelled for that rule is positive, every other turn negative), trained on blind2-6 (the
-same rows for the three, so they share one vocabulary and a turn's n-grams are counted once for all
-three); `--validate` trains on blind2-4 and measures on blind5 and blind6. blind7 is never read.
+`blame_shift`, `blame_customer` or `deflect`: `models/agent_<rule>/`, the model a `learned` leaf of that one rule
+reads (a turn labelled for that rule is positive, every other turn negative), trained on blind2-7 (the
+same rows for every rule, so they share one vocabulary and a turn's n-grams are counted once for all);
+`--validate` trains on blind2-4 and measures on blind5-7. blind8 is never read.
 
 The model reads one agent turn (normalised, masks and numbers as '#', character 1-3-grams, sublinear
 tf-idf, l2 norm) and gives the probability that a reviewer would label it improper under any of the
@@ -48,8 +48,8 @@ FAMILY = ("dont.harsh", "dont.blame_shift", "dont.blame_customer", "dont.abuse",
 UTTERANCE_LABELS = ("dont.harsh", "dont.blame_shift", "dont.blame_customer")
 OTHER_BANNED = ("dont.absolute_promise", "dont.excuse")
 BLIND = ("blind2", "blind3", "blind4")
-RULE_BLIND = ("blind2", "blind3", "blind4", "blind5", "blind6")
-RULES = ("harsh", "blame_shift", "blame_customer")
+RULE_BLIND = ("blind2", "blind3", "blind4", "blind5", "blind6", "blind7")
+RULES = ("harsh", "blame_shift", "blame_customer", "deflect")
 SPEC = FeatureSpec(1, 3, False)
 C = 3.0
 MIN_DF = 2

@@ -11,6 +11,9 @@ Training rows (all in the repository; the texts are the excerpts stored with the
   conversation, every customer turn before `first_complaint_turn` is a non-complaint, that turn a
   complaint, later turns unlabelled (not used); every customer turn of a non-complaint conversation
   is a non-complaint;
+- `eval/blind4`, `eval/blind5`, `eval/blind6` (`{chat,call}`; 540 conversations of 24 other channels):
+  every non-empty customer turn, a complaint when its gold lists it in `complaint_turns` (never
+  `eval/blind7`, the set the detector is measured on);
 - `eval/complaint_written_turns.jsonl`: hand-written single turns (sarcasm, rhetorical reproach, ASR
   text without punctuation, look-alikes), trained on but not scored (the cross-validated numbers are
   on real or blind-written conversations only);
@@ -65,6 +68,10 @@ SOURCES = (
     "eval/complaint_written_turns.jsonl",
     "eval/complaint_intents_turns.jsonl",
 )
+TURN_LABELLED = ("blind4", "blind5", "blind6")  # blind sets whose gold labels every customer turn
+SOURCES += tuple(
+    f"eval/{b}/{c}/{f}" for b in TURN_LABELLED for c in ("chat", "call") for f in ("conversations.jsonl", "gold.jsonl")
+)
 
 
 def training_rows() -> list[Row]:
@@ -93,6 +100,22 @@ def training_rows() -> list[Row]:
         r = json.loads(line)
         rows.append(Row(r["conversation_id"], r["text"], r["is_complaint"], SOURCES[7], scored=False))
     rows.extend(intent_rows())
+    for name in TURN_LABELLED:
+        for channel in ("chat", "call"):
+            rows.extend(turn_labelled_rows(name, channel))
+    return rows
+
+
+def turn_labelled_rows(name: str, channel: str) -> list[Row]:
+    """Every non-empty customer turn of `eval/<name>/<channel>/`; a complaint when its gold lists it."""
+    folder = ROOT / "eval" / name / channel
+    gold = {g["conversation_id"]: g for g in map(json.loads, (folder / "gold.jsonl").open(encoding="utf-8"))}
+    rows = []
+    for conv in map(json.loads, (folder / "conversations.jsonl").open(encoding="utf-8")):
+        complaints = set(gold[conv["conversation_id"]]["complaint_turns"])
+        for i, turn in enumerate(conv["turns"]):
+            if turn["role"] == "customer" and turn["text"].strip():
+                rows.append(Row(conv["conversation_id"], turn["text"], i in complaints, f"eval/{name}/{channel}"))
     return rows
 
 
@@ -135,6 +158,7 @@ PARTS = {
     "jddc-sessions": ("eval/complaint_turns.jsonl", "eval/complaint_train_turns.jsonl"),
     "blind2": ("eval/blind2/chat", "eval/blind2/call"),
     "intents": ("eval/complaint_intents_turns.jsonl",),
+    "blind4-6": tuple(f"eval/{b}/{c}" for b in TURN_LABELLED for c in ("chat", "call")),
 }
 
 

@@ -168,3 +168,23 @@ def test_conversations_of_other_channels_trained_on():
     assert gold == 90
     assert tp / pred >= 0.9
     assert tp / gold >= 0.75
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "网上说你们客服态度很差，是不是真的",  # reported: the model alone gives it 0.99
+        "你们处理得真快，点赞",  # praise: 0.95
+        "听同事说你们这个月涨价了",
+        "不是要投诉你们，就是想问下进度",
+    ],
+)
+def test_the_model_does_not_overrule_a_turn_that_says_it_is_no_grievance(text):
+    result = is_complaint_text(text)
+    assert not result.is_complaint, result
+
+
+def test_cues_still_decide_a_disclaimed_turn():
+    # the guard stops the model alone; a turn whose cues reach the complaint points stays a complaint
+    assert is_complaint_text("点赞个屁，东西到现在还没到").is_complaint
+    assert is_complaint_text("说好的今天到呢？服务态度太差！辛苦你们了").is_complaint

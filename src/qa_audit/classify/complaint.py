@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import re2
 
-from qa_audit.classify.complaint_cues import STRONG, Finder, Match, points, scan
+from qa_audit.classify.complaint_cues import STRONG, Finder, Match, disclaimed, points, scan
 from qa_audit.classify.complaint_model import load_complaint_model
 from qa_audit.model import Conversation
 from qa_audit.normalize import normalize
@@ -93,7 +93,7 @@ def _confused() -> Finder:
     return re2.compile(CONFUSED_CUES)
 
 
-_Scan = tuple[tuple[Match, ...], tuple[tuple[int, int], ...], float]
+_Scan = tuple[tuple[Match, ...], tuple[tuple[int, int], ...], float, bool]
 
 
 @lru_cache(maxsize=8192)
@@ -104,7 +104,7 @@ def _scan(text: str) -> _Scan:
     matches = scan(norm.text)
     found = tuple((*norm.to_original(a, b), kind, pts) for a, b, kind, pts in matches)
     confused = tuple(norm.to_original(*m.span()) for m in _confused().finditer(norm.text))
-    return found, confused, load_complaint_model().probability(norm.text, matches)
+    return found, confused, load_complaint_model().probability(norm.text, matches), disclaimed(norm.text)
 
 
 def turn_cues(index: int, text: str) -> list[Cue]:
@@ -118,8 +118,9 @@ def _customer(conv: Conversation) -> list[tuple[int, str]]:
 
 def is_complaint_text(text: str, index: int = 0) -> ComplaintResult:
     """Decide one customer utterance: cue points reaching COMPLAINT_POINTS or the model's probability."""
-    matches, _, prob = _scan(text)
-    return ComplaintResult(load_complaint_model().decide(prob, points(matches)), tuple(turn_cues(index, text)), prob)
+    matches, _, prob, disclaims = _scan(text)
+    decided = load_complaint_model().decide(prob, points(matches), disclaims)
+    return ComplaintResult(decided, tuple(turn_cues(index, text)), prob)
 
 
 def detect_complaint(conv: Conversation) -> ComplaintResult:
@@ -140,7 +141,7 @@ def customer_type(conv: Conversation) -> CustomerTypeResult:
     agitated: list[Cue] = []
     puzzled: list[Cue] = []
     for index, text in _customer(conv):
-        matches, confused, _ = _scan(text)
+        matches, confused, _, _ = _scan(text)
         kinds = {kind for _, _, kind, _ in matches}
         if kinds & AGITATED_KINDS or ("emphasis" in kinds and points(matches) >= COMPLAINT_POINTS):
             agitated.extend(

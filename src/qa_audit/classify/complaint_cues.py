@@ -176,6 +176,13 @@ _REPORTED = ("听说", "朋友说", "别人说", "有人说", "网上说", "人�
 _HEDGES = ("是不是", "好像", "可能", "也许", "应该是")
 # the customer's own apology opening the sentence (不好意思让你等这么久, 抱歉 发错了): the fault is theirs
 _SELF_APOLOGY = re2.compile(r"(?:^|[\s,，])(?:啊|哦|噢|对|嗯|呃)?\s*(?:不好意思|抱歉|对不起)|让(?:你|您|你们)(?:久)?等")
+# what says a turn is not a grievance: praise, reported speech, a negated complaint word, the customer's own
+# apology. The model does not make a turn a complaint alone against one of these (the cue kinds have their
+# own guards for the same things): 你们客服真负责，点赞 / 听说你们发货很慢，是真的吗
+_DISCLAIMER = re2.compile(
+    r"点赞|辛苦(?:了|啦|你们|您)|不是(?:要)?投诉|不(?:会|想|打算)?(?:去)?投诉|不会(?:给)?差评|没有不满|"
+    + "|".join(_REPORTED)
+)
 _QUOTES = {"「": "」", "『": "』", "“": "”", '"': '"'}
 _BOUNDARY = set(",，。.!！?？;；~ \n\t")
 _SENTENCE_END = set("。.!！?？\n")
@@ -282,6 +289,11 @@ def scan(text: str) -> tuple[Match, ...]:
         for m in rx.finditer(text)
         if _kept(text, kind, m.start(), m.end(), quoted)
     )
+
+
+def disclaimed(text: str) -> bool:
+    """Whether a normalised turn says it is no grievance (praise, reported speech, a negated complaint, an apology)."""
+    return bool(_DISCLAIMER.search(text) or _SELF_APOLOGY.search(text))
 
 
 def points(matches: tuple[Match, ...]) -> int:

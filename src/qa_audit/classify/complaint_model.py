@@ -73,9 +73,12 @@ class ComplaintModel:
     threshold: float  # probability at or above which a turn is a complaint
     rule: str = "cues-or-model"  # or "model": the cue kinds count only as features
 
-    def decide(self, prob: float, cue_points: int) -> bool:
-        """Return whether a turn with this probability and these cue points is a complaint."""
-        return prob >= self.threshold or (self.rule == "cues-or-model" and cue_points >= STRONG)
+    def decide(self, prob: float, cue_points: int, disclaimed: bool = False) -> bool:
+        """Return whether a turn with this probability and these cue points is a complaint.
+
+        A turn that says it is not a grievance (`complaint_cues.disclaimed`) is not made one by the model alone.
+        """
+        return (prob >= self.threshold and not disclaimed) or (self.rule == "cues-or-model" and cue_points >= STRONG)
 
     def vector(self, norm_text: str, matches: tuple[Match, ...]) -> dict[int, float]:
         """Return the sparse feature vector of one normalised turn and its cue matches."""

@@ -5,7 +5,7 @@ Run from the repository root: `python eval/train_agent_language.py [--rule RULE]
 
 Without `--rule`: `models/agent_language/`, the family model of `dont.improper_language` (any of the
 banned-language standards; `--validate` trains without blind4 and measures on it). With `--rule harsh`,
-`blame_shift`, `blame_customer` or `deflect`: `models/agent_<rule>/`, the model a `learned` leaf of that one rule
+`blame_shift` or `blame_customer`: `models/agent_<rule>/`, the model a `learned` leaf of that one rule
 reads (a turn labelled for that rule is positive, every other turn negative), trained on blind2-7 (the
 same rows for every rule, so they share one vocabulary and a turn's n-grams are counted once for all);
 `--validate` trains on blind2-4 and measures on blind5-7. blind8 is never read.
@@ -49,7 +49,7 @@ UTTERANCE_LABELS = ("dont.harsh", "dont.blame_shift", "dont.blame_customer")
 OTHER_BANNED = ("dont.absolute_promise", "dont.excuse")
 BLIND = ("blind2", "blind3", "blind4")
 RULE_BLIND = ("blind2", "blind3", "blind4", "blind5", "blind6", "blind7")
-RULES = ("harsh", "blame_shift", "blame_customer", "deflect")
+RULES = ("harsh", "blame_shift", "blame_customer")
 SPEC = FeatureSpec(1, 3, False)
 C = 3.0
 MIN_DF = 2

@@ -64,6 +64,8 @@ def test_the_rules_own_model_flags_wordings_no_phrase_names(rule: str, text: str
         "建议您先重启路由器，如果还不行我给您派师傅上门",
         "这事不怪您，是我们系统的问题，我马上处理",  # exonerating: dont.blame_customer's `unless`
         "不是您的错，我们一起看看怎么解决",
+        "以免您没注意到，我把链接再发您一次",  # a precaution: dont.blame_customer's `unless`
+        "防止您再输错，我帮您把步骤列出来",
     ],
 )
 def test_professional_turns_are_not_flagged(text: str) -> None:

@@ -52,11 +52,22 @@ def test_every_deduction_is_measured_sure_on_blind_conversations(scores, rule, c
     assert upheld / deducted >= FLOOR, f"{rule.id} on {channel}: {upheld} of {deducted} upheld"
 
 
-def test_a_channel_a_rule_only_flags_on_costs_nothing_there() -> None:
-    blame_shift = RULESET.get("dont.blame_shift")
+def test_a_channel_a_rule_only_flags_on_costs_nothing_there(tmp_path) -> None:
+    # a copy of the pack where dont.blame_shift deducts except on chats (as it did before blind8)
+    import shutil
+
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    tier = "    tier: review\n    cap: 20\n    message: 坐席推卸责任"
+    text = (rules / "dont.yaml").read_text(encoding="utf-8")
+    assert tier in text
+    text = text.replace(tier, "    review_channels: [chat]\n    cap: 20\n    message: 坐席推卸责任")
+    (rules / "dont.yaml").write_text(text, encoding="utf-8")
+    ruleset = load_ruleset(rules)
+    blame_shift = ruleset.get("dont.blame_shift")
     assert blame_shift.info.tier == "deduct" and "chat" in blame_shift.info.review_channels
     folder = ROOT / "eval/blind3/chat"
     gold, chats = load_gold(folder / "gold.jsonl", "test"), [folder / "conversations.jsonl"]
-    found = {s.rule_id: s for s in evaluate_gold(RULESET, gold, chats)}["dont.blame_shift"]
-    deducted = {s.rule_id: s for s in evaluate_gold(RULESET, gold, chats, deductions_only=True)}["dont.blame_shift"]
+    found = {s.rule_id: s for s in evaluate_gold(ruleset, gold, chats)}["dont.blame_shift"]
+    deducted = {s.rule_id: s for s in evaluate_gold(ruleset, gold, chats, deductions_only=True)}["dont.blame_shift"]
     assert found.tp + found.fp > 0 and deducted.tp + deducted.fp == 0

@@ -79,15 +79,22 @@ def test_a_turn_too_short_for_a_model_is_left_to_the_phrases() -> None:
     assert "learned" not in [f.evidence.to_json()["operator"] for f in findings("找他们去吧")]  # 5 letters: not scored
 
 
-def test_a_phrase_hit_still_deducts_where_the_rule_deducts_and_the_models_hit_only_flags() -> None:
-    phrase = findings("这个不是我们部门的事，你问前台去", "call")
-    model = findings("物业费的事归开发商管，我们这边没法弄", "call")
-    assert [(f.rule_id, f.tier, f.evidence.to_json()["operator"]) for f in phrase] == [
-        ("dont.blame_shift", "deduct", "regex")
-    ]
-    assert [(f.rule_id, f.tier, f.evidence.to_json()["operator"]) for f in model] == [
-        ("dont.blame_shift", "review", "learned")
-    ]
+def test_a_phrase_hit_deducts_where_the_rule_deducts_and_the_models_hit_only_flags(tmp_path: Path) -> None:
+    from qa_audit.model import Conversation, Turn
+    from qa_audit.rules import load_ruleset
+    from qa_audit.rules.engine import Engine
+
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "x.yaml").write_text(LEAF_RULE.format(model="agent_blame_shift", min="          min: 0.8\n"), "utf-8")
+    engine = Engine(load_ruleset(rules))  # t.leaf deducts (tier deduct, the default)
+
+    def found(text: str) -> list[tuple[str, str]]:
+        conv = Conversation("t", (Turn(0, "customer", "物业费怎么算"), Turn(1, "agent", text)))
+        return [(f.tier, f.evidence.to_json()["operator"]) for f in engine.audit(conv).findings]
+
+    assert found("这个不归我们管，您问开发商吧") == [("deduct", "any")]
+    assert found("物业费的事归开发商管，我们这边没法弄") == [("review", "learned")]
 
 
 def test_the_rules_exceptions_apply_to_the_models_hit() -> None:

@@ -316,12 +316,29 @@ def test_empty_turns_are_skipped_counted_and_never_anchor_a_finding() -> None:
 
 
 # --- a tier per channel: deduct where measured sure, flag where not (review_channels) -------------
-def test_blame_shift_deducts_on_calls_and_flags_on_chats() -> None:
-    # measured sure on calls only (eval/blind3: calls 5 of 5, chats 4 of 4, fewer than 5), so the same
+BLAME_SHIFT_TIER = "    tier: review\n    cap: 20\n    message: 坐席推卸责任"
+
+
+def pack_with_review_channels(tmp_path: Path, channels: str) -> Path:
+    """A copy of the default pack in which dont.blame_shift deducts but only flags on `channels`."""
+    import shutil
+
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    text = (rules / "dont.yaml").read_text(encoding="utf-8")
+    assert BLAME_SHIFT_TIER in text
+    text = text.replace(BLAME_SHIFT_TIER, f"    review_channels: {channels}\n    cap: 20\n    message: 坐席推卸责任")
+    (rules / "dont.yaml").write_text(text, encoding="utf-8")
+    return rules
+
+
+def test_review_channels_deduct_on_one_channel_and_flag_on_the_other(tmp_path) -> None:
+    # a centre that measured dont.blame_shift sure on its calls only (as blind3, 5 and 7 had it): the same
     # disowning costs points on a call and is a 待复核 flag on a chat
-    lines = ("客户：小区的路灯坏了好几天了", "客服：路灯不归我们公司管")
+    engine = Engine(load_ruleset(pack_with_review_channels(tmp_path, "[chat]")))
     for channel, tier in (("call", "deduct"), ("chat", "review")):
-        result = audit(*lines, channel=channel)
+        turns = (Turn(0, "customer", "小区的路灯坏了好几天了"), Turn(1, "agent", "路灯不归我们公司管"))
+        result = engine.audit(Conversation("t", turns, channel=channel))
         assert result.checks["dont.blame_shift"] == ("fail" if tier == "deduct" else "review")
         assert tiers(result, "dont.blame_shift") == [tier]
 
@@ -329,8 +346,5 @@ def test_blame_shift_deducts_on_calls_and_flags_on_chats() -> None:
 def test_review_channels_is_checked_by_the_loader(tmp_path) -> None:
     from qa_audit.rules.problems import RuleLoadError
 
-    text = (RULES / "dont.yaml").read_text(encoding="utf-8")
-    rule = text.replace("review_channels: [chat]", "review_channels: [fax]")
-    (tmp_path / "dont.yaml").write_text(rule, encoding="utf-8")
     with pytest.raises(RuleLoadError, match="fax"):
-        load_ruleset(tmp_path)
+        load_ruleset(pack_with_review_channels(tmp_path, "[fax]"))

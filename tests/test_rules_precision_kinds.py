@@ -86,8 +86,9 @@ def test_confirmation_questions_without_punctuation_count(question) -> None:
 )
 def test_information_questions_and_tacked_on_okays_are_no_confirmation(question) -> None:
     lines = (*OPENING, f"客服：{question}", "客户：嗯", "客服：好的 再见")
-    assert check("must.confirmation", *lines) == "fail"  # a deduction on chats (blind6: 40 of 41)
-    assert check("must.confirmation", *lines, channel="call") == "review"  # flagged on calls (blind6: 38 of 43)
+    # found on both channels, a 待复核 flag on both (calls since blind6: 38 of 43; chats since blind8: 43 of 49)
+    assert check("must.confirmation", *lines) == "review"
+    assert check("must.confirmation", *lines, channel="call") == "review"
 
 
 # --- 3. blame_shift is disowning, a referral is deflection ------------------------------------------
@@ -119,8 +120,9 @@ def test_explained_referrals_are_not_blame_shifting(text) -> None:
     ],
 )
 def test_disowning_and_dead_ends_are_blame_shifting(text) -> None:
-    assert check("dont.blame_shift", text) == "review"  # on a chat a flag (review_channels: [chat])
-    assert check("dont.blame_shift", text, channel="call") == "fail"  # on a call a deduction
+    # found on both channels; a 待复核 flag on both (calls since blind8: 5 of 6 deductions upheld)
+    assert check("dont.blame_shift", text) == "review"
+    assert check("dont.blame_shift", text, channel="call") == "review"
 
 
 # --- 4. a suggestion thanked and passed on in other words -------------------------------------------

@@ -18,7 +18,7 @@ class Hit:
     span: Span
     op: str
     matched: str  # the phrase, pattern or exemplar that matched
-    variant: str = ""  # what the text actually said, when it differs (fuzzy)
+    variant: str = ""  # what the text actually said, when it differs (fuzzy); the strongest n-grams (learned)
     score: float | None = None  # similarity, for `similar`; the model's probability, for `learned`
 
 

@@ -16,7 +16,7 @@ from qa_audit.model import Finding
 from qa_audit.rules.fields import meta
 from qa_audit.rules.kinds.base import Kind, Prepared, scoped
 from qa_audit.rules.kinds.base import finding as make_finding
-from qa_audit.rules.learned_model import NAME, load_turn_model
+from qa_audit.rules.learned_model import MIN_LETTERS, NAME, load_turn_model
 from qa_audit.rules.spec import KindSpec, Rule, Scope
 
 
@@ -31,7 +31,7 @@ class Learned(KindSpec):
         metadata=meta("the model's probability at or above which a turn is a finding", exclusiveMinimum=0, maximum=1)
     )
     min_chars: int = field(
-        default=6,
+        default=MIN_LETTERS,
         metadata=meta("turns with fewer letters and digits are not scored: too little for a model to read", minimum=1),
     )
     where: Scope = field(default_factory=Scope)

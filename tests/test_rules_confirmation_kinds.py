@@ -108,3 +108,36 @@ def test_proposals_read_backs_and_spread_out_questions_are_confirmations(questio
 )
 def test_introductions_requests_and_other_items_are_no_confirmation(question) -> None:
     assert confirmation(question, "chat") == "review"  # found: a 待复核 flag since blind8
+
+
+# --- blind8: the agent's offer to act put to the customer, a fact read back with an identifier ------------
+@pytest.mark.parametrize(
+    "question",
+    [
+        "附近还有一家今晚有房，需要帮您预订吗？",
+        "我这边可以帮您给对方发个提醒，让他尽快联系您，需要吗？",
+        "需要我帮您转到售后专席吗",
+        "要不要给您换一台新的",  # an ASR call: no question mark
+        "可以帮您把会员延期一个月 要不要",
+        "您登记的手机尾号是3366吗",
+        "这张卡是绑定在尾号0921的手机上吧",
+    ],
+)
+def test_an_offer_to_act_or_a_fact_read_back_is_a_confirmation(question) -> None:
+    for channel in ("chat", "call"):
+        assert confirmation(question, channel) == "pass", channel
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "您需要开发票吗",  # the customer's need, not an offer
+        "需要您提供一下订单号吗",  # a request to the customer
+        "请问还有什么需要帮您的吗",  # the anything-else offer, its own rule
+        "还有没有其他要帮您处理的吗",
+        "您手机尾号多少",  # asking for the identifier, not reading it back
+        "尾号1234的订单已经发货了",
+    ],
+)
+def test_needs_requests_and_the_anything_else_offer_are_still_no_confirmation(question) -> None:
+    assert confirmation(question, "chat") == "review"  # found: a 待复核 flag since blind8

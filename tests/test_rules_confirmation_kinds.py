@@ -69,9 +69,9 @@ def test_outcome_need_intent_and_restated_facts_are_confirmations(question) -> N
     ],
 )
 def test_information_questions_are_still_no_confirmation(question) -> None:
-    # found on both channels; a 待复核 flag on both (calls since blind6, chats since blind8)
-    assert confirmation(question, "chat") == "review"
-    assert confirmation(question, "call") == "review"
+    # found, and a deduction on both channels (again since blind9)
+    assert confirmation(question, "chat") == "fail"
+    assert confirmation(question, "call") == "fail"
 
 
 # --- kinds blind5 showed (measured on blind6) -------------------------------------------------------
@@ -107,7 +107,7 @@ def test_proposals_read_backs_and_spread_out_questions_are_confirmations(questio
     ],
 )
 def test_introductions_requests_and_other_items_are_no_confirmation(question) -> None:
-    assert confirmation(question, "chat") == "review"  # found: a 待复核 flag since blind8
+    assert confirmation(question, "chat") == "fail"
 
 
 # --- blind8: the agent's offer to act put to the customer, a fact read back with an identifier ------------
@@ -140,4 +140,4 @@ def test_an_offer_to_act_or_a_fact_read_back_is_a_confirmation(question) -> None
     ],
 )
 def test_needs_requests_and_the_anything_else_offer_are_still_no_confirmation(question) -> None:
-    assert confirmation(question, "chat") == "review"  # found: a 待复核 flag since blind8
+    assert confirmation(question, "chat") == "fail"

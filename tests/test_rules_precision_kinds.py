@@ -86,9 +86,9 @@ def test_confirmation_questions_without_punctuation_count(question) -> None:
 )
 def test_information_questions_and_tacked_on_okays_are_no_confirmation(question) -> None:
     lines = (*OPENING, f"客服：{question}", "客户：嗯", "客服：好的 再见")
-    # found on both channels, a 待复核 flag on both (calls since blind6: 38 of 43; chats since blind8: 43 of 49)
-    assert check("must.confirmation", *lines) == "review"
-    assert check("must.confirmation", *lines, channel="call") == "review"
+    # found, and a deduction on both channels (again since blind9: chats 33 of 35, calls 35 of 38)
+    assert check("must.confirmation", *lines) == "fail"
+    assert check("must.confirmation", *lines, channel="call") == "fail"
 
 
 # --- 3. blame_shift is disowning, a referral is deflection ------------------------------------------

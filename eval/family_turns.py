@@ -17,7 +17,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-FAMILY = ("dont.harsh", "dont.blame_shift", "dont.blame_customer", "dont.abuse", "dont.deflect")
+from train_agent_language import FAMILY  # eval/: the family's rule ids, as the turn models learn them
+
 RULES = FAMILY[:3]
 FAMILY_RULES = (*FAMILY, "dont.deflect_referral")
 LEARNED_FLAG = "dont.improper_language"

@@ -61,6 +61,7 @@ FLAG_THRESHOLD = 0.85
 # at 0.8 the three models' flags on blind5 and blind6 were right about the rule 0.62-0.89 of the time and
 # about the family (some banned language) 0.95 of the time, finding 0.45-0.62 of each rule's turns.
 RULE_THRESHOLD = 0.8
+Rows = list[tuple[str, str, int]]  # (group, agent text, labelled)
 
 
 def labelled_blind(name: str) -> list[tuple[str, str, dict[str, bool]]]:
@@ -180,18 +181,23 @@ def validate_rule(rule: str) -> None:
 
 
 def train_rule(rule: str, out: Path) -> None:
-    """Fit one rule's model on blind2-6, the tune utterances and the JD chats, and write its folder."""
-    rows = rule_rows(rule, RULE_BLIND)
+    """Fit one rule's model on blind2-7, the tune utterances and the JD chats, and write its folder."""
+    purpose = f"learned leaf of dont.{rule} (待复核 only): turns labelled dont.{rule} against all others"
+    write(rule_rows(rule, RULE_BLIND), RULE_BLIND, purpose, RULE_THRESHOLD, out, f"dont.{rule}")
+
+
+def write(rows: Rows, blinds: tuple[str, ...], purpose: str, threshold: float, out: Path, what: str) -> None:
+    """Fit on `rows` and write the model folder, its metadata naming every source file by its hash."""
     model = fit(rows)
     files = ("conversations.jsonl", "gold.jsonl")
-    sources = [f"eval/{b}/{c}/{f}" for b in RULE_BLIND for c in ("chat", "call") for f in files]
+    sources = [f"eval/{b}/{c}/{f}" for b in blinds for c in ("chat", "call") for f in files]
     sources += ["eval/utterances.jsonl", "eval/jddc_gold.jsonl", "data/jddc_dialogues/sessions.jsonl"]
     meta = {
-        "purpose": f"learned leaf of dont.{rule} (待复核 only): turns labelled dont.{rule} against all others",
+        "purpose": purpose,
         "classifier": f"LogisticRegression(liblinear, C={C}, class_weight=balanced), char 1-3-grams, min_df {MIN_DF}",
         "fallback_label": LABELS[0],
-        "uncertain_threshold": RULE_THRESHOLD,
-        "flag_threshold": RULE_THRESHOLD,
+        "uncertain_threshold": threshold,
+        "flag_threshold": threshold,
         "training": {
             "sources": {name: hashlib.sha256((ROOT / name).read_bytes()).hexdigest() for name in sources},
             "rows": len(rows),
@@ -201,7 +207,7 @@ def train_rule(rule: str, out: Path) -> None:
         "licenses": "blind sets and utterances: written for this project; JDDC sessions: JD AI, Apache-2.0",
     }
     save_model(model, out, meta)
-    print(f"{out}: {len(rows)} rows, {meta['training']['improper']} dont.{rule}, {len(model.vocabulary)} features")
+    print(f"{out}: {len(rows)} rows, {meta['training']['improper']} {what}, {len(model.vocabulary)} features")
 
 
 def main() -> None:
@@ -220,28 +226,9 @@ def main() -> None:
     if args.validate:
         validate()
         return
-    args.out = args.out or ROOT / "models" / MODEL_NAME
     rows = [r for name in BLIND for r in blind_rows(name)] + utterance_rows("tune") + jddc_rows()
-    model = fit(rows)
-    files = ("conversations.jsonl", "gold.jsonl")
-    sources = [f"eval/{b}/{c}/{f}" for b in BLIND for c in ("chat", "call") for f in files]
-    sources += ["eval/utterances.jsonl", "eval/jddc_gold.jsonl", "data/jddc_dialogues/sessions.jsonl"]
-    meta = {
-        "purpose": "learned flag of improper agent language (待复核 only): dont.improper_language",
-        "classifier": f"LogisticRegression(liblinear, C={C}, class_weight=balanced), char 1-3-grams, min_df {MIN_DF}",
-        "fallback_label": LABELS[0],
-        "uncertain_threshold": FLAG_THRESHOLD,
-        "flag_threshold": FLAG_THRESHOLD,
-        "training": {
-            "sources": {name: hashlib.sha256((ROOT / name).read_bytes()).hexdigest() for name in sources},
-            "rows": len(rows),
-            "improper": sum(r[2] for r in rows),
-            "groups": len({r[0] for r in rows}),
-        },
-        "licenses": "blind sets and utterances: written for this project; JDDC sessions: JD AI, Apache-2.0",
-    }
-    save_model(model, args.out, meta)
-    print(f"{args.out}: {len(rows)} rows, {meta['training']['improper']} improper, {len(model.vocabulary)} features")
+    purpose = "learned flag of improper agent language (待复核 only): dont.improper_language"
+    write(rows, BLIND, purpose, FLAG_THRESHOLD, args.out or ROOT / "models" / MODEL_NAME, "improper")
 
 
 if __name__ == "__main__":

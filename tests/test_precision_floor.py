@@ -14,6 +14,7 @@ import pytest
 
 from qa_audit.rules import load_ruleset
 from qa_audit.rules.gold import evaluate_gold, load_gold
+from test_rules_precision import pack_with_review_channels
 
 ROOT = Path(__file__).resolve().parents[1]
 RULESET = load_ruleset(ROOT / "rules")
@@ -54,16 +55,7 @@ def test_every_deduction_is_measured_sure_on_blind_conversations(scores, rule, c
 
 def test_a_channel_a_rule_only_flags_on_costs_nothing_there(tmp_path) -> None:
     # a copy of the pack where dont.blame_shift deducts except on chats (as it did before blind8)
-    import shutil
-
-    rules = tmp_path / "rules"
-    shutil.copytree(ROOT / "rules", rules)
-    tier = "    tier: review\n    cap: 20\n    message: 坐席推卸责任"
-    text = (rules / "dont.yaml").read_text(encoding="utf-8")
-    assert tier in text
-    text = text.replace(tier, "    review_channels: [chat]\n    cap: 20\n    message: 坐席推卸责任")
-    (rules / "dont.yaml").write_text(text, encoding="utf-8")
-    ruleset = load_ruleset(rules)
+    ruleset = load_ruleset(pack_with_review_channels(tmp_path, "[chat]"))
     blame_shift = ruleset.get("dont.blame_shift")
     assert blame_shift.info.tier == "deduct" and "chat" in blame_shift.info.review_channels
     folder = ROOT / "eval/blind3/chat"

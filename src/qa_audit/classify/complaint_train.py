@@ -163,7 +163,11 @@ def score(pred: Sequence[bool], gold: Sequence[bool]) -> dict[str, float | int]:
 
 
 def decide(prob: np.ndarray, strong: np.ndarray, threshold: float, rule: str) -> np.ndarray:
-    """Return the decisions of a rule: 'model' (probability alone) or 'cues-or-model' (as `ComplaintModel.decide`)."""
+    """Return the decisions of a rule: 'model' (probability alone) or 'cues-or-model'.
+
+    As `ComplaintModel.decide` but for its no-grievance guard (`complaint_cues.disclaimed`), which the
+    selection does not apply: the cross-validated figures are those of the model before the guard.
+    """
     return (prob >= threshold) | (strong if rule == "cues-or-model" else False)
 
 

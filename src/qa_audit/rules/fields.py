@@ -25,6 +25,7 @@ from qa_audit.rules.spec import Cond, meta
 __all__ = ["COND", "PHRASES", "build", "cond_paths", "meta", "properties", "schema_of"]
 
 PHRASES = {"$ref": "#/$defs/phrases"}
+MODEL_FOLDER = r"[a-z][a-z0-9_]{0,63}"  # a turn model: a folder name of the packaged models
 COND = {"$ref": "#/$defs/cond"}
 
 MakeCond = Callable[[dict[str, Any], str], Cond]

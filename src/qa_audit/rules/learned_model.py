@@ -21,13 +21,14 @@ from qa_audit.classify.complaint_model import model_text
 from qa_audit.classify.linear import LinearModel
 from qa_audit.classify.model_io import ModelError, load_model
 from qa_audit.paths import packaged_models_dir
+from qa_audit.rules.fields import MODEL_FOLDER
 
 MODEL_NAME = "agent_language"
 # a turn is read in windows of this many characters, and a finding is the best window: matching a 4-million-
 # character turn at once would hold every one of its n-grams as a string (over a GB)
 WINDOW = 2000
 LABELS = ("ok", "improper")
-NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
+NAME = re.compile(MODEL_FOLDER)
 MIN_LETTERS = 6  # a turn with fewer letters and digits is not scored: too little for a model to read
 Grams = tuple[np.ndarray, np.ndarray]  # a window's in-vocabulary n-gram ids and their sublinear tf
 Counts = tuple[Grams, ...]  # per window of a turn
@@ -119,6 +120,16 @@ def _reader(vocab_key: str, vocab: tuple[str, ...]) -> ahocorasick_rs.AhoCorasic
         kind = ahocorasick_rs.MatchKind.Standard
         found = _READERS[vocab_key] = ahocorasick_rs.AhoCorasick(list(vocab), matchkind=kind)
     return found
+
+
+def model_problems(key: str, name: str) -> list[tuple[str, str, str, str]]:
+    """QA205 at `key` when the turn model `name` cannot be loaded (the `learned` kind and operator): (key, code,
+    message, hint)."""
+    try:
+        load_turn_model(name)
+    except ModelError as exc:
+        return [(key, "QA205", f"model {name!r} cannot be used: {exc}", "name a folder of models/")]
+    return []
 
 
 @lru_cache(maxsize=8)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import re2
 
 from qa_audit.normalize import normalize_phrase
-from qa_audit.rules.fields import COND, PHRASES
+from qa_audit.rules.fields import COND, MODEL_FOLDER, PHRASES
 from qa_audit.rules.hits import Hit, Outcome
 from qa_audit.rules.matchers import re2_set_compiles
 from qa_audit.rules.spec import Cond
@@ -132,14 +132,9 @@ def _regex_hits(cond: Cond, turn: TurnLike) -> list[Hit]:
 
 
 def _learned_check(raw: dict[str, Any]) -> list[Problem]:
-    from qa_audit.classify.model_io import ModelError
-    from qa_audit.rules.learned_model import load_turn_model
+    from qa_audit.rules.learned_model import model_problems  # the models load only for a pack that names one
 
-    try:
-        load_turn_model(str(raw["learned"]))
-    except ModelError as exc:
-        return [("learned", "QA205", f"model {raw['learned']!r} cannot be used: {exc}", "name a folder of models/")]
-    return []
+    return model_problems("learned", str(raw["learned"]))
 
 
 def _similar_build(raw: dict[str, Any]) -> dict[str, Any]:
@@ -250,7 +245,7 @@ LEARNED = Operator(
     name="learned",
     description="a shipped turn model (a folder of models/, e.g. agent_harsh): the whole turn matches when "
     "the model's probability is at least `min` (turns of fewer than 6 letters and digits are not scored)",
-    value={"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"},
+    value={"type": "string", "pattern": f"^{MODEL_FOLDER}$"},
     build=lambda raw: {"model": raw["learned"], "threshold": float(raw["min"])},
     hits=lambda cond, turn: turn.learned(cond),
     companions={

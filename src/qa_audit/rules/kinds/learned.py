@@ -10,13 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from qa_audit.classify.model_io import ModelError
 from qa_audit.evidence import LearnedDetail
 from qa_audit.model import Finding
-from qa_audit.rules.fields import meta
+from qa_audit.rules.fields import MODEL_FOLDER, meta
 from qa_audit.rules.kinds.base import Kind, Prepared, scoped
 from qa_audit.rules.kinds.base import finding as make_finding
-from qa_audit.rules.learned_model import MIN_LETTERS, NAME, load_turn_model
+from qa_audit.rules.learned_model import MIN_LETTERS, load_turn_model, model_problems
 from qa_audit.rules.spec import KindSpec, Rule, Scope
 
 
@@ -25,7 +24,7 @@ class Learned(KindSpec):
     """learned: what a turn model trained on reviewers' labels flags."""
 
     model: str = field(
-        metadata=meta("a shipped turn model (a folder of models/, e.g. agent_language)", pattern=f"^{NAME.pattern}$")
+        metadata=meta("a shipped turn model (a folder of models/, e.g. agent_language)", pattern=f"^{MODEL_FOLDER}$")
     )
     min: float = field(
         metadata=meta("the model's probability at or above which a turn is a finding", exclusiveMinimum=0, maximum=1)
@@ -61,11 +60,7 @@ def check(rule: Rule, prep: Prepared) -> list[Finding] | None:
 
 def problems(raw: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     """The rule's model cannot be loaded: (key, code, message, hint)."""
-    try:
-        load_turn_model(str(raw["model"]))
-    except ModelError as exc:
-        return [("model", "QA205", f"model {raw['model']!r} cannot be used: {exc}", "name a folder of models/")]
-    return []
+    return model_problems("model", str(raw["model"]))
 
 
 KIND = Kind(

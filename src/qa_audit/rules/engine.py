@@ -46,6 +46,7 @@ class Engine:
             self._group_of.append(g)
         self._always = frozenset(i for i, g in enumerate(self._group_of) if g < 0)
         self._role_bound = frozenset(r.id for r in rules if role_dependent(r))
+        self._yields = [(i, frozenset(r.yields_to)) for i, r in enumerate(rules) if r.yields_to]
         words = {p for c in conds for leaf in c.leaves() if OPERATORS[leaf.op].user_words for p in leaf.phrases}
         add_user_words(sorted(w for w in words if len(w) >= 2))
 
@@ -86,6 +87,8 @@ class Engine:
         if conv.roles is not None and not conv.roles.usable:  # roles untrusted: n/a, never fail
             values = ["n/a" if rid in self._role_bound else v for rid, v in zip(self._ids, values, strict=True)]
             findings = [f for f in findings if f.rule_id not in self._role_bound]
+        for i, narrower in self._yields:
+            findings = _yield(self._ids[i], narrower, findings, values, i)
         return Audit(
             findings=tuple(findings),
             checks=dict(zip(self._ids, values, strict=True)),
@@ -105,6 +108,19 @@ class Engine:
                 for rid in turn.regex_ids:
                     live |= by_regex.get(rid, frozenset())
         return live
+
+
+def _yield(rule_id: str, narrower: frozenset[str], findings: list[Finding], values: list[str], i: int) -> list[Finding]:
+    """Drop the findings of `rule_id` on turns where a rule of `narrower` has a finding; settle its check again."""
+    mine = [f for f in findings if f.rule_id == rule_id]
+    if not mine:
+        return findings
+    taken = {f.turn_index for f in findings if f.rule_id in narrower and f.turn_index is not None}
+    kept = [f for f in mine if f.turn_index not in taken]
+    if len(kept) == len(mine):
+        return findings
+    values[i] = "fail" if any(f.deducts for f in kept) else "review" if kept else "pass"
+    return [f for f in findings if f.rule_id != rule_id or f.turn_index not in taken]
 
 
 def _gated_rules(rules: tuple[Rule, ...], matchers: Matchers) -> tuple[dict[int, set[int]], dict[int, set[int]]]:

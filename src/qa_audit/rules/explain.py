@@ -39,6 +39,10 @@ def explain_rule(rule: Rule, results: list[ExampleResult], *, all_phrases: bool 
         + ("   (every finding is a 待复核 flag, costs nothing until upheld)" if i.tier == "review" else "")
         + f"   review_operators: {review_ops} (their hits are 待复核 flags)"
         + (f"   review_channels: {', '.join(i.review_channels)} (flags only there)" if i.review_channels else ""),
+        *(
+            [f"  yields_to: {', '.join(rule.yields_to)} (its finding on a turn one of them found is dropped)"]
+            * bool(rule.yields_to)
+        ),
         f"  source: {i.source}",
         f"  defined: {rule.file}:{rule.line}   version: {i.version}",
         f"  message: {i.message}",

@@ -61,6 +61,14 @@ class Head:
             schema={"type": "array", "uniqueItems": True, "items": {"enum": ["chat", "call"]}},
         ),
     )
+    yields_to: tuple[str, ...] = field(
+        default=(),
+        metadata=meta(
+            "ids of narrower rules: a finding of this rule on a turn where one of them already has a finding is"
+            " dropped (one flag per turn for the reviewer); each rule alone in `rules test`",
+            schema={"type": "array", "uniqueItems": True, "items": {"type": "string", "pattern": RULE_ID}},
+        ),
+    )
     enabled: bool = True
     applies: Applies = field(
         default_factory=Applies, metadata=meta("when the rule applies at all; otherwise its check is n/a")

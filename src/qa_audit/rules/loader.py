@@ -72,6 +72,7 @@ def check_ruleset(rules_dir: Path, *, warnings: bool = True) -> tuple[RuleSet | 
     policy = ScoringPolicy()
     pack_name, pack_seen = "default", None
     seen_ids: dict[str, str] = {}
+    yielding: list[tuple[YamlDoc, int, str, list[Any]]] = []  # (file, rule index, id, its yields_to)
     files = rule_files(Path(rules_dir))
     for path in files:
         try:
@@ -103,9 +104,12 @@ def check_ruleset(rules_dir: Path, *, warnings: bool = True) -> tuple[RuleSet | 
                 problems.append(_at(doc, ("rules", i, "id"), "QA301", f"duplicate rule id {rid!r}", first))
                 continue
             seen_ids[rid] = f"{path}:{line}"
+            if raw.get("yields_to"):
+                yielding.append((doc, i, rid, raw["yields_to"]))
             rule = _build_rule(raw, str(path), line, _marks(doc, i, raw))
             if rule is not None:
                 rules.append(rule)
+    problems.extend(_yield_problems(yielding, seen_ids))
     if not any(p.severity == "error" for p in problems):
         problems.extend(_regex_set_problems(rules))
     if any(p.severity == "error" for p in problems):
@@ -122,6 +126,25 @@ def check_ruleset(rules_dir: Path, *, warnings: bool = True) -> tuple[RuleSet | 
         files=tuple(str(f) for f in files),
     )
     return ruleset, problems
+
+
+def _yield_problems(yielding: list[tuple[YamlDoc, int, str, list[Any]]], ids: dict[str, str]) -> list[RuleProblem]:
+    """QA303 for each `yields_to` entry that names no rule of the pack, the rule itself, or a rule that
+    yields in turn (one level only, so the outcome never depends on the order rules are settled in)."""
+    yields = {rid for _, _, rid, _ in yielding}
+    out = []
+    for doc, i, rid, targets in yielding:
+        for k, target in enumerate(targets):
+            if target == rid:
+                why = "a rule cannot yield to itself"
+            elif target not in ids:
+                why = f"no rule {target!r} in the pack"
+            elif target in yields:
+                why = f"{target!r} yields to other rules itself; yield to the rules it yields to"
+            else:
+                continue
+            out.append(_at(doc, ("rules", i, "yields_to", k), "QA303", why, "name a narrower rule of the pack"))
+    return out
 
 
 def _at(
@@ -248,6 +271,7 @@ def _build_rule(
         spec=build(KINDS[head.kind].spec, raw, make_cond, rid),
         applies=head.applies,
         description=head.description,
+        yields_to=head.yields_to,
         examples_fire=head.examples.fire,
         examples_pass=head.examples.pass_,
         file=file,

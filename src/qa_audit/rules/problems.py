@@ -31,6 +31,7 @@ CODES: dict[str, str] = {
     "QA205": "a learned rule's model cannot be loaded",
     "QA301": "duplicate rule id",
     "QA302": "a second `pack:` section",
+    "QA303": "`yields_to` names no rule of the pack, the rule itself, or a rule that yields in turn",
     "QA401": "redundant phrase: already covered by another phrase of the same list (warning)",
     "QA402": "oversized phrase lists in one rule (warning)",
     "QA501": "a rule's example does not give what it says (fire / pass)",

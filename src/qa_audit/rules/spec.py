@@ -120,6 +120,7 @@ class Rule:
     spec: Any  # the spec dataclass of its kind (a KindSpec)
     applies: Applies
     description: str = ""
+    yields_to: tuple[str, ...] = ()  # rules whose finding on a turn drops this rule's finding there
     examples_fire: tuple[Any, ...] = field(default=(), hash=False, compare=False)
     examples_pass: tuple[Any, ...] = field(default=(), hash=False, compare=False)
     file: str = ""

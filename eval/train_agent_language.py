@@ -4,25 +4,26 @@ Run from the repository root: `python eval/train_agent_language.py [--rule RULE]
 `--validate` to reproduce how the flag threshold was chosen.
 
 Without `--rule`: `models/agent_language/`, the family model of `dont.improper_language` (any of the
-banned-language standards; `--validate` trains without blind4 and measures on it). With `--rule harsh`,
+banned-language standards; `--validate` trains on blind2-3 and measures on blind4). With `--rule harsh`,
 `blame_shift` or `blame_customer`: `models/agent_<rule>/`, the model a `learned` leaf of that one rule
-reads (a turn labelled for that rule is positive, every other turn negative), trained on blind2-7 (the
-same rows for every rule, so they share one vocabulary and a turn's n-grams are counted once for all);
-`--validate` trains on blind2-4 and measures on blind5-7. blind8 is never read.
+reads (a turn labelled for that rule is positive, every other turn negative); `--validate` trains on
+blind2-4 and measures on blind5-9. Every shipped model is trained on blind2-9 (the per-rule ones on the
+same rows, so they share one vocabulary and a turn's n-grams are counted once for all); blind10, the
+set they are measured on, is never read.
 
 The model reads one agent turn (normalised, masks and numbers as '#', character 1-3-grams, sublinear
 tf-idf, l2 norm) and gives the probability that a reviewer would label it improper under any of the
 banned-language standards: dont.harsh, dont.blame_shift, dont.blame_customer, dont.abuse, dont.deflect.
 Training rows, all in the repository:
-- the agent turns of `eval/blind2`, `eval/blind3` and `eval/blind4` (chat and call; 640 blind-written
-  conversations): improper when a gold label of the family lists the turn;
+- the agent turns of `eval/blind2` to `eval/blind9` (chat and call; 1,440 blind-written conversations):
+  improper when a gold label of the family lists the turn;
 - `eval/utterances.jsonl`, split `tune`, agent role: improper when labelled harsh, blame-shifting or
-  blaming the customer (utterances positive only for an absolute promise or an excuse are left out:
-  another kind of standard);
+  blaming the customer (an utterance labelled only for another kind of standard, an absolute promise or
+  an excuse, is a proper turn here, as for the per-rule models: the four share their rows);
 - the agent turns of the real JD chats in `data/jddc_dialogues/sessions.jsonl` (Apache-2.0) outside
   the `test` split of `eval/jddc_gold.jsonl`: improper when that file's gold lists the turn, else proper
   (real JD agents rarely break these standards: the gold `tune` half holds one such turn).
-Never read: `eval/blind5` (the measuring set), the `test` splits, `../shared/data/jddc_agent_replies`
+Never read: `eval/blind10` (the measuring set), the `test` splits, `../shared/data/jddc_agent_replies`
 (where false alarms are counted).
 """
 
@@ -46,9 +47,9 @@ from qa_audit.rules.learned_model import LABELS, MODEL_NAME, TurnModel, model_in
 
 FAMILY = ("dont.harsh", "dont.blame_shift", "dont.blame_customer", "dont.abuse", "dont.deflect")
 UTTERANCE_LABELS = ("dont.harsh", "dont.blame_shift", "dont.blame_customer")
-OTHER_BANNED = ("dont.absolute_promise", "dont.excuse")
 BLIND = ("blind2", "blind3", "blind4")
-RULE_BLIND = ("blind2", "blind3", "blind4", "blind5", "blind6", "blind7")
+ALL_BLIND = ("blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9")
+RULE_BLIND = ALL_BLIND
 RULES = ("harsh", "blame_shift", "blame_customer")
 SPEC = FeatureSpec(1, 3, False)
 C = 3.0
@@ -85,27 +86,21 @@ def blind_rows(name: str) -> list[tuple[str, str, int]]:
     return [(group, text, int(any(bad.values()))) for group, text, bad in labelled_blind(name)]
 
 
-def rule_rows(rule: str, blinds: tuple[str, ...]) -> list[tuple[str, str, int]]:
-    """(group, agent text, labelled for dont.<rule>) of the blind sets, the tune utterances and the JD chats."""
-    key = f"dont.{rule}"
-    rows = [(g, text, int(bad[key])) for name in blinds for g, text, bad in labelled_blind(name)]
+def rule_rows(rule: str | None, blinds: tuple[str, ...]) -> Rows:
+    """(group, agent text, labelled) of the blind sets, the tune utterances and the JD chats: labelled for
+    dont.<rule>, or for any rule of the family when `rule` is None. The rows are the same whatever the rule
+    (only the label differs), so every model trained on them has the same vocabulary."""
+    key = f"dont.{rule}" if rule else ""
+    rows = [
+        (g, text, int(bad[key] if key else any(bad.values())))
+        for name in blinds
+        for g, text, bad in labelled_blind(name)
+    ]
+    keys = (key,) if key else UTTERANCE_LABELS
     for u in map(json.loads, (ROOT / "eval" / "utterances.jsonl").open(encoding="utf-8")):
         if u["split"] == "tune" and u["role"] == "agent":
-            rows.append((u["id"], u["text"], int(bool(u["labels"].get(key)))))
+            rows.append((u["id"], u["text"], int(any(u["labels"].get(k) for k in keys))))
     return rows + jddc_rows(key)
-
-
-def utterance_rows(split: str) -> list[tuple[str, str, int]]:
-    """(id, text, improper) of the labelled agent utterances of one split."""
-    rows = []
-    for u in map(json.loads, (ROOT / "eval" / "utterances.jsonl").open(encoding="utf-8")):
-        if u["split"] != split or u["role"] != "agent":
-            continue
-        improper = any(u["labels"].get(k) for k in UTTERANCE_LABELS)
-        if not improper and any(u["labels"].get(k) for k in OTHER_BANNED):
-            continue
-        rows.append((u["id"], u["text"], int(improper)))
-    return rows
 
 
 def jddc_rows(only: str = "") -> list[tuple[str, str, int]]:
@@ -153,7 +148,7 @@ def normalize_text(text: str) -> str:
 
 def validate() -> None:
     """Train without blind4 and print, per threshold, precision and recall on blind4's agent turns."""
-    model = TurnModel(fit([r for name in BLIND[:-1] for r in blind_rows(name)] + utterance_rows("tune") + jddc_rows()))
+    model = TurnModel(fit(rule_rows(None, BLIND[:-1])))
     rows = blind_rows(BLIND[-1])
     probs = np.array([model.probability(normalize_text(text)) for _, text, _ in rows])
     gold = np.array([r[2] for r in rows])
@@ -181,7 +176,7 @@ def validate_rule(rule: str) -> None:
 
 
 def train_rule(rule: str, out: Path) -> None:
-    """Fit one rule's model on blind2-7, the tune utterances and the JD chats, and write its folder."""
+    """Fit one rule's model on blind2-9, the tune utterances and the JD chats, and write its folder."""
     purpose = f"learned leaf of dont.{rule} (待复核 only): turns labelled dont.{rule} against all others"
     write(rule_rows(rule, RULE_BLIND), RULE_BLIND, purpose, RULE_THRESHOLD, out, f"dont.{rule}")
 
@@ -226,9 +221,15 @@ def main() -> None:
     if args.validate:
         validate()
         return
-    rows = [r for name in BLIND for r in blind_rows(name)] + utterance_rows("tune") + jddc_rows()
     purpose = "learned flag of improper agent language (待复核 only): dont.improper_language"
-    write(rows, BLIND, purpose, FLAG_THRESHOLD, args.out or ROOT / "models" / MODEL_NAME, "improper")
+    write(
+        rule_rows(None, ALL_BLIND),
+        ALL_BLIND,
+        purpose,
+        FLAG_THRESHOLD,
+        args.out or ROOT / "models" / MODEL_NAME,
+        "improper",
+    )
 
 
 if __name__ == "__main__":

@@ -119,16 +119,17 @@ def test_a_models_flag_explains_itself_in_chinese() -> None:
     assert "主要依据 「" in sentence
 
 
-def test_the_three_models_share_one_count_of_a_turns_ngrams() -> None:
+def test_the_four_models_share_one_count_of_a_turns_ngrams() -> None:
+    # the three leaves and the family's flag (dont.improper_language) are trained on the same rows
     from qa_audit.normalize import normalize
-    from qa_audit.rules.learned_model import load_turn_model
+    from qa_audit.rules.learned_model import MODEL_NAME, load_turn_model
 
-    models = [load_turn_model(f"agent_{r.split('.')[1]}") for r in LEAF_RULES]
+    models = [load_turn_model(f"agent_{r.split('.')[1]}") for r in LEAF_RULES] + [load_turn_model(MODEL_NAME)]
     assert len({m.vocab_key for m in models}) == 1 and len({id(m.reader) for m in models}) == 1
     text = normalize("这个得问医生，我们只管挂号").text
     counts = models[0].counts(text)
     assert [m.probability_of(counts) for m in models] == [m.probability(text) for m in models]
-    assert len({round(m.probability(text), 6) for m in models}) == 3  # three different models, one count
+    assert len({round(m.probability(text), 6) for m in models}) == 4  # four different models, one count
 
 
 LEAF_RULE = (

@@ -14,31 +14,50 @@ import pytest
 from click.testing import CliRunner
 
 from qa_audit.cli import main
-from qa_audit.model import Finding
+from qa_audit.model import Conversation, Finding, Turn
 from qa_audit.report.evidence import evidence_sentence
+from qa_audit.rules import load_ruleset
+from qa_audit.rules.engine import Engine
+from qa_audit.rules.spec import RuleSet
 from test_rules_precision import audit
 
 RULE = "dont.improper_language"
+PACK = load_ruleset(Path(__file__).resolve().parents[1] / "rules")
+# the rule alone, as `rules test` runs it: in the pack it yields to the family's own rules (yields_to)
+ALONE = Engine(RuleSet(rules=(PACK.get(RULE),), policy=PACK.policy, version=PACK.version))
+FAMILY = {
+    "dont.harsh",
+    "dont.blame_shift",
+    "dont.blame_customer",
+    "dont.abuse",
+    "dont.deflect",
+    "dont.deflect_referral",
+}
+
+
+def conversation(text: str, channel: str = "chat", first: str = "您好，请问有什么可以帮您") -> Conversation:
+    """A conversation whose second agent turn (index 2) is `text`."""
+    turns = (Turn(0, "agent", first), Turn(1, "customer", "我的问题还没解决"), Turn(2, "agent", text))
+    return Conversation("t", turns, channel=channel)
 
 
 def flags(text: str, channel: str = "chat") -> list[Finding]:
-    """The findings of the learned rule on a conversation whose second agent turn is `text`."""
-    result = audit("客服：您好，请问有什么可以帮您", "客户：我的问题还没解决", f"客服：{text}", channel=channel)
-    return [f for f in result.findings if f.rule_id == RULE]
+    """The findings of the learned rule, alone, on a conversation whose second agent turn is `text`."""
+    return [f for f in ALONE.audit(conversation(text, channel)).findings if f.rule_id == RULE]
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "你连这个都不会操作吗，页面上写得明明白白",  # belittling
-        "这不是我们的责任，谁让你当时不检查",  # disowning, blaming the customer
-        "都说了没库存了，你再问也没用",  # impatience
-        "要退就自己去网点退，我这儿办不了",  # sending the customer away
-        "您这种情况我们处理不了，打市长热线去吧",
-        "说过多少次了，密码要自己记住",
-        "这是你自己操作失误，跟平台没关系",
-    ],
-)
+FLAGGED = [
+    "你连这个都不会操作吗，页面上写得明明白白",  # belittling
+    "这不是我们的责任，谁让你当时不检查",  # disowning, blaming the customer
+    "都说了没库存了，你再问也没用",  # impatience
+    "要退就自己去网点退，我这儿办不了",  # sending the customer away
+    "您这种情况我们处理不了，打市长热线去吧",
+    "说过多少次了，密码要自己记住",
+    "这是你自己操作失误，跟平台没关系",
+]
+
+
+@pytest.mark.parametrize("text", FLAGGED)
 def test_improper_language_without_a_listed_phrase_is_flagged_for_review(text) -> None:
     for channel in ("chat", "call"):
         found = flags(text, channel)
@@ -47,6 +66,15 @@ def test_improper_language_without_a_listed_phrase_is_flagged_for_review(text) -
         assert ev["kind"] == "learned" and ev["model"] == "agent_language"
         assert ev["probability"] >= ev["min"] == 0.85
         assert ev["features"] and all(g and g in text.replace("，", ",") for g in ev["features"])
+
+
+def test_in_the_pack_each_such_turn_gets_one_flag_of_the_family() -> None:
+    # where a rule of the family already found the turn, the model's flag steps aside (yields_to)
+    for text in FLAGGED:
+        found = audit("客服：您好，请问有什么可以帮您", "客户：我的问题还没解决", f"客服：{text}").findings
+        family = {f.rule_id for f in found if f.turn_index == 2 and (f.rule_id in FAMILY or f.rule_id == RULE)}
+        assert family and not (RULE in family and family & FAMILY), (text, family)
+        assert all(f.tier == "review" for f in found if f.rule_id in family)
 
 
 @pytest.mark.parametrize(
@@ -68,7 +96,7 @@ def test_professional_and_short_turns_are_not_flagged(text) -> None:
 
 
 def test_a_flag_costs_no_points_and_explains_itself_in_chinese() -> None:
-    result = audit("客服：您好", "客户：退货", "客服：要退就自己去网点退，我这儿办不了")
+    result = ALONE.audit(conversation("要退就自己去网点退，我这儿办不了", first="您好"))
     finding = next(f for f in result.findings if f.rule_id == RULE)
     assert finding.tier == "review" and finding.span is None
     sentence = evidence_sentence(finding, None, ())
@@ -132,6 +160,25 @@ def test_the_fast_probability_is_the_linear_models_own() -> None:
         ids, vals = model.vectorize(model_input(text))
         expected = float(model.probabilities(model.scores(ids, vals))[1]) if len(ids) else 0.0
         assert abs(turn_model.probability(text) - expected) < 1e-9, text
+
+
+def test_the_explaining_vector_is_the_linear_models_own_value_for_value() -> None:
+    # the n-grams a finding quotes come from this vector: same ids, same order, same bits as the model's
+    import json
+
+    import numpy as np
+
+    from qa_audit.normalize import normalize
+    from qa_audit.rules.learned_model import load_turn_model, model_input
+
+    turn_model = load_turn_model("agent_harsh")
+    path = Path(__file__).resolve().parents[1] / "eval" / "blind9" / "call" / "conversations.jsonl"
+    texts = [t["text"] for c in map(json.loads, path.open(encoding="utf-8")) for t in c["turns"]][:400]
+    texts += ["不不不不不 不清楚不清楚", "", "abc \ud800 自己去找"]
+    for text in (model_input(normalize(t).text) for t in texts):
+        ids, vals = turn_model.vectorize(text)
+        want_ids, want_vals = turn_model.model.vectorize(text)
+        assert np.array_equal(ids, want_ids) and np.array_equal(vals, want_vals), text
 
 
 def test_a_long_turn_is_read_in_windows_and_its_worst_window_counts() -> None:

@@ -141,3 +141,41 @@ def test_an_offer_to_act_or_a_fact_read_back_is_a_confirmation(question) -> None
 )
 def test_needs_requests_and_the_anything_else_offer_are_still_no_confirmation(question) -> None:
     assert confirmation(question, "chat") == "fail"
+
+
+# --- blind10: the offer as a bare question, a check the customer can follow, "no problem then?" ------------
+@pytest.mark.parametrize(
+    "question",
+    [
+        "您在小程序里也能改 或者我这边给您改一下 给您改吗",  # an ASR call: no question mark
+        "电子发票我这边可以帮您重开一张，帮您开吗？",
+        "可以给您换个靠窗的房间，给您换吗",
+        "这个业务得专员处理，您要转过去吗",
+        "您想改到下周二上午吗？",
+        "您打开设置 往下拉就有 我这么讲您能找到吗",
+        "点右上角三个点那里 这个位置您记住了吧",
+        "您现在能看到了吗",
+        "以后每月十号自动扣款 这样没问题吧",
+        "那就没有问题了吗",
+        "麻烦您确认一下寄回地址还是原来那个吗？",
+    ],
+)
+def test_an_offer_a_follow_check_and_no_problem_then_are_confirmations(question) -> None:
+    for channel in ("chat", "call"):
+        assert confirmation(question, channel) == "pass", channel
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "之前有同事给您打过电话吗",  # whether something happened: an information question
+        "还有什么可以为您服务的吗",  # the anything-else offer, its own rule
+        "您要办理什么业务吗",  # an opening question
+        "您需要开发票吗",  # the customer's own need (blind8's look-alike, still no confirmation)
+        "您看一下能不能找到订单号",  # an instruction to look
+        "请您确认收货后再申请",  # a request, not a question
+        "没问题，马上给您处理",  # an answer, not a question
+    ],
+)
+def test_past_events_openings_instructions_and_answers_are_still_no_confirmation(question) -> None:
+    assert confirmation(question, "chat") == "fail"

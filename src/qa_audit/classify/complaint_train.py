@@ -11,8 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import multiprocessing
+import os
 from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -227,31 +230,55 @@ def best_threshold(
 
 
 def select(
-    rows: Sequence[Row], grid: Sequence[Params] = GRID, repeats: int = REPEATS
+    rows: Sequence[Row], grid: Sequence[Params] = GRID, repeats: int = REPEATS, jobs: int | None = None
 ) -> tuple[Params, dict[str, Any], list[dict[str, Any]]]:
     """Cross-validate every candidate and rule; return the best params, its CV row (rule, threshold) and the table.
 
     Every candidate is cross-validated on fold assignment 0; one whose threshold search passes there is
-    cross-validated on the other `repeats - 1` assignments too and must pass on each.
+    cross-validated on the other `repeats - 1` assignments too and must pass on each. Candidates are
+    independent, so `jobs` processes (default: one per core) share them; the table is the same, in
+    grid order, whatever the number of processes.
     """
-    prepared = [prepare(r.text) for r in rows]
-    scored = np.array([r.scored for r in rows])
-    table: list[dict[str, Any]] = []
-    for params in grid:
-        probs = [out_of_fold(rows, prepared, params)]
-        ap = average_precision([r.label for r, ok in zip(rows, scored, strict=True) if ok], probs[0][scored])
-        for rule in ("model", "cues-or-model"):
-            t, s = best_threshold(rows, prepared, probs[0], rule)
-            if t < 1.0 and repeats > 1:
-                while len(probs) < repeats:
-                    probs.append(out_of_fold(rows, prepared, params, repeat=len(probs)))
-                first = {"threshold_first_assignment": t, "recall_first_assignment": s["recall"]}
-                t, s = best_threshold(rows, prepared, probs, rule)
-                s = {**s, **first}
-            table.append({**params.to_json(), "rule": rule, "threshold": t, **s, "average_precision": ap})
+    global _JOB
+    _JOB = (rows, [prepare(r.text) for r in rows], repeats)
+    try:
+        jobs = min(jobs or os.cpu_count() or 1, len(grid))
+        if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
+            # forked workers read the prepared rows from _JOB instead of receiving them pickled
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+                parts = list(pool.map(_candidate, grid))
+        else:
+            parts = [_candidate(params) for params in grid]
+    finally:
+        _JOB = None
+    table = [row for part in parts for row in part]
     # ties (e.g. every candidate at 1.0, the cues deciding alone) go to the best-ranking probability
     top = max(table, key=lambda r: (r["recall"], r["precision"], r["average_precision"], r["rule"] == "model"))
     return Params(top["C"], top["kind_scale"], top["min_df"]), top, table
+
+
+_JOB: tuple[Sequence[Row], list[Prepared], int] | None = None  # the rows `select` is cross-validating
+
+
+def _candidate(params: Params) -> list[dict[str, Any]]:
+    """The table rows (one per decision rule) of one candidate, cross-validated on the rows of `_JOB`."""
+    assert _JOB is not None
+    rows, prepared, repeats = _JOB
+    scored = np.array([r.scored for r in rows])
+    probs = [out_of_fold(rows, prepared, params)]
+    ap = average_precision([r.label for r, ok in zip(rows, scored, strict=True) if ok], probs[0][scored])
+    out = []
+    for rule in ("model", "cues-or-model"):
+        t, s = best_threshold(rows, prepared, probs[0], rule)
+        if t < 1.0 and repeats > 1:
+            while len(probs) < repeats:
+                probs.append(out_of_fold(rows, prepared, params, repeat=len(probs)))
+            first = {"threshold_first_assignment": t, "recall_first_assignment": s["recall"]}
+            t, s = best_threshold(rows, prepared, probs, rule)
+            s = {**s, **first}
+        out.append({**params.to_json(), "rule": rule, "threshold": t, **s, "average_precision": ap})
+    return out
 
 
 def save(model: ComplaintModel, model_dir: Path, meta: dict[str, Any]) -> None:

@@ -94,3 +94,17 @@ def test_no_intent_query_repeats_a_held_out_turn():
         if r["split"] == "test"
     }
     assert not {key(x["text"]) for x in map(json.loads, INTENTS.open(encoding="utf-8"))} & held
+
+
+def test_the_parallel_selection_gives_the_serial_table() -> None:
+    from qa_audit.classify.complaint_train import Params, select
+
+    lines = (ROOT / "eval" / "complaint_train_turns.jsonl").read_text(encoding="utf-8").splitlines()[:300]
+    rows = [Row(r["conversation_id"], r["text"], r["is_complaint"], "t") for r in map(json.loads, lines)]
+    assert 5 < sum(r.label for r in rows) < len(rows)  # both labels, or the fits say nothing
+    grid = (Params(1.0, 0.0, 1), Params(3.0, 1.0, 2), Params(0.3, 2.0, 1))
+    serial = select(rows, grid, repeats=2, jobs=1)
+    assert select(rows, grid, repeats=2, jobs=2) == serial
+    assert [(r["C"], r["rule"]) for r in serial[2]] == [
+        (p.c, rule) for p in grid for rule in ("model", "cues-or-model")
+    ]

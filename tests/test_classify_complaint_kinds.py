@@ -135,11 +135,12 @@ def _rows(split: str) -> list[tuple[str, bool]]:
         return [(r["text"], r["is_complaint"]) for r in map(json.loads, fh) if r["split"] == split]
 
 
-@pytest.mark.parametrize(("split", "min_precision", "min_recall"), [("tune", 0.9, 0.7), ("test", 0.75, 0.55)])
+@pytest.mark.parametrize(("split", "min_precision", "min_recall"), [("tune", 0.9, 0.7), ("test", 0.70, 0.55)])
 def test_precision_and_recall_on_the_second_labelled_set(split, min_precision, min_recall):
     # eval/complaint_turns.jsonl: 1,616 hand-labelled JDDC customer turns; `test` was never tuned on.
-    # Floors just under what was measured (tune 0.98 / 0.74, test 0.81 / 0.59): the goal of
-    # 0.85 / 0.8 on held-out turns is NOT reached; these guard against a change making it worse.
+    # The goal of 0.85 / 0.8 on held-out JD turns is NOT reached (test 0.74 / 0.66). The test floor
+    # is a chosen trade-off (eval/blind13/README.md): the detector trained with the written conversations of
+    # other channels finds 0.82 of their complaining turns at 0.87-0.90 (blind12) and costs JD precision.
     rows = _rows(split)
     assert len(rows) > 700
     pred = [is_complaint_text(text).is_complaint for text, _ in rows]

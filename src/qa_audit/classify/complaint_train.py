@@ -28,6 +28,7 @@ from qa_audit.classify.complaint_model import (
     CHAR_MIN,
     FORMAT,
     FORMAT_VERSION,
+    RULES,
     ComplaintModel,
     char_grams,
     kind_names,
@@ -230,17 +231,21 @@ def best_threshold(
 
 
 def select(
-    rows: Sequence[Row], grid: Sequence[Params] = GRID, repeats: int = REPEATS, jobs: int | None = None
+    rows: Sequence[Row],
+    grid: Sequence[Params] = GRID,
+    repeats: int = REPEATS,
+    jobs: int | None = None,
+    rules: Sequence[str] = RULES,
 ) -> tuple[Params, dict[str, Any], list[dict[str, Any]]]:
     """Cross-validate every candidate and rule; return the best params, its CV row (rule, threshold) and the table.
 
     Every candidate is cross-validated on fold assignment 0; one whose threshold search passes there is
     cross-validated on the other `repeats - 1` assignments too and must pass on each. Candidates are
     independent, so `jobs` processes (default: one per core) share them; the table is the same, in
-    grid order, whatever the number of processes.
+    grid order, whatever the number of processes. `rules`: the decision rules tried (complaint_model.RULES).
     """
     global _JOB
-    _JOB = (rows, [prepare(r.text) for r in rows], repeats)
+    _JOB = (rows, [prepare(r.text) for r in rows], repeats, tuple(rules))
     try:
         jobs = min(jobs or os.cpu_count() or 1, len(grid))
         if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
@@ -258,18 +263,18 @@ def select(
     return Params(top["C"], top["kind_scale"], top["min_df"]), top, table
 
 
-_JOB: tuple[Sequence[Row], list[Prepared], int] | None = None  # the rows `select` is cross-validating
+_JOB: tuple[Sequence[Row], list[Prepared], int, tuple[str, ...]] | None = None  # what `select` cross-validates
 
 
 def _candidate(params: Params) -> list[dict[str, Any]]:
     """The table rows (one per decision rule) of one candidate, cross-validated on the rows of `_JOB`."""
     assert _JOB is not None
-    rows, prepared, repeats = _JOB
+    rows, prepared, repeats, rules = _JOB
     scored = np.array([r.scored for r in rows])
     probs = [out_of_fold(rows, prepared, params)]
     ap = average_precision([r.label for r, ok in zip(rows, scored, strict=True) if ok], probs[0][scored])
     out = []
-    for rule in ("model", "cues-or-model"):
+    for rule in rules:
         t, s = best_threshold(rows, prepared, probs[0], rule)
         if t < 1.0 and repeats > 1:
             while len(probs) < repeats:

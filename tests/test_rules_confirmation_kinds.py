@@ -179,3 +179,40 @@ def test_an_offer_a_follow_check_and_no_problem_then_are_confirmations(question)
 )
 def test_past_events_openings_instructions_and_answers_are_still_no_confirmation(question) -> None:
     assert confirmation(question, "chat") == "fail"
+
+
+# --- blind13 (chats): an assumption about the item, the booking put to the customer, A-not-A proposals,
+# whether the fix works now, an offer asked with a question mark alone, an offer near an unrelated 其他 ---
+@pytest.mark.parametrize(
+    "question",
+    [
+        "您这个订单是用优惠券付的吧？",
+        "您的会员是上个月续的吗",
+        "确认就按这个时间给您约吗？",
+        "确认一下是这个地址寄出吗",
+        "年卡比月卡便宜两百，您看看划不划算？",
+        "您觉得这个方案合不合适",
+        "重新绑定好了，现在能收到验证码了吗？",
+        "我帮您重置一下密码？",
+        "这边给您申请一下补偿？",
+        "其他颜色也缺货，要不要我帮您登记到货提醒？",  # an offer; 其他 here is about colours
+    ],
+)
+def test_blind13_kinds_are_confirmations(question) -> None:
+    for channel in ("chat", "call"):
+        assert confirmation(question, channel) == "pass", channel
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "你这是故意的吧",  # a reproach, not an assumption checked
+        "您现在能提供一下订单号吗",  # a request
+        "请问还有其他需要帮您的吗",  # the anything-else offer, its own rule
+        "还有别的可以帮您吗",
+        "我帮您查一下。",  # an announcement, no question
+        "确认收货后才能评价",  # a statement
+    ],
+)
+def test_blind13_look_alikes_are_still_no_confirmation(question) -> None:
+    assert confirmation(question, "chat") == "fail"

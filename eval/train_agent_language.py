@@ -49,7 +49,6 @@ FAMILY = ("dont.harsh", "dont.blame_shift", "dont.blame_customer", "dont.abuse",
 UTTERANCE_LABELS = ("dont.harsh", "dont.blame_shift", "dont.blame_customer")
 BLIND = ("blind2", "blind3", "blind4")
 ALL_BLIND = ("blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9")
-RULE_BLIND = ALL_BLIND
 RULES = ("harsh", "blame_shift", "blame_customer")
 SPEC = FeatureSpec(1, 3, False)
 C = 3.0
@@ -161,7 +160,7 @@ def validate() -> None:
 def validate_rule(rule: str) -> None:
     """Train one rule's model on blind2-4 and print, per threshold, its flags on blind5 and blind6's agent turns."""
     model = TurnModel(fit(rule_rows(rule, BLIND)))
-    for name in RULE_BLIND[len(BLIND) :]:
+    for name in ALL_BLIND[len(BLIND) :]:
         rows = labelled_blind(name)
         probs = np.array([model.probability(normalize_text(text)) for _, text, _ in rows])
         gold = np.array([bad[f"dont.{rule}"] for _, _, bad in rows])
@@ -178,7 +177,7 @@ def validate_rule(rule: str) -> None:
 def train_rule(rule: str, out: Path) -> None:
     """Fit one rule's model on blind2-9, the tune utterances and the JD chats, and write its folder."""
     purpose = f"learned leaf of dont.{rule} (待复核 only): turns labelled dont.{rule} against all others"
-    write(rule_rows(rule, RULE_BLIND), RULE_BLIND, purpose, RULE_THRESHOLD, out, f"dont.{rule}")
+    write(rule_rows(rule, ALL_BLIND), ALL_BLIND, purpose, RULE_THRESHOLD, out, f"dont.{rule}")
 
 
 def write(rows: Rows, blinds: tuple[str, ...], purpose: str, threshold: float, out: Path, what: str) -> None:

@@ -25,14 +25,7 @@ RULE = "dont.improper_language"
 PACK = load_ruleset(Path(__file__).resolve().parents[1] / "rules")
 # the rule alone, as `rules test` runs it: in the pack it yields to the family's own rules (yields_to)
 ALONE = Engine(RuleSet(rules=(PACK.get(RULE),), policy=PACK.policy, version=PACK.version))
-FAMILY = {
-    "dont.harsh",
-    "dont.blame_shift",
-    "dont.blame_customer",
-    "dont.abuse",
-    "dont.deflect",
-    "dont.deflect_referral",
-}
+FAMILY = set(PACK.get(RULE).yields_to)  # the rules of the family it steps aside for
 
 
 def conversation(text: str, channel: str = "chat", first: str = "您好，请问有什么可以帮您") -> Conversation:

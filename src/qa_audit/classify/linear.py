@@ -52,13 +52,14 @@ class LinearModel:
 
     def vectorize(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Return (feature indices, l2-normalised tf-idf values) of cleaned `text`."""
-        return self._tfidf(*self.fast.counts(text))
+        return self.tfidf(*self.fast.counts(text))
 
     def vectorize_reference(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Return what `vectorize` returns, from `Counter(analyze(text))`: the definition it is tested against."""
-        return self._tfidf(*self.fast.reference_counts(text))
+        return self.tfidf(*self.fast.reference_counts(text))
 
-    def _tfidf(self, idx: list[int], counts: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    def tfidf(self, idx: list[int], counts: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Return (feature indices, l2-normalised tf-idf values) of features `idx` counted `counts` times."""
         if not idx:
             return np.empty(0, np.int64), np.empty(0)
         ids = np.array(idx, np.int64)

@@ -18,7 +18,6 @@ import ahocorasick_rs
 import numpy as np
 
 from qa_audit.classify.complaint_model import model_text
-from qa_audit.classify.fastvec import sublinear_tf
 from qa_audit.classify.linear import LinearModel
 from qa_audit.classify.model_io import ModelError, load_model
 from qa_audit.paths import packaged_models_dir
@@ -116,12 +115,8 @@ class TurnModel:
         for pid, start, end in self.reader.find_matches_as_indexes(window, overlapping=True):
             found[pid] += 1
             first.setdefault(pid, (end - start, start))
-        if not found:
-            return np.empty(0, np.int64), np.empty(0)
         order = sorted(first, key=first.__getitem__)
-        ids = np.array(order, np.int64)
-        vals = sublinear_tf([found[i] for i in order]) * self.model.idf[ids]
-        return ids, vals / np.linalg.norm(vals)
+        return self.model.tfidf(order, [found[i] for i in order])
 
 
 def windows(text: str) -> list[str]:

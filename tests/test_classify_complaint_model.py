@@ -1,4 +1,4 @@
-"""The learned complaint model: shipped file rebuilt byte for byte, probability in the evidence, safe loading."""
+"""The learned complaint model: rebuilt by its training command, probability in the evidence, safe loading."""
 
 from __future__ import annotations
 
@@ -32,11 +32,21 @@ def conv(*texts: str) -> Conversation:
 
 @pytest.mark.slow
 @pytest.mark.timeout(1800)  # grouped cross-validation over ~16,000 rows: 6-10 minutes on 2 cores (2 processes)
-def test_training_command_rebuilds_the_shipped_model_byte_for_byte(tmp_path):
+def test_training_command_rebuilds_the_shipped_model(tmp_path):
+    """Everything but the solver's last float32 bit is rebuilt exactly: data hash, chosen settings, every
+    cross-validated count, vocabulary and idf. The logistic-regression solver's float64 sums depend on the
+    CPU's BLAS kernels (a different processor moves ~1e-6 of the coefficients), so those are compared to a
+    tolerance far below any change of data, features or settings."""
     out = tmp_path / "model"
     subprocess.run([sys.executable, str(ROOT / "eval" / "train_complaint.py"), "--out", str(out)], check=True)
-    for name in ("model.json", "weights.npz"):
-        assert (out / name).read_bytes() == (default_model_path() / name).read_bytes(), name
+    built, shipped = (json.loads((d / "model.json").read_text(encoding="utf-8")) for d in (out, default_model_path()))
+    assert {**built, "weights_sha256": None} == {**shipped, "weights_sha256": None}
+    with np.load(out / "weights.npz") as new, np.load(default_model_path() / "weights.npz") as old:
+        assert new.files == old.files
+        for name in ("vocab", "idf"):
+            assert np.array_equal(new[name], old[name]), name
+        for name in ("coef", "intercept"):
+            np.testing.assert_allclose(new[name], old[name], rtol=1e-5, atol=1e-5, err_msg=name)
 
 
 def test_shipped_model_was_chosen_on_training_rows_only():

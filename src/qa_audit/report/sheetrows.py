@@ -36,7 +36,7 @@ from openpyxl.xml.functions import xmlfile
 
 from qa_audit.report.excel_columns import CONVERSATION_SHEET_COLUMNS, FINDING_SHEET_COLUMNS, WRAPPED, with_zone
 from qa_audit.report.excel_style import BAD_FILL, REVIEW_FILL, WRAP, lines_height, wrapped_height, wrapped_lines
-from qa_audit.report.fastrows import _text
+from qa_audit.report.fastrows import _ascii, _text
 from qa_audit.report.labels import ROLE, VALUE_LABELS
 from qa_audit.report.safe import EXCEL_MAX_CELL, FORMULA_START, ILLEGAL_CHARS
 from qa_audit.report.sheetmarks import BANNER_K, FILL_K, LINK_STYLE, LINKED, ROW, SLOT, STYLE, WRAPPED_K, Row
@@ -150,6 +150,7 @@ def _row(cells: list[str], keys: list[int], height: float | None) -> Row:
 
 
 _LINKED = f' s="{LINK_STYLE}"'  # the style of a cell in the link font
+_SLOT_BYTES = [m.encode() for m in SLOT]
 _pairs: dict[tuple[Any, ...], tuple[bytes, bytes]] = {}
 Plan = tuple[int, str, "dict | None", "float | None", "int | None", dict]
 
@@ -221,7 +222,7 @@ class Renderer:
     @staticmethod
     def _table_row(plan: Sequence[Plan], row: Mapping[str, Any]) -> Row:
         """ScorecardWriter._cells then FastRows.append; the plan's slot columns left open for a link."""
-        cells: list[str] = []
+        cells: list[bytes] = []  # each encoded as the row is (character by character: the same bytes)
         keys: list[int] = []
         lines = 1
         alts: list[tuple[bytes, bytes]] = [(b"", b""), (b"", b"")]
@@ -235,7 +236,7 @@ class Renderer:
                 value = labels.get(value, value)
             if slot is not None:  # never wrapped: ids and numbers
                 alts[slot] = _pair(col, value)
-                cells.append(SLOT[slot])
+                cells.append(_SLOT_BYTES[slot])
                 keys.append(LINKED + slot)
                 continue
             kind = type(value)
@@ -245,7 +246,7 @@ class Renderer:
             if width is not None and value:  # wrapped: memo of (xml, lines); falsy values below, never here
                 known = memo.get(mkey) if short else None
                 if known is None:
-                    known = (_cell(col, _safe(value), STYLE[WRAPPED_K]), wrapped_lines(str(value), width))
+                    known = (_ascii(_cell(col, _safe(value), STYLE[WRAPPED_K])), wrapped_lines(str(value), width))
                     if short:
                         if len(memo) >= _COLUMN_MAX:
                             memo.clear()
@@ -257,14 +258,14 @@ class Renderer:
                 continue
             xml = memo.get(mkey) if short else None
             if xml is None:
-                xml = _cell(col, _safe(value))
+                xml = _ascii(_cell(col, _safe(value)))
                 if short:
                     if len(memo) >= _COLUMN_MAX:
                         memo.clear()
                     memo[mkey] = xml
             cells.append(xml)
-        xml = f'<row r="{ROW}"{_row_attrs(lines_height(lines))}>{"".join(cells)}</row>'
-        return xml.encode("ascii", "xmlcharrefreplace"), tuple(dict.fromkeys(keys)), tuple(alts)
+        head = f'<row r="{ROW}"{_row_attrs(lines_height(lines))}>'.encode()
+        return b"".join((head, *cells, b"</row>")), tuple(dict.fromkeys(keys)), tuple(alts)
 
     def _transcript(
         self, row: Mapping[str, Any], findings: Sequence[Mapping[str, Any]], turns: Sequence[TurnRow]

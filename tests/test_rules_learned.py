@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qa_audit.cli import main
 from qa_audit.model import Conversation, Finding, Turn
@@ -211,3 +213,15 @@ def test_norms_shared_by_a_family_give_each_models_own_probability() -> None:
             if model.norm_key == first.norm_key:
                 assert model.probability_of(counts, shared) == model.probability_of(counts), text
             assert model.probability_of(counts) == max(model._probability(g) for g in counts), text
+
+
+_PIECES = ["[订单编号:1]]", "[订单编号 2]", "[数字x]", "[姓名x]", "[", "]", "12", "３", "x", "您好", " ", "\n", "订单"]
+
+
+@given(st.lists(st.sampled_from(_PIECES) | st.text(max_size=4), max_size=12))
+def test_the_turn_model_input_shortcut_is_model_text(parts: list[str]) -> None:
+    from qa_audit.classify.complaint_model import model_text
+    from qa_audit.rules.learned_model import model_input
+
+    text = "".join(parts)
+    assert model_input(text) == model_text(text)

@@ -30,6 +30,8 @@ MODEL_NAME = "agent_language"
 WINDOW = 2000
 LABELS = ("ok", "improper")
 NAME = re.compile(MODEL_FOLDER)
+# every order card and mask of `model_text` holds a '[' and every number an ASCII digit
+_MARKED = re.compile(r"[\[0-9]")
 MIN_LETTERS = 6  # a turn with fewer letters and digits is not scored: too little for a model to read
 Grams = tuple[np.ndarray, np.ndarray]  # a window's in-vocabulary n-gram ids and their sublinear tf
 Counts = tuple[Grams, ...]  # per window of a turn
@@ -38,6 +40,8 @@ _FIRST = itemgetter(0)  # a match's pattern id
 
 def model_input(norm_text: str) -> str:
     """The text a turn model reads: the normalised turn, order cards dropped, masks and numbers as '#'."""
+    if _MARKED.search(norm_text) is None:  # most turns: no card, mask or number, nothing to replace
+        return norm_text
     return model_text(norm_text)
 
 

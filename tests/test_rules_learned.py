@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qa_audit.cli import main
 from qa_audit.model import Conversation, Finding, Turn
@@ -189,3 +191,37 @@ def test_a_long_turn_is_read_in_windows_and_its_worst_window_counts() -> None:
     assert len(pieces) >= 3 and all(len(p) <= WINDOW for p in pieces)
     assert turn_model.probability(spliced) == max(turn_model.probability(p) for p in pieces) >= 0.85
     assert turn_model.strongest(spliced)
+
+
+def test_norms_shared_by_a_family_give_each_models_own_probability() -> None:
+    # the engine computes a turn's tf-idf norms once for the models of one vocabulary and idf
+    import json
+
+    from qa_audit.normalize import normalize
+    from qa_audit.rules.learned_model import load_turn_model, model_input
+
+    names = ("agent_language", "agent_harsh", "agent_blame_shift", "agent_blame_customer")
+    models = [load_turn_model(n) for n in names]
+    first = models[0]
+    path = Path(__file__).resolve().parents[1] / "eval" / "blind9" / "call" / "conversations.jsonl"
+    texts = [t["text"] for c in map(json.loads, path.open(encoding="utf-8")) for t in c["turns"]][:300]
+    texts += ["不不不不不 不清楚不清楚", "", "abc \ud800 自己去找", "您好，请问" * 900]
+    for text in (model_input(normalize(t).text) for t in texts):
+        counts = first.counts_of(text)
+        shared = first.norms_of(counts)
+        for model in models:
+            if model.norm_key == first.norm_key:
+                assert model.probability_of(counts, shared) == model.probability_of(counts), text
+            assert model.probability_of(counts) == max(model._probability(g) for g in counts), text
+
+
+_PIECES = ["[订单编号:1]]", "[订单编号 2]", "[数字x]", "[姓名x]", "[", "]", "12", "３", "x", "您好", " ", "\n", "订单"]
+
+
+@given(st.lists(st.sampled_from(_PIECES) | st.text(max_size=4), max_size=12))
+def test_the_turn_model_input_shortcut_is_model_text(parts: list[str]) -> None:
+    from qa_audit.classify.complaint_model import model_text
+    from qa_audit.rules.learned_model import model_input
+
+    text = "".join(parts)
+    assert model_input(text) == model_text(text)

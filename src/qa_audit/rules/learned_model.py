@@ -13,6 +13,7 @@ import math
 import re
 from collections import Counter
 from functools import lru_cache
+from operator import itemgetter
 
 import ahocorasick_rs
 import numpy as np
@@ -29,13 +30,18 @@ MODEL_NAME = "agent_language"
 WINDOW = 2000
 LABELS = ("ok", "improper")
 NAME = re.compile(MODEL_FOLDER)
+# every order card and mask of `model_text` holds a '[' and every number an ASCII digit
+_MARKED = re.compile(r"[\[0-9]")
 MIN_LETTERS = 6  # a turn with fewer letters and digits is not scored: too little for a model to read
 Grams = tuple[np.ndarray, np.ndarray]  # a window's in-vocabulary n-gram ids and their sublinear tf
 Counts = tuple[Grams, ...]  # per window of a turn
+_FIRST = itemgetter(0)  # a match's pattern id
 
 
 def model_input(norm_text: str) -> str:
     """The text a turn model reads: the normalised turn, order cards dropped, masks and numbers as '#'."""
+    if _MARKED.search(norm_text) is None:  # most turns: no card, mask or number, nothing to replace
+        return norm_text
     return model_text(norm_text)
 
 
@@ -59,6 +65,8 @@ class TurnModel:
         self.weight = (model.coef[1] - model.coef[0]) * self.idf * scale  # per n-gram id: w * idf
         vocab = tuple(token[2:] for token in model.vocab_list)
         self.vocab_key = hashlib.sha256("\n".join(vocab).encode("utf-8")).hexdigest()
+        # models trained on the same rows share their idf too: a turn's tf-idf norms then serve them all
+        self.norm_key = (self.vocab_key, hashlib.sha256(self.idf.tobytes()).hexdigest())
         self.reader = _reader(self.vocab_key, vocab)
 
     def probability(self, norm_text: str) -> float:
@@ -81,21 +89,37 @@ class TurnModel:
 
     def _grams(self, window: str) -> Grams:
         # normalised text holds no lone surrogate (normalize replaces them), so it can cross into Rust
-        found = Counter(pid for pid, _, _ in self.reader.find_matches_as_indexes(window, overlapping=True))
+        found = Counter(map(_FIRST, self.reader.find_matches_as_indexes(window, overlapping=True)))
         ids = np.fromiter(found.keys(), np.intp, len(found))
         tf = np.fromiter(found.values(), np.float64, len(found))
         return ids, np.where(tf > 1, 1.0 + np.log(np.maximum(tf, 1.0)), 1.0)
 
-    def probability_of(self, counts: Counts) -> float:
-        """The probability of the best window, from `counts` of a model with the same `vocab_key`."""
-        return max(map(self._probability, counts))
+    def probability_of(self, counts: Counts, norms: tuple[float, ...] | None = None) -> float:
+        """The probability of the best window, from `counts` of a model with the same `vocab_key`.
 
-    def _probability(self, grams: Grams) -> float:
+        `norms`: `norms_of(counts)` when already computed by a model with the same `norm_key`.
+        """
+        if norms is None:
+            norms = self.norms_of(counts)
+        return max(map(self._probability, counts, norms))
+
+    def norms_of(self, counts: Counts) -> tuple[float, ...]:
+        """Per window, the norm of its tf-idf vector (the same for every model with this `norm_key`)."""
+        idf = self.idf
+        out = []
+        for ids, tf in counts:
+            x = tf * idf[ids]
+            out.append(math.sqrt(float(x @ x)))
+        return tuple(out)
+
+    def _probability(self, grams: Grams, norm: float | None = None) -> float:
         ids, tf = grams
         if not len(ids):
             return 0.0
-        x = tf * self.idf[ids]
-        score = self.bias + float(tf @ self.weight[ids]) / math.sqrt(float(x @ x))
+        if norm is None:
+            x = tf * self.idf[ids]
+            norm = math.sqrt(float(x @ x))
+        score = self.bias + float(tf @ self.weight[ids]) / norm
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
 
     def strongest(self, norm_text: str, top: int = 3) -> tuple[str, ...]:

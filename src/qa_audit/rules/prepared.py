@@ -355,7 +355,10 @@ class PreparedTurn:
         counts = self._gram_counts.get(model.vocab_key)
         if counts is None:
             counts = self._gram_counts[model.vocab_key] = model.counts_of(self._model_input)
-        return model.probability_of(counts)
+        norms = self._norms.get(model.norm_key)
+        if norms is None:
+            norms = self._norms[model.norm_key] = model.norms_of(counts)
+        return model.probability_of(counts, norms)
 
     @lazy
     def letters(self) -> int:
@@ -368,6 +371,10 @@ class PreparedTurn:
 
     @lazy
     def _gram_counts(self) -> dict[str, Counts]:
+        return {}
+
+    @lazy
+    def _norms(self) -> dict[tuple[str, str], tuple[float, ...]]:
         return {}
 
     def similar(self, cond: Cond) -> list[Hit]:

@@ -1,4 +1,4 @@
-"""Train the shipped turn models of improper agent language (byte for byte).
+"""Train the shipped turn models of improper agent language (byte for byte on the same CPU).
 
 Run from the repository root: `python eval/train_agent_language.py [--rule RULE] [--out DIR]`, or with
 `--validate` to reproduce how the flag threshold was chosen.

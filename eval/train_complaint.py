@@ -1,4 +1,4 @@
-"""Train the complaint-detection model shipped in `models/complaint_detect/` (byte for byte).
+"""Train the complaint-detection model shipped in `models/complaint_detect/` (byte for byte on the same CPU).
 
 Run from the repository root: `python eval/train_complaint.py [--out DIR] [--table]`.
 Training rows (all in the repository; the texts are the excerpts stored with the labels):

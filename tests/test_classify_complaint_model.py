@@ -18,6 +18,7 @@ from qa_audit.classify.complaint_model import ComplaintModel, default_model_path
 from qa_audit.classify.model_io import ModelError, sha256_file
 from qa_audit.model import Conversation, Turn
 from qa_audit.normalize import normalize
+from same_model import assert_same_model
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,20 +34,9 @@ def conv(*texts: str) -> Conversation:
 @pytest.mark.slow
 @pytest.mark.timeout(1800)  # grouped cross-validation over ~16,000 rows: 6-10 minutes on 2 cores (2 processes)
 def test_training_command_rebuilds_the_shipped_model(tmp_path):
-    """Everything but the solver's last float32 bit is rebuilt exactly: data hash, chosen settings, every
-    cross-validated count, vocabulary and idf. The logistic-regression solver's float64 sums depend on the
-    CPU's BLAS kernels (a different processor moves ~1e-6 of the coefficients), so those are compared to a
-    tolerance far below any change of data, features or settings."""
     out = tmp_path / "model"
     subprocess.run([sys.executable, str(ROOT / "eval" / "train_complaint.py"), "--out", str(out)], check=True)
-    built, shipped = (json.loads((d / "model.json").read_text(encoding="utf-8")) for d in (out, default_model_path()))
-    assert {**built, "weights_sha256": None} == {**shipped, "weights_sha256": None}
-    with np.load(out / "weights.npz") as new, np.load(default_model_path() / "weights.npz") as old:
-        assert new.files == old.files
-        for name in ("vocab", "idf"):
-            assert np.array_equal(new[name], old[name]), name
-        for name in ("coef", "intercept"):
-            np.testing.assert_allclose(new[name], old[name], rtol=1e-5, atol=1e-5, err_msg=name)
+    assert_same_model(out, default_model_path())
 
 
 def test_shipped_model_was_chosen_on_training_rows_only():

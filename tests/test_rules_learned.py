@@ -10,16 +10,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
+from qa_audit.classify.complaint_model import model_text
 from qa_audit.cli import main
 from qa_audit.model import Conversation, Finding, Turn
+from qa_audit.normalize import normalize
 from qa_audit.report.evidence import evidence_sentence
 from qa_audit.rules import load_ruleset
 from qa_audit.rules.engine import Engine
+from qa_audit.rules.learned_model import WINDOW, load_turn_model, model_input, windows
 from qa_audit.rules.spec import RuleSet
 from test_rules_precision import audit
 
@@ -139,9 +143,6 @@ def test_a_model_name_is_a_plain_folder_name(tmp_path: Path, bad: str) -> None:
 
 
 def test_the_fast_probability_is_the_linear_models_own() -> None:
-    from qa_audit.normalize import normalize
-    from qa_audit.rules.learned_model import load_turn_model, model_input
-
     turn_model = load_turn_model("agent_language")
     model = turn_model.model
     texts = [
@@ -159,13 +160,6 @@ def test_the_fast_probability_is_the_linear_models_own() -> None:
 
 def test_the_explaining_vector_is_the_linear_models_own_value_for_value() -> None:
     # the n-grams a finding quotes come from this vector: same ids, same order, same bits as the model's
-    import json
-
-    import numpy as np
-
-    from qa_audit.normalize import normalize
-    from qa_audit.rules.learned_model import load_turn_model, model_input
-
     turn_model = load_turn_model("agent_harsh")
     path = Path(__file__).resolve().parents[1] / "eval" / "blind9" / "call" / "conversations.jsonl"
     texts = [t["text"] for c in map(json.loads, path.open(encoding="utf-8")) for t in c["turns"]][:400]
@@ -177,9 +171,6 @@ def test_the_explaining_vector_is_the_linear_models_own_value_for_value() -> Non
 
 
 def test_a_long_turn_is_read_in_windows_and_its_worst_window_counts() -> None:
-    from qa_audit.normalize import normalize
-    from qa_audit.rules.learned_model import WINDOW, load_turn_model, model_input, windows
-
     turn_model = load_turn_model("agent_language")
     calm = "您好，您的订单已经发货了，预计明天送达，请您留意物流信息。"
     rude = "这事我们管不着，你自己找卖家去。"
@@ -195,11 +186,6 @@ def test_a_long_turn_is_read_in_windows_and_its_worst_window_counts() -> None:
 
 def test_norms_shared_by_a_family_give_each_models_own_probability() -> None:
     # the engine computes a turn's tf-idf norms once for the models of one vocabulary and idf
-    import json
-
-    from qa_audit.normalize import normalize
-    from qa_audit.rules.learned_model import load_turn_model, model_input
-
     names = ("agent_language", "agent_harsh", "agent_blame_shift", "agent_blame_customer")
     models = [load_turn_model(n) for n in names]
     first = models[0]
@@ -220,8 +206,5 @@ _PIECES = ["[订单编号:1]]", "[订单编号 2]", "[数字x]", "[姓名x]", "[
 
 @given(st.lists(st.sampled_from(_PIECES) | st.text(max_size=4), max_size=12))
 def test_the_turn_model_input_shortcut_is_model_text(parts: list[str]) -> None:
-    from qa_audit.classify.complaint_model import model_text
-    from qa_audit.rules.learned_model import model_input
-
     text = "".join(parts)
     assert model_input(text) == model_text(text)

@@ -6,7 +6,7 @@
 It leads with REAL text that never repeats (the JDDC sessions and the JDDC agent replies: every
 conversation different, as a new day's chats are), then the replicated corpus as a secondary line.
 Real text: `--real PATH...` or $QA_AUDIT_BENCH_REAL (paths separated by ':'); by default the repo's
-data/jddc_dialogues (and data/jddc_agent_replies when present).
+data/jddc_dialogues and data/jddc_agent_replies (9,446 conversations, both shipped).
 
 The first printed line is the headline: whole audit (a real `qa-audit audit` process, start-up
 included, 1 worker) / floor (reading + jieba segmentation of the same text, bench/baselines.py), and

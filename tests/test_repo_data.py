@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from click.testing import CliRunner
 
 from qa_audit.cli import main
 from qa_audit.paths import checkout_path, default_model_dir
+from qa_audit.privacy import find_personal_data
 from same_model import assert_same_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,3 +63,30 @@ def test_train_rebuilds_the_shipped_model(tmp_path):
     assert result.exit_code == 0, result.output
     assert_same_model(out, default_model_dir(), extra=("MODEL_CARD.md",))
     assert json.loads((out / "model.json").read_text(encoding="utf-8"))["training"]["rows"] == 9064
+
+
+def test_the_benchmark_real_text_ships_with_the_clone(monkeypatch):
+    monkeypatch.delenv("QA_AUDIT_BENCH_REAL", raising=False)
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    from bench_audit import real_inputs
+
+    found = real_inputs(None)
+    assert [p.relative_to(ROOT).as_posix() for p in found] == [
+        "data/jddc_dialogues/sessions.jsonl",
+        "data/jddc_agent_replies/replies.jsonl",
+    ]
+    ids = [json.loads(line)["conversation_id"] for p in found for line in p.open(encoding="utf-8")]
+    assert len(ids) == len(set(ids)) > 9000
+
+
+_LONG_NUMBER = re.compile(r"(?<![\dA-Za-z_])\d{9,}(?!\d)")  # account, phone or ID digits; ORDERID_… are the publisher's
+
+
+@pytest.mark.parametrize("name", ["jddc_dialogues/sessions.jsonl", "jddc_agent_replies/replies.jsonl"])
+def test_the_real_conversations_hold_no_personal_data(name):
+    bad = []
+    for n, line in enumerate((ROOT / "data" / name).open(encoding="utf-8"), 1):
+        for turn in json.loads(line)["turns"]:
+            if find_personal_data(turn["text"]) or _LONG_NUMBER.search(turn["text"]):
+                bad.append(f"{name}:{n}")
+    assert not bad

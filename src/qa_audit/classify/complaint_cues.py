@@ -15,9 +15,12 @@ from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import re2
+
+if TYPE_CHECKING:
+    from qa_audit.rules.matchers import RegexIndex
 
 _N = r"(?:好几|[0-9一二两三四五六七八九十几半多]+|\[数字x\])"
 _UNIT = r"(?:天|日|号|周|星期|礼拜|个?月|个?小时|次|回|遍)"
@@ -281,26 +284,26 @@ def _kept(text: str, kind: CueKind, start: int, end: int, quoted: list[tuple[int
 
 
 @lru_cache(maxsize=1)
-def _present() -> Any:
-    # RE2's FilteredRE2 over every kind: one pass of the kinds' literal atoms says which kinds match at
-    # all, so a turn pays one call instead of a finditer per kind (most turns match none)
-    found = re2.Filter()
-    for kind in KINDS:
-        found.Add(kind.pattern)
-    found.Compile()
-    return found
+def _index() -> RegexIndex:
+    # the rule engine's presence index over every kind's pattern: one RE2 filter pass says which kinds a
+    # turn holds at all, so a turn pays one call instead of a finditer per kind (most turns hold none).
+    # Imported here: qa_audit.rules imports the turn models, which import this module's KINDS.
+    from qa_audit.rules.matchers import RegexIndex
+
+    return RegexIndex({kind.pattern for kind in KINDS})
 
 
 def scan(text: str) -> tuple[Match, ...]:
     """Return every kept cue of one normalised turn, kind by kind in list order, then by position."""
-    present = _present().Match(text)
+    index = _index()
+    present = index.present(text)
     if not present:
         return ()
     quoted = _quoted(text)
-    compiled = _compiled()
     return tuple(
         (m.start(), m.end(), kind.name, kind.points)
-        for kind, rx in (compiled[i] for i in sorted(present))
+        for kind, rx in _compiled()
+        if index.ids[kind.pattern] in present
         for m in rx.finditer(text)
         if _kept(text, kind, m.start(), m.end(), quoted)
     )

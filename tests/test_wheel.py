@@ -29,7 +29,7 @@ def sh(cmd: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedPr
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> tuple[Path, Path, dict[str, str]]:
+def installed(tmp_path_factory) -> tuple[Path, Path, Path, dict[str, str]]:
     base = tmp_path_factory.mktemp("wheel")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QA_AUDIT_", "PYTHON", "VIRTUAL_ENV"))}
     tree = base / "tree"
@@ -57,12 +57,11 @@ def installed(tmp_path_factory) -> tuple[Path, Path, dict[str, str]]:
     elsewhere.mkdir()
     where = sh([str(py), "-c", "import qa_audit; print(qa_audit.__file__)"], elsewhere, env).stdout.strip()
     assert Path(where).is_relative_to(venv), where
-    return venv / "bin" / "qa-audit", inputs, env
+    return venv / "bin" / "qa-audit", inputs, elsewhere, env
 
 
 def test_rules_list_and_test_work_from_the_wheel(installed):
-    exe, _, env = installed
-    cwd = exe.parents[2] / "elsewhere"
+    exe, _, cwd, env = installed
     listed = sh([str(exe), "rules", "list", "--json"], cwd, env)
     assert listed.returncode == 0, listed.stderr
     ids = {json.loads(line)["id"] for line in listed.stdout.splitlines()}
@@ -77,8 +76,7 @@ def test_rules_list_and_test_work_from_the_wheel(installed):
 
 
 def test_audit_and_classify_from_the_wheel_match_the_checkout(installed, tmp_path):
-    exe, inputs, env = installed
-    cwd = exe.parents[2] / "elsewhere"
+    exe, inputs, cwd, env = installed
     wheel_run = sh([str(exe), "audit", str(inputs), "-o", "out", "-q"], cwd, env)
     assert wheel_run.returncode == 1, wheel_run.stderr  # the samples hold deliberately broken records
     here = sh([sys.executable, "-m", "qa_audit", "audit", str(inputs), "-o", str(tmp_path / "out"), "-q"], cwd, env)

@@ -11,10 +11,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import re2
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qa_audit.classify.complaint import detect_complaint, is_complaint_text
 from qa_audit.classify.complaint_cues import scan
-from qa_audit.classify.complaint_model import ComplaintModel, default_model_path, load_complaint_model
+from qa_audit.classify.complaint_model import ComplaintModel, default_model_path, load_complaint_model, model_text
 from qa_audit.classify.model_io import ModelError, sha256_file
 from qa_audit.model import Conversation, Turn
 from qa_audit.normalize import normalize
@@ -204,3 +207,22 @@ def test_probability_ranks_cueless_complaints_above_look_alikes_which_never_fire
     assert not any(r.is_complaint for r in results[len(CUELESS) :])  # the model decides nothing alone
     gold = [True] * len(CUELESS) + [False] * len(LOOK_ALIKES)
     assert average_precision(gold, np.array([r.probability for r in results])) >= 0.9
+
+
+# RE2's \s is [\t\n\f\r ] (not Unicode whitespace): the reference below is model_text as RE2 alone wrote it
+_REF_CARD = re2.compile(r"\[订单编号[^\n]*?\]\]|\[订单编号[^\]\n]*\]")
+_REF_MASK = re2.compile(r"\[[^\[\]\s]{1,12}x\]|[0-9]+")
+_MODEL_PIECES = ["[订单编号:1]]", "[订单编号 2]", "[订单编号", "[数字x]", "[姓名x]", "[", "]", "x", "12", "３", "٣"]
+_SPACES = [" ", "\t", "\n", "\f", "\r", "\v", "\u3000", "\x85", "\xa0"]
+
+
+@given(st.lists(st.sampled_from(_MODEL_PIECES + _SPACES) | st.text(max_size=4), max_size=14))
+def test_model_text_is_the_two_re2_substitutions(parts: list[str]) -> None:
+    text = "".join(parts)
+    assert model_text(text) == _REF_MASK.sub("#", _REF_CARD.sub(" ", text))
+
+
+@pytest.mark.parametrize("space", _SPACES)
+def test_model_text_masks_as_re2_around_every_kind_of_space(space: str) -> None:
+    text = f"等了[数{space}x]天，[订单编号{space}1]，[{space}x] 3天"
+    assert model_text(text) == _REF_MASK.sub("#", _REF_CARD.sub(" ", text))

@@ -363,7 +363,7 @@ class PreparedTurn:
     @lazy
     def letters(self) -> int:
         """How many letters and digits the normalised turn has (too few: no turn model scores it)."""
-        return sum(c.isalnum() for c in self.text)
+        return sum(map(str.isalnum, self.text))
 
     @lazy
     def _model_input(self) -> str:

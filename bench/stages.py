@@ -3,13 +3,14 @@
     python bench/stages.py CORPUS_DIR_OR_FILES...     # prints one JSON line (seconds per stage)
 
 Runs the audit in this process, stage by stage, as the one-worker pipeline does (read ->
-mask -> roles check -> classify -> rules -> score -> prepare -> pipe -> write every output), and
+mask -> roles check -> classify -> rules -> score -> results line -> pipe -> write every output), and
 times each stage with process CPU time (time.process_time: a loaded shared machine stretches wall
 time, not the work): `normalise` is the time inside `normalize()` called by the rule engine (so
-`rules` is the engine without it); `prepare` is the per-conversation output work done where the
-conversation is audited (its results.jsonl line and output rows, report/prepare.py); `pipe` is
-pickling those rows and unpickling them again (what sending them to the writer process costs the
-two ends); `write` is the writer process's work (results.jsonl, findings.jsonl, scorecard.xlsx).
+`rules` is the engine without it); `prepare` is the per-conversation output work: its results.jsonl
+line (made by the audit process) and its output rows (report/prepare.py, made by the writer process
+with one worker); `pipe` is pickling the results in batches and unpickling them again (what sending
+them to the writer process costs the two ends); `write` is the rest of the writer process's work
+(findings.jsonl, scorecard.xlsx).
 Start-up (imports, loading the rules and the model) is reported apart; the rest runs with the
 pipeline's garbage-collection settings (qa_audit.gctune). Development tooling only.
 """
@@ -28,6 +29,7 @@ from pathlib import Path
 def stages(inputs: list[str], outdir: Path) -> dict:
     """Audit `inputs` into `outdir`, timing every stage; return the seconds per stage and the counts."""
     t0 = time.process_time()
+    import qa_audit.report as report
     import qa_audit.rules.prepared as prepared
     from qa_audit.classify import ComplaintTagger
     from qa_audit.gctune import run_gc
@@ -36,16 +38,14 @@ def stages(inputs: list[str], outdir: Path) -> dict:
     from qa_audit.pipeline import Auditor
     from qa_audit.privacy import mask_conversation
     from qa_audit.readers import read_inputs
-    from qa_audit.report import write_outputs
-    from qa_audit.report.labels import zone
-    from qa_audit.report.prepare import Preparer
+    from qa_audit.report.prepare import results_line
     from qa_audit.roles_infer import check_roles
     from qa_audit.rules import load_ruleset
     from qa_audit.scoring import rule_losses, score_conversation
+    from qa_audit.writer import BATCH
 
     ruleset = load_ruleset(default_rules_dir())
     auditor = Auditor(ruleset, ComplaintTagger.load(default_model_dir()))
-    preparer = Preparer(list(ruleset.infos().values()), zone(None), render=False)  # as the 1-worker pipeline
     spent: Counter[str] = Counter()
     spent["start-up"] = time.process_time() - t0
 
@@ -59,10 +59,21 @@ def stages(inputs: list[str], outdir: Path) -> dict:
             spent["normalise"] += time.process_time() - t
 
     prepared.normalize = timed_normalize  # attribution only: the engine calls it once per distinct text
+    plain_prepare = report.prepare_result
+
+    def timed_prepare(*args, **kwargs):
+        t = time.process_time()
+        try:
+            return plain_prepare(*args, **kwargs)
+        finally:
+            spent["prepare_rows"] += time.process_time() - t
+
+    report.prepare_result = timed_prepare  # the writer's share of `prepare`, attributed the same way
     counts: Counter[str] = Counter()
 
     def results():
         t = time.process_time()
+        batch = []
         for item in read_inputs(inputs):
             if isinstance(item, Rejected):
                 counts["quarantined"] += 1
@@ -81,27 +92,39 @@ def stages(inputs: list[str], outdir: Path) -> dict:
             spent["classify"] += t2 - t1
             spent["rules"] += t3 - t2
             spent["score"] += t4 - t3
-            line, rows = preparer(result)
+            res_f.write(results_line(result))  # the pipeline writes it as the result comes
+            batch.append(result)
             t5 = time.process_time()
-            rows = pickle.loads(pickle.dumps(rows, pickle.HIGHEST_PROTOCOL))
-            t6 = time.process_time()
             spent["prepare"] += t5 - t4
-            spent["pipe"] += t6 - t5
-            res_f.write(line)  # the pipeline writes it as the result comes: counts as `write`
             counts["audited"] += 1
             counts["findings"] += len(audit.findings)
-            inside = time.process_time()
-            yield rows
-            t = time.process_time()
-            spent["yielded"] += t - inside
+            t = t5
+            if len(batch) >= BATCH:
+                yield from sent(batch)
+                batch.clear()
+                t = time.process_time()
+        yield from sent(batch)
+
+    def sent(batch):
+        """The batch through pickle, as the writer process receives it (its time counts as `pipe`)."""
+        t = time.process_time()
+        received = pickle.loads(pickle.dumps(batch, pickle.HIGHEST_PROTOCOL))
+        inside = time.process_time()
+        spent["pipe"] += inside - t
+        for result in received:
+            yield result
+            now = time.process_time()
+            spent["yielded"] += now - inside
+            inside = now
 
     w0 = time.process_time()
     with run_gc(), open(outdir / "results.jsonl", "w", encoding="utf-8") as res_f:  # as pipeline.audit
-        write_outputs(outdir, results(), list(ruleset.infos().values()), ruleset.policy)
+        report.write_outputs(outdir, results(), list(ruleset.infos().values()), ruleset.policy)
     total = time.process_time() - w0
     spent["rules"] -= spent["normalise"]
     in_gen = sum(spent[k] for k in ("read", "classify", "rules", "normalise", "score", "prepare", "pipe"))
-    spent["write"] = total - in_gen
+    spent["write"] = total - in_gen - spent["prepare_rows"]
+    spent["prepare"] += spent.pop("prepare_rows")
     del spent["yielded"]
     return {"cpu_seconds": {k: round(v, 3) for k, v in spent.items()}, "audit_cpu_seconds": round(total, 3), **counts}
 

@@ -303,24 +303,29 @@ def _results(inputs: Sequence[str], settings: AuditSettings, counts: Counter[str
 
 
 def _preparer(settings: AuditSettings) -> Preparer | None:
-    """The per-conversation output work for the audit processes; None for an unknown time zone (reported later)."""
+    """The per-conversation output work for pool workers; None for one worker or an unknown time zone.
+
+    With one worker the audit process is the longer path and the writer process has time to spare
+    beside it: the results go to the writer as they are, and it prepares their rows itself (the
+    same functions, so the same files). An unknown time zone is reported by the writer.
+    """
     from qa_audit.report.labels import zone
     from qa_audit.report.prepare import Preparer
 
+    if settings.workers == 1:
+        return None
     try:
         tz = zone(settings.timezone)
     except ValueError:
         return None
     keep = bool(settings.formats) or settings.split_by is not None  # CSV, Parquet, split workbooks use the rows
-    # one worker: the audit process is the longer path, the writer renders the workbook rows beside it
-    render = settings.workers > 1
-    return Preparer(list(settings.ruleset.infos().values()), tz, keep_rows=keep, render=render)
+    return Preparer(list(settings.ruleset.infos().values()), tz, keep_rows=keep)
 
 
 def _audit_here(
     source: Iterable[Conversation | Rejected], auditor: Auditor, preparer: Preparer | None = None
 ) -> Generator[Any, None, None]:
-    """The single-process path: audit each record as it is read (and prepare its output rows)."""
+    """The single-process path: audit each record as it is read (and prepare its output rows, given a preparer)."""
     for item in source:
         if isinstance(item, Rejected):
             yield item

@@ -2,11 +2,11 @@
 
 The output writer is one process; with `--workers N` the audits run on N. Everything the outputs
 take from one conversation alone — its results.jsonl line, its findings.jsonl lines, the rows of
-the conversations and findings tables and its transcript turns — is computed here, in the
-process that audited it (a pool worker, or the audit process itself with one worker), so that
-this work spreads over the workers; the writer only lays the rows out in input order.
-`write_outputs` still accepts plain ConversationResults (the Dask engine, the results store):
-it prepares them itself, with the same functions, so the files are the same either way.
+the conversations and findings tables and its transcript turns — is computed here, in the pool
+worker that audited it, so that this work spreads over the workers; the writer only lays the rows
+out in input order. `write_outputs` also accepts plain ConversationResults (one worker, whose
+writer process has time to spare beside the audit; the Dask engine; the results store): it
+prepares them itself, with the same functions, so the files are the same either way.
 """
 
 from __future__ import annotations
@@ -101,15 +101,12 @@ def prepare_result(
 class Preparer:
     """`prepare_result` bound to a rule set and a time zone; picklable, for pool workers."""
 
-    def __init__(self, rules: Sequence[RuleInfo], tz: tzinfo, keep_rows: bool = True, render: bool = True) -> None:
-        """`rules`: the rule set's infos; `tz`: the report's time zone; `keep_rows`: see prepare_result.
-
-        `render`: render the workbook rows here (pool workers); without, the writer renders them.
-        """
+    def __init__(self, rules: Sequence[RuleInfo], tz: tzinfo, keep_rows: bool = True) -> None:
+        """`rules`: the rule set's infos; `tz`: the report's time zone; `keep_rows`: see prepare_result."""
         self.rules = {r.id: r for r in rules}
         self.tz = tz
         self.keep_rows = keep_rows
-        self.renderer = Renderer({r.id: r.title for r in rules}, str(tz)) if render else None
+        self.renderer = Renderer({r.id: r.title for r in rules}, str(tz))
 
     def __call__(self, result: ConversationResult) -> tuple[str, PreparedResult]:
         """(results.jsonl line, prepared rows) of `result`."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -89,6 +90,12 @@ def test_common_words_read_from_the_file_are_those_of_jiebas_tokenizer() -> None
 
     tok = jieba.Tokenizer()
     tok.initialize()
-    expected = frozenset(w for w, f in tok.FREQ.items() if f >= seg_mod._WORD_FREQ)
+    expected = frozenset(w for w, f in tok.FREQ.items() if f >= seg_mod._WORD_FREQ and 2 <= len(w) <= 3)
     assert seg_mod._common_words() == expected
-    assert "钱包" in expected and "预约" in expected
+    assert "钱包" in expected and "预约" in expected and "不好意思" not in expected
+
+
+def test_dictionary_word_refuses_lengths_it_does_not_know() -> None:
+    assert seg_mod.dictionary_word("钱包") and not seg_mod.dictionary_word("包您")
+    with pytest.raises(ValueError, match="2 or 3 characters"):
+        seg_mod.dictionary_word("不好意思")

@@ -94,7 +94,12 @@ def add_user_words(words: Iterable[str]) -> None:
 
 
 def dictionary_word(word: str) -> bool:
-    """True when `word` is a common word of jieba's own dictionary; rule phrases added as user words do not count."""
+    """True when `word` is a common word of jieba's own dictionary; rule phrases added as user words do not count.
+
+    Only words of 2 or 3 characters are known (the lengths `word_cut` asks about); ValueError for others.
+    """
+    if not 2 <= len(word) <= 3:
+        raise ValueError(f"dictionary_word knows words of 2 or 3 characters, not {word!r}")
     if normalize_phrase(word) in _added:
         return False
     return word in _common_words()
@@ -102,17 +107,18 @@ def dictionary_word(word: str) -> bool:
 
 @functools.cache
 def _common_words() -> frozenset[str]:
-    """The words of jieba's dictionary file at least _WORD_FREQ frequent, as its tokenizer reads them.
+    """The 2- and 3-character words of jieba's dictionary file at least _WORD_FREQ frequent, as jieba reads them.
 
-    Read from the file (~0.15 s) rather than by building the tokenizer (~0.8 s), which the rules need
-    only for `words` conditions; tests/test_segment.py checks the set against the tokenizer's FREQ.
+    Read from the file (~0.15 s: only the lines of such words are parsed) rather than by building the
+    tokenizer (~0.8 s), which the rules need only for `words` conditions; tests/test_segment.py checks
+    the set against the tokenizer's FREQ.
     """
     spec = importlib.util.find_spec("jieba")  # located, not imported
     if spec is None or spec.origin is None:
         raise ImportError("jieba is not installed (pip install jieba)")
     text = Path(spec.origin).with_name("dict.txt").read_text(encoding="utf-8")
-    freq = {word: int(n) for word, n in _DICT_LINE.findall(text)}  # a later line wins, as in jieba
-    return frozenset(word for word, n in freq.items() if n >= _WORD_FREQ)
+    freq = dict(_DICT_LINE.findall(text))  # a later line wins, as in jieba
+    return frozenset(word for word, n in freq.items() if int(n) >= _WORD_FREQ)
 
 
-_DICT_LINE = re.compile(r"^([^ \n]+) (\d+)", re.MULTILINE)
+_DICT_LINE = re.compile(r"^([^ \n]{2,3}) (\d+)", re.MULTILINE)

@@ -25,9 +25,11 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "data"
-REPLIES = SHARED / "jddc_agent_replies" / "replies.jsonl"
-SESSIONS = SHARED / "jddc_dialogues" / "sessions.jsonl"
+# the copies in data/ (the recorded rounds read ../shared/data/, whose replies file also held 25 exact repeated
+# lines and one 10-digit number since masked: the same conversation ids, so the same halves and samples)
+DATA = ROOT / "data"
+REPLIES = DATA / "jddc_agent_replies" / "replies.jsonl"
+SESSIONS = DATA / "jddc_dialogues" / "sessions.jsonl"
 GOLD = ROOT / "eval" / "jddc_gold.jsonl"
 COMPLAINT_TURNS = ROOT / "eval" / "complaint_turns.jsonl"
 VERDICTS = ROOT / "eval" / "precision" / "verdicts.jsonl"

@@ -1,11 +1,11 @@
 """Conversation-level complaint signals, tried by grouped cross-validation on training rows only.
 
 Run from the repository root: `python eval/complaint_conv_experiments.py [--show]` (a few minutes on 2
-cores). Needs `../shared/data/jddc_dialogues/sessions.jsonl` (development data) for the context of the
-JDDC training turns; reads the rows of `eval/train_complaint.py` (never a test split) and their
-context: the JDDC sessions of `complaint_turns.jsonl` tune and `complaint_train_turns.jsonl`, the
-`eval/blind2` conversations (up to the first complaint turn). Rows without a conversation (intent
-queries, written turns) have no conversation signal.
+cores). Reads `data/jddc_dialogues/sessions.jsonl` for the context of the JDDC training turns; reads the
+rows of `eval/train_complaint.py` (never a test split) and their context: the JDDC sessions of
+`complaint_turns.jsonl` tune and `complaint_train_turns.jsonl`, the `eval/blind2` conversations (up to
+the first complaint turn). Rows without a conversation (intent queries, written turns) have no
+conversation signal.
 
 Signals of a customer turn, from the conversation before it (never an agent turn after it, and never an
 agent apology: that would spare the agent who does not apologise):
@@ -58,7 +58,7 @@ from qa_audit.classify.complaint_train import (  # noqa: E402
 )
 from qa_audit.normalize import normalize  # noqa: E402
 
-SESSIONS = ROOT.parent / "shared" / "data" / "jddc_dialogues" / "sessions.jsonl"
+SESSIONS = ROOT / "data" / "jddc_dialogues" / "sessions.jsonl"
 SHIPPED = Params(0.3, 2.0, 2)  # models/complaint_detect/model.json
 SIGNALS = ("repeat", "urge_again", "prev_cue", "promise_back", "late")
 _URGE = re2.compile(r"还是|到底|究竟|怎么还|咋还|还没|还不|又|催|快点|赶紧|尽快|人呢|在吗|在不在|急")

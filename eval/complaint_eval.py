@@ -1,8 +1,8 @@
 """Measure complaint detection on every hand-labelled set, split by split.
 
-Run from the repository root: `python eval/complaint_eval.py [--json]`. Needs the JDDC sessions at
-`../shared/data/jddc_dialogues/sessions.jsonl` (development data, not shipped) for the full turn
-texts, the gold sessions and the flag count over all 874 sessions.
+Run from the repository root: `python eval/complaint_eval.py [--json]`. Reads the JDDC sessions in
+`data/jddc_dialogues/sessions.jsonl` for the full turn texts, the gold sessions and the flag count over
+all 874 sessions.
 
 Sets:
 - `labels-2`: `eval/complaint_turns.jsonl` (1,616 turns of 404 sessions; `tune` / `test`).
@@ -40,7 +40,7 @@ from qa_audit.classify.complaint_train import average_precision  # noqa: E402
 from qa_audit.model import Conversation, Turn  # noqa: E402
 
 ADJUDICATED = ROOT / "eval" / "complaint_turns_adjudicated.jsonl"
-SESSIONS = ROOT.parent / "shared" / "data" / "jddc_dialogues" / "sessions.jsonl"
+SESSIONS = ROOT / "data" / "jddc_dialogues" / "sessions.jsonl"
 _MASK = re.compile(r"\[[^\]]*\]")
 
 

@@ -25,8 +25,8 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# the copies in data/ (the recorded rounds read ../shared/data/, whose replies file also held 25 exact repeated
-# lines and one 10-digit number since masked: the same conversation ids, so the same halves and samples)
+# the copies in data/ (the recorded rounds read the development copy, whose replies file also held 25 exact
+# repeated lines and one 10-digit number since masked: the same conversation ids, so the same halves and samples)
 DATA = ROOT / "data"
 REPLIES = DATA / "jddc_agent_replies" / "replies.jsonl"
 SESSIONS = DATA / "jddc_dialogues" / "sessions.jsonl"

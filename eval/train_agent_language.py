@@ -23,7 +23,7 @@ Training rows, all in the repository:
 - the agent turns of the real JD chats in `data/jddc_dialogues/sessions.jsonl` (Apache-2.0) outside
   the `test` split of `eval/jddc_gold.jsonl`: improper when that file's gold lists the turn, else proper
   (real JD agents rarely break these standards: the gold `tune` half holds one such turn).
-Never read: `eval/blind10` (the measuring set), the `test` splits, `../shared/data/jddc_agent_replies`
+Never read: `eval/blind10` (the measuring set), the `test` splits, `data/jddc_agent_replies`
 (where false alarms are counted).
 """
 

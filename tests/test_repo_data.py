@@ -15,7 +15,7 @@ from qa_audit.privacy import find_personal_data
 from same_model import assert_same_model
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCE_FILES = ("src", "tests", "bench")
+SOURCE_FILES = ("src", "tests", "bench", "eval")
 
 
 def test_nothing_refers_to_the_development_folder_beside_the_repository():

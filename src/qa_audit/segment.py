@@ -109,9 +109,9 @@ def dictionary_word(word: str) -> bool:
 def _common_words() -> frozenset[str]:
     """The 2- and 3-character words of jieba's dictionary file at least _WORD_FREQ frequent, as jieba reads them.
 
-    Read from the file (~0.15 s: only the lines of such words are parsed) rather than by building the
-    tokenizer (~0.8 s), which the rules need only for `words` conditions; tests/test_segment.py checks
-    the set against the tokenizer's FREQ.
+    Read from the file, parsing only the lines of such words, rather than by building the tokenizer
+    (several times slower), which the rules need only for `words` conditions; tests/test_segment.py
+    checks the set against the tokenizer's FREQ.
     """
     spec = importlib.util.find_spec("jieba")  # located, not imported
     if spec is None or spec.origin is None:

@@ -21,10 +21,10 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
-import re2
 
 from qa_audit.classify.complaint_cues import KINDS, STRONG, Match
 from qa_audit.classify.model_io import META_FILE, WEIGHTS_FILE, ModelError, sha256_file
+from qa_audit.classify.text import without_order_cards
 from qa_audit.paths import packaged_models_dir
 
 FORMAT = "qa-audit-complaint-detector"
@@ -36,19 +36,15 @@ MODEL_NAME = "complaint_detect"
 
 # JDDC's order card and the publisher's masks ([订单x], [数字x]) carry no feeling; a mask becomes one
 # placeholder character so that 等了[数字x]天 and 等了3天 share their n-grams.
-# The card's lazy pattern stays in RE2 (linear time on many unclosed cards). The mask is `re`: it can look
-# at most 14 characters ahead, so it is linear too, and `re` substitutes ~20x faster than the re2 module's
-# Python-level sub; its whitespace class is RE2's \s spelled out (`re`'s \s would also take \u3000, \v ...).
-_CARD_START = "[订单编号"
-_ORDER_CARD = re2.compile(r"\[订单编号[^\n]*?\]\]|\[订单编号[^\]\n]*\]")
+# The mask is `re`, not RE2: it can look at most 14 characters ahead, so it is linear too, and `re`
+# substitutes ~20x faster than the re2 module's Python-level sub; its whitespace class is RE2's \s spelled
+# out (`re`'s \s would also take \u3000, \v ...).
 _MASK = re.compile(r"\[[^\[\]\t\n\f\r ]{1,12}x\]|[0-9]+")
 
 
 def model_text(norm_text: str) -> str:
     """Return the text the model reads: the normalised turn without order cards, masks and numbers as '#'."""
-    if _CARD_START in norm_text:
-        norm_text = _ORDER_CARD.sub(" ", norm_text)
-    return _MASK.sub("#", norm_text)
+    return _MASK.sub("#", without_order_cards(norm_text))
 
 
 def char_grams(text: str) -> Counter[str]:

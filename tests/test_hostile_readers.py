@@ -105,3 +105,22 @@ def test_a_bad_byte_before_a_line_break_does_not_swallow_the_next_record(tmp_pat
     for encoding in ("gb18030", "gbk"):
         items = list(read_inputs([path], encoding=encoding))
         assert [(i.line, type(i).__name__) for i in items] == [(1, "Rejected"), (2, "Conversation")], encoding
+
+
+def test_a_utf8_file_with_as_many_damaged_lines_as_good_ones_is_read_as_utf8(tmp_path: Path) -> None:
+    """Lines that are valid UTF-8 are strong evidence of the file's encoding (GB text hardly ever is), so the
+    damaged lines are quarantined one by one instead of the whole file being guessed into another
+    codec, which read the good lines as mojibake and audited them."""
+    texts = ["您好", "请稍等"]
+    good = [{"conversation_id": f"G{i}", "turns": [{"role": "agent", "text": t}]} for i, t in enumerate(texts)]
+    data = b'{"conversation_id": "B1", "turns": [{"role": "agent", "text": "\xff\xfe bad"}]}\n'
+    data += (json.dumps(good[0], ensure_ascii=False) + "\n").encode("utf-8")
+    cut = json.dumps({"conversation_id": "B2", "turns": [{"role": "agent", "text": "好的"}]}, ensure_ascii=False)
+    data += cut.encode("utf-8").replace("的".encode(), "的".encode()[:2]) + b"\n"  # a character cut short
+    data += (json.dumps(good[1], ensure_ascii=False) + "\n").encode("utf-8")
+    path = tmp_path / "damaged.jsonl"
+    path.write_bytes(data)
+    convs, bad = _split(list(read_inputs([path])))
+    assert [(c.conversation_id, c.turns[0].text) for c in convs] == [("G0", "您好"), ("G1", "请稍等")]
+    assert [(b.line, b.record_id) for b in bad] == [(1, "B1"), (3, "B2")]
+    assert all("undecodable" in b.reason and "utf-8" in b.reason for b in bad)

@@ -94,8 +94,9 @@ def detect_encoding(path: Path) -> str:
 
     Order: UTF-8 BOM -> utf-8-sig; UTF-16 BOM -> utf-16; every non-ASCII line valid UTF-8 -> utf-8;
     most of them valid UTF-8 -> utf-8 (the others are damaged lines, rejected one by one; GB18030
-    would decode such a file "cleanly" into mojibake); all valid GB18030 -> gb18030; else
-    charset-normalizer's best ASCII-compatible guess; else whichever of utf-8/gb18030 fits more lines.
+    would decode such a file "cleanly" into mojibake); all valid GB18030 -> gb18030; at least as many
+    valid UTF-8 as valid only in GB18030 -> utf-8; else charset-normalizer's best ASCII-compatible
+    guess; else whichever of utf-8/gb18030 fits more lines.
     """
     with path.open("rb") as f:
         head = f.read(SAMPLE_BYTES)
@@ -111,12 +112,19 @@ def detect_encoding(path: Path) -> str:
     total = len(lines) + len(partial)
     if not total:
         return "utf-8"
-    utf8 = sum(_decodes(ln, "utf-8") for ln in lines) + sum(_decodes(ln, "utf-8", False) for ln in partial)
+    is_utf8 = [_decodes(ln, "utf-8") for ln in lines] + [_decodes(ln, "utf-8", False) for ln in partial]
+    utf8 = sum(is_utf8)
     if utf8 * 2 > total:
         return "utf-8"
-    gb = sum(_decodes(ln, "gb18030") for ln in lines) + sum(_decodes(ln, "gb18030", False) for ln in partial)
+    is_gb = [_decodes(ln, "gb18030") for ln in lines] + [_decodes(ln, "gb18030", False) for ln in partial]
+    gb = sum(is_gb)
     if gb == total:
         return "gb18030"
+    # GB text is hardly ever valid UTF-8, while GB18030 decodes most byte strings: lines valid only as GB
+    # weigh against UTF-8, not the damaged lines neither codec reads (guessing a single-byte codec for
+    # them turned the good UTF-8 lines into mojibake that was audited)
+    if utf8 and utf8 >= sum(g and not u for u, g in zip(is_utf8, is_gb, strict=True)):
+        return "utf-8"
     best = charset_normalizer.from_bytes(head).best()
     if best is not None and _ascii_compatible(best.encoding):
         return best.encoding

@@ -15,6 +15,7 @@ from typing import TextIO
 
 import charset_normalizer
 
+from .hanzi import chinese_share
 from .limits import Limit
 
 MARK_ERRORS = "qa_audit.mark"
@@ -29,6 +30,12 @@ MIXED = "\udbff"  # ends a line that is UTF-8 inside a GB file (decoded as UTF-8
 MIXED_LINE_CODECS = ("gb18030", "gbk", "gb2312")
 _PASS_THROUGH = 1 << 20  # a GB "line" longer than this is decoded without the UTF-8 check
 _BAD = re.compile("[\x00\ud800-\udfff]")
+# Big5 as Windows (cp950) and Hong Kong (HKSCS) write it; chosen over GB18030 when a file is valid in both
+# and the share of common characters read as Big5 is at least BIG5_MARGIN higher, over BIG5_MIN_CHARS or more
+BIG5_CODECS = ("cp950", "big5hkscs")
+BIG5_MARGIN = 0.15
+BIG5_MIN_CHARS = 2
+_SCORE_LINES = 200
 _ASCII = bytes(range(128))
 
 
@@ -94,9 +101,10 @@ def detect_encoding(path: Path) -> str:
 
     Order: UTF-8 BOM -> utf-8-sig; UTF-16 BOM -> utf-16; every non-ASCII line valid UTF-8 -> utf-8;
     most of them valid UTF-8 -> utf-8 (the others are damaged lines, rejected one by one; GB18030
-    would decode such a file "cleanly" into mojibake); all valid GB18030 -> gb18030; at least as many
-    valid UTF-8 as valid only in GB18030 -> utf-8; else charset-normalizer's best ASCII-compatible
-    guess; else whichever of utf-8/gb18030 fits more lines.
+    would decode such a file "cleanly" into mojibake); all valid GB18030 -> gb18030, or Big5 when all
+    are valid Big5 too and read far more like Chinese as Big5; at least as many valid UTF-8 as valid
+    only in GB18030 -> utf-8; else charset-normalizer's best ASCII-compatible guess; else whichever of
+    utf-8/gb18030 fits more lines. docs/encodings.md has how each step was measured.
     """
     with path.open("rb") as f:
         head = f.read(SAMPLE_BYTES)
@@ -119,7 +127,7 @@ def detect_encoding(path: Path) -> str:
     is_gb = [_decodes(ln, "gb18030") for ln in lines] + [_decodes(ln, "gb18030", False) for ln in partial]
     gb = sum(is_gb)
     if gb == total:
-        return "gb18030"
+        return _gb_or_big5(lines, partial)
     # GB text is hardly ever valid UTF-8, while GB18030 decodes most byte strings: lines valid only as GB
     # weigh against UTF-8, not the damaged lines neither codec reads (guessing a single-byte codec for
     # them turned the good UTF-8 lines into mojibake that was audited)
@@ -129,6 +137,25 @@ def detect_encoding(path: Path) -> str:
     if best is not None and _ascii_compatible(best.encoding):
         return best.encoding
     return "gb18030" if gb > utf8 else "utf-8"
+
+
+def _gb_or_big5(lines: list[bytes], partial: list[bytes]) -> str:
+    """gb18030, or a Big5 codec when every line is Big5 too and reads far more like Chinese in it.
+
+    Big5 bytes are nearly always valid GB18030 (as mojibake: 訂單 -> 璹虫), so a Big5 export was audited
+    as mojibake; short GBK files are often valid Big5 too, so the reading decides (readers/hanzi.py).
+    """
+
+    def fits(codec: str) -> bool:
+        return all(_decodes(ln, codec) for ln in lines) and all(_decodes(ln, codec, False) for ln in partial)
+
+    big5 = next((c for c in BIG5_CODECS if fits(c)), None)
+    if big5 is None:
+        return "gb18030"
+    sample = b"\n".join(lines[:_SCORE_LINES])
+    as_big5, n = chinese_share(sample.decode(big5))
+    as_gb, _ = chinese_share(sample.decode("gb18030"))
+    return big5 if n >= BIG5_MIN_CHARS and as_big5 - as_gb >= BIG5_MARGIN else "gb18030"
 
 
 class _LineCheckingDecoder(codecs.IncrementalDecoder):

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 
+from .hanzi import to_simplified
 from .paths import ReadError
 
 REQUIRED = ("conversation_id", "role", "text")
@@ -71,9 +72,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 
 
 def fold_header(header: object) -> str:
-    """Return a header folded for matching: NFKC, case-folded, without spaces, `_` or `-`."""
+    """Return a header folded for matching: NFKC, case-folded, simplified (會話ID -> 会话id), without spaces,
+    `_` or `-`."""
     text = unicodedata.normalize("NFKC", "" if header is None else str(header)).replace("\ufeff", "")
-    return re.sub(r"[\s_\-]+", "", text).casefold()
+    return to_simplified(re.sub(r"[\s_\-]+", "", text).casefold())
 
 
 _FIELD_OF = {fold_header(s): field for field, names in SYNONYMS.items() for s in names}

@@ -6,6 +6,8 @@ import re
 import unicodedata
 from typing import Any
 
+from .hanzi import to_simplified
+
 ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "agent": (
         "agent",
@@ -35,8 +37,8 @@ _ID_SEP = re.compile(r"[,，、;；\s]+")
 
 
 def fold(text: str) -> str:
-    """Return `text` NFKC-normalised, trimmed and case-folded (full-width letters become ASCII)."""
-    return unicodedata.normalize("NFKC", text).strip().casefold()
+    """Return `text` NFKC-normalised, trimmed, case-folded (full-width letters become ASCII) and simplified."""
+    return to_simplified(unicodedata.normalize("NFKC", text).strip().casefold())
 
 
 _ROLE_OF = {fold(s): role for role, names in ROLE_SYNONYMS.items() for s in names}

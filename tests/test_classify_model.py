@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from qa_audit.classify import ComplaintTagger, ModelError
 from qa_audit.classify.commands import evaluate_command, train_command
 from qa_audit.classify.model_io import DEFAULT_LABELS
+from qa_audit.classify.text import in_simplified
 from qa_audit.model import Conversation, Turn
 from qa_audit.paths import default_model_dir
 
@@ -140,3 +141,23 @@ def test_user_model_used_by_copy(user_model, tmp_path):
 def test_load_missing_dir(tmp_path):
     with pytest.raises(ModelError, match="not found"):
         ComplaintTagger.load(tmp_path / "nope")
+
+
+@pytest.mark.parametrize(
+    ("simplified", "traditional"),
+    [
+        ("我的快递三天没动了，物流一直不更新", "我的快遞三天沒動了，物流一直不更新"),
+        ("发票抬头写错了，能帮我重新开一张增值税发票吗", "發票抬頭寫錯了，能幫我重新開一張增值稅發票嗎"),
+        ("退款怎么还没到账，已经一个星期了", "退款怎麼還沒到賬，已經一個星期了"),
+    ],
+)
+def test_a_conversation_in_traditional_characters_gets_the_type_of_its_simplified_text(simplified, traditional):
+    tagger = ComplaintTagger.load(default_model_dir())
+    want, got = tagger.tag(conv(simplified)), tagger.tag(conv(traditional))
+    assert (got.complaint_type, got.complaint_prob) == (want.complaint_type, want.complaint_prob)
+
+
+def test_a_stray_traditional_character_in_a_mainland_chat_is_read_as_written():
+    text = "我的快递三天没动了，物流一直不更新，為什么"  # 1 of 19 characters: under TRADITIONAL_SHARE
+    assert in_simplified(text) == text
+    assert in_simplified("我的快遞三天沒動了") == "我的快递三天没动了"

@@ -158,7 +158,7 @@ def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
-def _to_simplified(s: str) -> str:
+def to_simplified(s: str) -> str:
     """Traditional -> Simplified keeping exactly one output character per input character.
 
     The whole string goes to OpenCC first, because its phrase table picks the right character from
@@ -212,7 +212,7 @@ def normalize(text: str) -> NormText:
     table, not_one = _tables()
     if not_one.search(text) is None:
         # fast path, most turns: every character maps to exactly one, so the offsets are the identity
-        out = _to_simplified(text.translate(table))
+        out = to_simplified(text.translate(table))
         if _ARTEFACT.search(out) is None and "  " not in out and out[:1] != " " and out[-1:] != " ":
             n = len(out)
             if n < len(_IDENTITY):
@@ -264,7 +264,7 @@ def _one_pass(text: str, table: dict[int, str], not_one: re.Pattern[str]) -> tup
         starts.extend(range(pos, len(text)))
         ends.extend(range(pos + 1, len(text) + 1))
     # 2. Traditional -> Simplified, one to one
-    out = _to_simplified("".join(pieces))
+    out = to_simplified("".join(pieces))
     # 3. artefacts; removing one can reveal another (<<sil>sil>), hence the loop
     removed = False
     while _ARTEFACT.search(out) is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from importlib import resources
 
-import opencc
+from qa_audit import normalize
 
 # full-width punctuation common in chats (after a correct decoding it is as Chinese as the characters)
 _PUNCTUATION = frozenset("，。？！、：；“”‘’（）《》【】…—～·「」『』￥")
@@ -27,20 +27,15 @@ def common_hanzi() -> frozenset[str]:
     return frozenset(chars) | _PUNCTUATION
 
 
-@functools.cache
-def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
-
-
 def to_simplified(text: str) -> str:
-    """`text` with traditional characters made simplified (OpenCC t2s): 客戶 -> 客户, 會話 -> 会话.
+    """`text` with traditional characters made simplified, as transcripts are (客戶 -> 客户, 會話 -> 会话).
 
     A text holding undecodable bytes (lone surrogates, which OpenCC cannot take) comes back unchanged.
     """
     if text.isascii():
         return text
     try:
-        return _t2s().convert(text)
+        return normalize.to_simplified(text)
     except UnicodeEncodeError:
         return text
 

@@ -16,9 +16,10 @@ from click.testing import CliRunner
 
 from qa_audit.cli import main
 from qa_audit.model import Conversation
+from qa_audit.normalize import to_simplified
 from qa_audit.readers import read_inputs
 from qa_audit.readers.encoding import detect_encoding
-from qa_audit.readers.hanzi import chinese_share, common_hanzi, to_simplified
+from qa_audit.readers.hanzi import chinese_share, common_hanzi
 
 ROOT = Path(__file__).resolve().parents[1]
 GREETING = "您好，很高興為您服務，請問有什麼可以幫您？"

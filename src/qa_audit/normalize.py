@@ -165,10 +165,16 @@ def to_simplified(s: str) -> str:
     context (乾淨 -> 干净 but 乾隆 stays). Its phrases could in principle change the length, which would
     break the offset map; then we fall back to converting character by character (context lost, map
     kept). OpenCC is not idempotent on a few characters (薴 -> 苧 -> 苎), so we iterate to a fixed point.
+    A text holding undecodable bytes (lone surrogates, which OpenCC cannot take) comes back unchanged.
     """
+    if s.isascii():
+        return s
     conv = _t2s().convert
     for _ in range(4):
-        out = conv(s)
+        try:
+            out = conv(s)
+        except UnicodeEncodeError:
+            return s
         if len(out) != len(s):
             out = "".join(c2 if len(c2 := conv(c)) == 1 else c for c in s)
         for old, new in _VARIANTS:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from importlib import resources
 
-from qa_audit import normalize
+from ..normalize import to_simplified
 
 # full-width punctuation common in chats (after a correct decoding it is as Chinese as the characters)
 _PUNCTUATION = frozenset("，。？！、：；“”‘’（）《》【】…—～·「」『』￥")
@@ -25,19 +25,6 @@ def common_hanzi() -> frozenset[str]:
     text = resources.files("qa_audit.readers").joinpath("common_hanzi.txt").read_text(encoding="utf-8")
     chars = "".join(line for line in text.splitlines() if not line.startswith("#"))
     return frozenset(chars) | _PUNCTUATION
-
-
-def to_simplified(text: str) -> str:
-    """`text` with traditional characters made simplified, as transcripts are (客戶 -> 客户, 會話 -> 会话).
-
-    A text holding undecodable bytes (lone surrogates, which OpenCC cannot take) comes back unchanged.
-    """
-    if text.isascii():
-        return text
-    try:
-        return normalize.to_simplified(text)
-    except UnicodeEncodeError:
-        return text
 
 
 def chinese_share(text: str) -> tuple[float, int]:

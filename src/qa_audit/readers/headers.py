@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 
-from .hanzi import to_simplified
+from ..normalize import to_simplified
 from .paths import ReadError
 
 REQUIRED = ("conversation_id", "role", "text")

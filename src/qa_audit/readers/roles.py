@@ -6,7 +6,7 @@ import re
 import unicodedata
 from typing import Any
 
-from .hanzi import to_simplified
+from ..normalize import to_simplified
 
 ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "agent": (

@@ -253,3 +253,20 @@ def test_rows_and_conversations_add_up(tmp_path):
     assert sorted(c.conversation_id for c in ok) == sorted(f"C{i}" for i in range(20) if i not in broken)
     assert all(len(c.turns) == 3 for c in ok)
     assert len(bad) == len(broken) + 1
+
+
+def test_excel_unicode_text_export_saved_as_txt_is_read_as_a_table(tmp_path):
+    """Excel's "Save as Unicode Text" writes a tab-separated table in UTF-16 with a .txt name."""
+    rows = [ZH_HEADER[:3], ["U1", "客服", "您好，很高兴为您服务"], ["U1", "客户", "我的快递没到"]]
+    path = tmp_path / "export.txt"
+    path.write_text("\r\n".join("\t".join(r) for r in rows) + "\r\n", encoding="utf-16")
+    [conv] = read_inputs([path])
+    assert isinstance(conv, Conversation) and conv.conversation_id == "U1"
+    assert [(t.role, t.text) for t in conv.turns] == [("agent", "您好，很高兴为您服务"), ("customer", "我的快递没到")]
+
+
+def test_a_txt_transcript_with_tabs_but_no_table_header_is_still_a_transcript(tmp_path):
+    path = tmp_path / "call.txt"
+    path.write_text("客服：您好\t请问有什么可以帮您\n客户：我的快递没到\n", encoding="utf-8")
+    [conv] = read_inputs([path])
+    assert isinstance(conv, Conversation) and [t.role for t in conv.turns] == ["agent", "customer"]

@@ -21,7 +21,7 @@ from .encoding import check_encoding
 from .headers import normalize_overrides
 from .jsonl import read_json, read_jsonl
 from .paths import SUFFIXES, ReadError, expand_inputs
-from .tabular import read_csv
+from .tabular import is_tab_table, read_csv
 from .text import read_text
 from .xlsx import read_xlsx
 
@@ -130,6 +130,9 @@ def read_file(
     if suffix == ".xlsx":
         return read_xlsx(path, source, normalize_overrides(columns))
     if suffix == ".txt":
+        overrides = normalize_overrides(columns)
+        if is_tab_table(path, encoding, overrides):
+            return read_csv(path, source, encoding, overrides, "\t")
         return read_text(path, source, encoding)
     raise ReadError(f"{path}: unsupported file type {suffix or '(none)'!r}; expected one of {' '.join(SUFFIXES)}")
 

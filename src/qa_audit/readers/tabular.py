@@ -175,6 +175,27 @@ def read_csv(
     yield from records_from_rows(rows, header, source, sep=delim, bad=bad)
 
 
+def is_tab_table(path: Path, encoding: str | None, overrides: Mapping[str, str]) -> bool:
+    """True when a .txt file's first non-blank line is a tab-separated header naming the required columns.
+
+    Excel's "Save as Unicode Text" writes such a table (UTF-16, tabs) under a .txt name; a transcript
+    (客服：…) never starts with one.
+    """
+    try:
+        with open_text(path, encoding or detect_encoding(path)) as stream:
+            for _ in range(_HEAD_LINES):
+                line = stream.readline(_HEAD_CHARS)
+                if not line or line.strip():
+                    break
+    except OSError:
+        return False  # the text reader reports it
+    cells = line.rstrip("\r\n").split("\t")
+    return len(cells) >= 3 and not missing_required(map_headers(cells, overrides))
+
+
+_HEAD_LINES, _HEAD_CHARS = 100, 64 * 1024  # blank lines skipped before the header, and its length at most
+
+
 class _RecordTooLong(Exception):
     """Internal: a quoted cell ran over MAX_CELL_LINES lines (an unterminated quote)."""
 

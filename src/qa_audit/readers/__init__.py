@@ -17,7 +17,7 @@ from ..model import Conversation, Rejected
 from .asr import FORMATS as ASR_FORMATS
 from .asr import SpeakerMap, looks_like_asr, parse_speaker_map, read_asr
 from .build import reject
-from .encoding import check_encoding
+from .encoding import check_encoding, detect_encoding
 from .headers import normalize_overrides
 from .jsonl import read_json, read_jsonl
 from .paths import SUFFIXES, ReadError, expand_inputs
@@ -130,10 +130,14 @@ def read_file(
     if suffix == ".xlsx":
         return read_xlsx(path, source, normalize_overrides(columns))
     if suffix == ".txt":
+        try:
+            enc = encoding or detect_encoding(path)  # once, for the table check and the reader alike
+        except OSError:
+            return read_text(path, source, encoding)  # which reports it as a quarantined file
         overrides = normalize_overrides(columns)
-        if is_tab_table(path, encoding, overrides):
-            return read_csv(path, source, encoding, overrides, "\t")
-        return read_text(path, source, encoding)
+        if is_tab_table(path, enc, overrides):
+            return read_csv(path, source, enc, overrides, "\t")
+        return read_text(path, source, enc)
     raise ReadError(f"{path}: unsupported file type {suffix or '(none)'!r}; expected one of {' '.join(SUFFIXES)}")
 
 

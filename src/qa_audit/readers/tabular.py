@@ -175,14 +175,17 @@ def read_csv(
     yield from records_from_rows(rows, header, source, sep=delim, bad=bad)
 
 
-def is_tab_table(path: Path, encoding: str | None, overrides: Mapping[str, str]) -> bool:
+_HEAD_LINES, _HEAD_CHARS = 100, 64 * 1024  # blank lines skipped before a .txt's header, and its length at most
+
+
+def is_tab_table(path: Path, encoding: str, overrides: Mapping[str, str]) -> bool:
     """True when a .txt file's first non-blank line is a tab-separated header naming the required columns.
 
     Excel's "Save as Unicode Text" writes such a table (UTF-16, tabs) under a .txt name; a transcript
-    (客服：…) never starts with one.
+    (客服：…) never starts with one. `encoding`: the file's, already detected.
     """
     try:
-        with open_text(path, encoding or detect_encoding(path)) as stream:
+        with open_text(path, encoding) as stream:
             for _ in range(_HEAD_LINES):
                 line = stream.readline(_HEAD_CHARS)
                 if not line or line.strip():
@@ -191,9 +194,6 @@ def is_tab_table(path: Path, encoding: str | None, overrides: Mapping[str, str])
         return False  # the text reader reports it
     cells = line.rstrip("\r\n").split("\t")
     return len(cells) >= 3 and not missing_required(map_headers(cells, overrides))
-
-
-_HEAD_LINES, _HEAD_CHARS = 100, 64 * 1024  # blank lines skipped before the header, and its length at most
 
 
 class _RecordTooLong(Exception):
